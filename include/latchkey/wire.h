@@ -377,6 +377,23 @@ struct lk_pin {
 };
 
 /*
+ * A time window (spec §6.9, §6.35, §9.3), shared by keypad codes and authorizations. Dates are
+ * UTC instants; the daily times are lock-local. Weekdays: bit6 Monday … bit0 Sunday, 0 = all.
+ */
+#define LK_WEEKDAY_MONDAY 0x40u
+#define LK_WEEKDAY_SUNDAY 0x01u
+#define LK_WEEKDAYS_ALL   0x7Fu
+
+struct lk_window {
+        bool time_limited;
+        struct lk_datetime from;  /* UTC; all zero = unbounded */
+        struct lk_datetime until; /* UTC; all zero = unbounded */
+        uint8_t weekdays;
+        struct lk_time from_time;  /* lock-local */
+        struct lk_time until_time; /* lock-local; 00:00–00:00 = whole day */
+};
+
+/*
  * The environment proto draws on: the only way randomness and time reach the pure protocol.
  * random() must fill buf with n bytes from a CSPRNG (randombytes_buf in production, fixed
  * bytes in tests). now() returns the current UTC time in seconds since the epoch; it may be
