@@ -153,6 +153,7 @@ void lk_datetime_put(uint8_t p[static LK_DATETIME_SIZE], const struct lk_datetim
 
 void lk_datetime_get(const uint8_t p[static LK_DATETIME_SIZE], struct lk_datetime *ret)
 {
+        memset(ret, 0, sizeof(*ret)); /* padding too: records compare with memcmp */
         *ret = (struct lk_datetime){
                 .year = get_le16(p),
                 .month = p[2],

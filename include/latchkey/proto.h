@@ -9,3 +9,5 @@
 #include "latchkey/wire.h"
 #include "latchkey/frame.h"
 #include "latchkey/crypto.h"
+#include "latchkey/commands.h"
+#include "latchkey/keypad.h"
