@@ -11,6 +11,10 @@
 
 #include "latchkey/wire.h"
 
+#ifndef ELEMENTSOF
+#define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
+#endif
+
 /* Parse hex (spaces ignored) into buf; returns the byte count, fails the test on bad input. */
 static inline size_t hex(const char *s, uint8_t *buf, size_t size)
 {

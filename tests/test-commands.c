@@ -17,7 +17,6 @@
 
 #define ZERO(x) memset(&(x), 0, sizeof(x))
 #define POISON 0xA5
-#define ELEMENTS(x) (sizeof(x) / sizeof((x)[0]))
 
 static uint8_t nk[LK_CHALLENGE_SIZE];
 
@@ -83,14 +82,14 @@ static void trailer_auth_lists_match_spec(void **state)
         static const uint16_t nonce[] = { 0x000D, 0x0014, 0x0036, 0x0048, 0x0100 };
         size_t with = 0;
 
-        for (size_t i = 0; i < ELEMENTS(nonce_pin); i++)
+        for (size_t i = 0; i < ELEMENTSOF(nonce_pin); i++)
                 assert_int_equal(lk_cmd_auth(nonce_pin[i]), LK_AUTH_NONCE_PIN);
-        for (size_t i = 0; i < ELEMENTS(nonce); i++)
+        for (size_t i = 0; i < ELEMENTSOF(nonce); i++)
                 assert_int_equal(lk_cmd_auth(nonce[i]), LK_AUTH_NONCE);
         /* and no other command id needs a trailer */
         for (unsigned c = 0; c <= 0xFFFF; c++)
                 with += lk_cmd_auth((uint16_t)c) != LK_AUTH_NONE;
-        assert_int_equal(with, ELEMENTS(nonce_pin) + ELEMENTS(nonce));
+        assert_int_equal(with, ELEMENTSOF(nonce_pin) + ELEMENTSOF(nonce));
         assert_int_equal(lk_cmd_auth(LK_CMD_REQUEST_DATA), LK_AUTH_NONE);
         assert_int_equal(lk_cmd_auth(LK_CMD_KEYTURNER_STATES), LK_AUTH_NONE);
 }
@@ -418,7 +417,7 @@ static void keyturner_states_every_layout(void **state)
         ROUNDTRIP(struct lk_keyturner_states, lk_keyturner_states_encode, lk_keyturner_states_decode,
                   k, 27, 0);
 
-        for (size_t i = 0; i < ELEMENTS(layouts); i++) {
+        for (size_t i = 0; i < ELEMENTSOF(layouts); i++) {
                 ssize_t n;
 
                 k.len = layouts[i];

@@ -42,7 +42,6 @@
 #define ULTRA_AUTH_ID "0700 F8870000 " ULTRA_UUID
 #define ULTRA_AUTH_ID_PRINTED_CRC "BB4E"
 
-#define ELEMENTS(x) (sizeof(x) / sizeof((x)[0]))
 
 static uint16_t get_le16_test(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
 static uint32_t get_le32_test(const uint8_t *p)
@@ -123,7 +122,7 @@ static void client_init_vector(struct lk_pair_client *c, struct script_env *env)
                 .gen = LK_GEN_SMARTLOCK_2, .id_type = LK_ID_APP, .app_id = 0, .name = "Marc (Test)",
         };
 
-        script_env_init(env, client_script, ELEMENTS(client_script));
+        script_env_init(env, client_script, ELEMENTSOF(client_script));
         assert_int_equal(lk_pair_client_init(c, &cfg, &env->env), 0);
 }
 
@@ -189,7 +188,7 @@ static void lock_init_vector(struct lk_pair_lock *l, struct script_env *env,
         hex(PK_SL, vk->pk, sizeof(vk->pk));
         hex(SHARED, vk->shared_key, sizeof(vk->shared_key));
         cfg.vector_keys = vk;
-        script_env_init(env, lock_script, ELEMENTS(lock_script));
+        script_env_init(env, lock_script, ELEMENTSOF(lock_script));
         assert_int_equal(lk_pair_lock_init(l, &cfg, &env->env), 0);
 }
 
@@ -364,7 +363,7 @@ static void pair_in_memory(enum lk_generation gen)
         static const size_t chunks[] = { 1, 20, 244, SIZE_MAX };
         struct harness h;
 
-        for (size_t i = 0; i < ELEMENTS(chunks); i++) {
+        for (size_t i = 0; i < ELEMENTSOF(chunks); i++) {
                 h_init(&h, gen, chunks[i], 123456, i % 2);
                 h_until_need_auth(&h);
                 if (lk_generation_is_ultra(gen)) {
@@ -768,7 +767,7 @@ static void ultra_wrong_pin(void **state)
 {
         static const size_t chunks[] = { 1, 20, SIZE_MAX };
 
-        for (size_t i = 0; i < ELEMENTS(chunks); i++) {
+        for (size_t i = 0; i < ELEMENTSOF(chunks); i++) {
                 struct harness h;
 
                 h_init(&h, LK_GEN_ULTRA, chunks[i], 654321, true);

@@ -25,8 +25,8 @@ struct lk_keypad_code {
 /* What is wrong with a code record, one reason at a time (the first found, in this order). */
 enum lk_code_problem {
         LK_CODE_OK = 0,
-        LK_CODE_NOT_SIX_DIGITS,        /* not in 111111..999999 */
-        LK_CODE_HAS_ZERO,              /* a 0 digit: the keypad has no 0 key */
+        LK_CODE_NOT_SIX_DIGITS,        /* below 100000 or above 999999 */
+        LK_CODE_HAS_ZERO,              /* a 0 digit (100000..111110 too): the keypad has no 0 key */
         LK_CODE_STARTS_WITH_12,        /* 12xxxx is reserved */
         LK_CODE_NAME_EMPTY,
         LK_CODE_NAME_TOO_LONG,         /* over 20 bytes */

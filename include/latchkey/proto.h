@@ -11,3 +11,5 @@
 #include "latchkey/crypto.h"
 #include "latchkey/commands.h"
 #include "latchkey/keypad.h"
+#include "latchkey/names.h"
+#include "latchkey/pairing.h"
