@@ -1,0 +1,707 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * latchkey-sim run --ble: the virtual lock as a BLE peripheral through BlueZ.
+ *
+ * GATT (spec §1.1), registered with GattManager1.RegisterApplication:
+ *   pairing service  a92ee100 (Ultra a92ee300, Opener a92ae100) └ GDIO …101 (…301)
+ *   keyturner service a92ee200 (Opener a92ae200)                 └ GDIO …201, USDIO …202
+ * each characteristic "write" + "indicate". A WriteValue is a client write: a long write
+ * arrives from BlueZ as several WriteValue calls with offsets, so each channel reassembles
+ * with the protocol's own reassembler before the engine sees the message. The engine's
+ * replies go out as indications of at most ATT_MTU − 3 bytes (spec §1.2; the MTU from the
+ * write's "mtu" option, 23 until one says otherwise), each message from a fresh chunk: every
+ * chunk is one PropertiesChanged(Value), which bluetoothd turns into one indication.
+ *
+ * Advertising (spec §1.4 [DECISION]) through LEAdvertisingManager1: the iBeacon (Nuki ID,
+ * state-changed bit) in normal operation, the pairing service's service data in pairing mode,
+ * name Nuki_XXXXXXXX. Re-registered whenever the engine's advertising state changes (a fresh
+ * advertising-enable edge also lets btvirt scanners see the change).
+ *
+ * The data and control sockets keep working beside it (latchkey-sim ctl drives the keypad and
+ * faults); one link at a time, whichever came first.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+
+#include "latchkey/frame.h"
+#include "prog.h"
+
+#define BLUEZ "org.bluez"
+#define IFACE_CHAR "org.bluez.GattCharacteristic1"
+#define ATT_MTU_DEFAULT 23u   /* spec §1.2 */
+#define ATT_VALUE_MAX   512u  /* ATT: longest attribute value */
+
+/* spec §1.1 */
+#define UUID_TAIL "-5501-11e4-916c-0800200c9a66"
+
+struct ble_char {
+        struct prog_ble *b;
+        char path[96];
+        char uuid[40];
+        const char *service_path;
+        enum lk_channel ch;
+        sd_bus_slot *vtable;
+        struct lk_reasm reasm;   /* a long write comes in pieces (offset option) */
+        size_t value_len;        /* the chunk PropertiesChanged is reading right now */
+        uint8_t value[ATT_VALUE_MAX];
+};
+
+struct ble_service {
+        char path[96];
+        char uuid[40];
+        sd_bus_slot *vtable;
+};
+
+struct prog_ble {
+        struct prog *p;
+        sd_bus *bus;
+        char adapter_path[64];
+        char root[64];
+        char adv_path[96];
+        struct ble_service svc[2];
+        struct ble_char chars[LK_CH_COUNT];
+        sd_bus_slot *objmgr, *adv_vtable, *app_call, *adv_call, *match_device;
+        struct sim_advertising adv;   /* what is registered */
+        bool adv_registered, adv_pending, adv_dirty, adv_failed;
+        char name[24];
+        /* the link */
+        bool connected;
+        char peer[128];               /* the central's Device1 path */
+        uint16_t mtu;
+};
+
+/* ---- GATT objects ---- */
+
+static int prop_service_uuid(sd_bus *bus, const char *path, const char *iface, const char *prop,
+                             sd_bus_message *reply, void *userdata, sd_bus_error *e)
+{
+        return sd_bus_message_append(reply, "s", ((struct ble_service *)userdata)->uuid);
+}
+
+static int prop_true(sd_bus *bus, const char *path, const char *iface, const char *prop,
+                     sd_bus_message *reply, void *userdata, sd_bus_error *e)
+{
+        return sd_bus_message_append(reply, "b", 1);
+}
+
+static const sd_bus_vtable service_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_PROPERTY("UUID", "s", prop_service_uuid, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("Primary", "b", prop_true, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_VTABLE_END
+};
+
+static int prop_char_uuid(sd_bus *bus, const char *path, const char *iface, const char *prop,
+                          sd_bus_message *reply, void *userdata, sd_bus_error *e)
+{
+        return sd_bus_message_append(reply, "s", ((struct ble_char *)userdata)->uuid);
+}
+
+static int prop_char_service(sd_bus *bus, const char *path, const char *iface,
+                             const char *prop, sd_bus_message *reply, void *userdata,
+                             sd_bus_error *e)
+{
+        return sd_bus_message_append(reply, "o", ((struct ble_char *)userdata)->service_path);
+}
+
+static int prop_char_flags(sd_bus *bus, const char *path, const char *iface, const char *prop,
+                           sd_bus_message *reply, void *userdata, sd_bus_error *e)
+{
+        /* spec §1.1: write (long), indicate. */
+        return sd_bus_message_append(reply, "as", 2, "write", "indicate");
+}
+
+static int prop_char_value(sd_bus *bus, const char *path, const char *iface, const char *prop,
+                           sd_bus_message *reply, void *userdata, sd_bus_error *e)
+{
+        struct ble_char *c = userdata;
+
+        return sd_bus_message_append_array(reply, 'y', c->value, c->value_len);
+}
+
+static int m_read(sd_bus_message *m, void *userdata, sd_bus_error *e)
+{
+        /* spec §1.2: nothing is read; an empty value keeps generic tools happy. */
+        return sd_bus_reply_method_return(m, "ay", 0);
+}
+
+static int m_ok(sd_bus_message *m, void *userdata, sd_bus_error *e)
+{
+        return sd_bus_reply_method_return(m, "");
+}
+
+static void link_up(struct prog_ble *b, const char *device)
+{
+        struct prog *p = b->p;
+        size_t i;
+
+        if (b->connected)
+                return;
+        if (prog_connected(p)) {
+                prog_log("a BLE write while a socket client holds the link; taking it anyway");
+        }
+        b->connected = true;
+        snprintf(b->peer, sizeof(b->peer), "%s", device ? device : "");
+        b->mtu = ATT_MTU_DEFAULT;
+        for (i = 0; i < LK_CH_COUNT; i++)
+                lk_reasm_reset(&b->chars[i].reasm);
+        prog_debug("BLE: connected (%s)", b->peer[0] ? b->peer : "unknown central");
+        sim_lock_connect(prog_lock(p));
+}
+
+static void link_down(struct prog_ble *b, const char *why)
+{
+        size_t i;
+
+        if (!b->connected)
+                return;
+        b->connected = false;
+        for (i = 0; i < LK_CH_COUNT; i++)
+                lk_reasm_reset(&b->chars[i].reasm);
+        prog_debug("BLE: disconnected (%s)", why);
+        /* spec §10: a dropped link discards reassembly and pairing state. */
+        sim_lock_disconnect(prog_lock(b->p));
+        prog_after_engine(b->p);
+}
+
+/* WriteValue(ay value, a{sv} options): options "offset" q, "mtu" q, "device" o. */
+static int m_write(sd_bus_message *m, void *userdata, sd_bus_error *e)
+{
+        struct ble_char *c = userdata;
+        struct prog_ble *b = c->b;
+        struct prog *p = b->p;
+        const void *data = NULL;
+        const char *device = NULL;
+        uint16_t offset = 0, mtu = 0;
+        uint8_t msg[LK_MSG_MAX];
+        size_t n = 0, used = 0, msg_len = 0;
+        int r;
+
+        r = sd_bus_message_read_array(m, 'y', &data, &n);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_enter_container(m, 'a', "{sv}");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
+                const char *key;
+
+                r = sd_bus_message_read_basic(m, 's', &key);
+                if (r < 0)
+                        return r;
+                if (strcmp(key, "offset") == 0)
+                        r = sd_bus_message_read(m, "v", "q", &offset);
+                else if (strcmp(key, "mtu") == 0)
+                        r = sd_bus_message_read(m, "v", "q", &mtu);
+                else if (strcmp(key, "device") == 0)
+                        r = sd_bus_message_read(m, "v", "o", &device);
+                else
+                        r = sd_bus_message_skip(m, "v");
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_exit_container(m);
+                if (r < 0)
+                        return r;
+        }
+        if (r < 0)
+                return r;
+        if (n > ATT_VALUE_MAX)
+                return sd_bus_error_set(e, "org.bluez.Error.InvalidValueLength", "too long");
+
+        link_up(b, device);
+        if (mtu >= ATT_MTU_DEFAULT)
+                b->mtu = mtu;
+        /* The rig counts these lines as ATT round trips (hw-tests/rig/guest/scenarios.sh). */
+        prog_debug("BLE: write %zu bytes at %u on channel %d (mtu %u)", n, offset, (int)c->ch,
+                   b->mtu);
+
+        /* The ATT Write Response goes out first, as on the socket (prog-run.c's order). */
+        r = sd_bus_reply_method_return(m, "");
+        if (r < 0)
+                return r;
+
+        if (offset == 0)
+                lk_reasm_reset(&c->reasm);
+        else if (offset != c->reasm.len) {
+                prog_log("BLE: write at offset %u, expected %zu; dropped", offset, c->reasm.len);
+                lk_reasm_reset(&c->reasm);
+                return 1;
+        }
+        r = lk_reasm_feed(&c->reasm, data, n, &used);
+        if (r == 0)
+                return 1; /* the rest of a long write follows */
+        if (r > 0 && used == n) {
+                msg_len = c->reasm.len;
+                memcpy(msg, c->reasm.buf, msg_len);
+        } else if (offset == 0 && n <= sizeof(msg)) {
+                /* Not a message the reassembler knows: the engine judges it (and answers
+                 * with an Error Report, as a lock does). */
+                msg_len = n;
+                memcpy(msg, data, n);
+        } else {
+                lk_reasm_reset(&c->reasm);
+                return 1;
+        }
+        lk_reasm_reset(&c->reasm);
+        r = sim_lock_receive(prog_lock(p), c->ch, msg, msg_len);
+        sodium_memzero(msg, sizeof(msg));
+        if (r < 0)
+                prog_debug("engine refused a %zu-byte BLE write on channel %d: %s", msg_len,
+                           (int)c->ch, strerror(-r));
+        prog_after_engine(p);
+        return 1;
+}
+
+static const sd_bus_vtable char_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_PROPERTY("UUID", "s", prop_char_uuid, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("Service", "o", prop_char_service, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("Flags", "as", prop_char_flags, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("Value", "ay", prop_char_value, 0,
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_METHOD("ReadValue", "a{sv}", "ay", m_read, 0),
+        SD_BUS_METHOD("WriteValue", "aya{sv}", "", m_write, 0),
+        SD_BUS_METHOD("StartNotify", "", "", m_ok, 0),
+        SD_BUS_METHOD("StopNotify", "", "", m_ok, 0),
+        SD_BUS_METHOD("Confirm", "", "", m_ok, 0),
+        SD_BUS_VTABLE_END
+};
+
+bool prog_ble_send(struct prog_ble *b, enum lk_channel ch, const uint8_t *msg, size_t n)
+{
+        struct prog_faults *f = prog_faults(b->p);
+        struct ble_char *c = &b->chars[ch];
+        uint8_t buf[LK_MSG_MAX];
+        size_t chunk, off;
+
+        if (!b->connected)
+                return false;
+        if (n == 0 || n > sizeof(buf))
+                return true;
+        if (f->lose_reply) {
+                f->lose_reply = false;
+                prog_log("fault: lost a %zu-byte reply on channel %d", n, (int)ch);
+                return true;
+        }
+        memcpy(buf, msg, n);
+        if (f->corrupt) {
+                f->corrupt = false;
+                buf[n - 1] ^= 0x01;
+                prog_log("fault: corrupted a %zu-byte reply on channel %d", n, (int)ch);
+        }
+        /* spec §1.2: chunks of at most ATT_MTU − 3, each message from a fresh one; the lock's
+         * own limit (--mtu) caps what the link negotiated. */
+        chunk = (size_t)(b->mtu < prog_opts(b->p)->mtu ? b->mtu : prog_opts(b->p)->mtu) - 3u;
+        for (off = 0; off < n; off += chunk) {
+                size_t k = n - off < chunk ? n - off : chunk;
+                int r;
+
+                memcpy(c->value, buf + off, k);
+                c->value_len = k;
+                r = sd_bus_emit_properties_changed(b->bus, c->path, IFACE_CHAR, "Value", NULL);
+                prog_debug("BLE: indication %zu bytes on channel %d", k, (int)ch);
+                if (r < 0) {
+                        prog_log_errno(r, "BLE: failed to send an indication");
+                        break;
+                }
+        }
+        sodium_memzero(buf, sizeof(buf));
+        sodium_memzero(c->value, sizeof(c->value));
+        c->value_len = 0;
+        return true;
+}
+
+/* ---- the central going away ---- */
+
+static int on_device_changed(sd_bus_message *m, void *userdata, sd_bus_error *e)
+{
+        struct prog_ble *b = userdata;
+        const char *path = sd_bus_message_get_path(m), *iface;
+        int r;
+
+        if (!b->connected || !path || sd_bus_message_read_basic(m, 's', &iface) < 0 ||
+            strcmp(iface, "org.bluez.Device1") != 0)
+                return 0;
+        if (b->peer[0] && strcmp(path, b->peer) != 0)
+                return 0;
+        r = sd_bus_message_enter_container(m, 'a', "{sv}");
+        if (r < 0)
+                return 0;
+        while (sd_bus_message_enter_container(m, 'e', "sv") > 0) {
+                const char *key;
+                int v;
+
+                if (sd_bus_message_read_basic(m, 's', &key) < 0)
+                        return 0;
+                if (strcmp(key, "Connected") == 0) {
+                        if (sd_bus_message_read(m, "v", "b", &v) < 0)
+                                return 0;
+                        if (!v)
+                                link_down(b, "the central disconnected");
+                        return 0;
+                }
+                if (sd_bus_message_skip(m, "v") < 0 || sd_bus_message_exit_container(m) < 0)
+                        return 0;
+        }
+        return 0;
+}
+
+/* ---- advertising ---- */
+
+static const char *pairing_uuid(enum lk_generation g)
+{
+        switch (g) {
+        case LK_GEN_ULTRA:
+                return "a92ee300" UUID_TAIL;
+        case LK_GEN_OPENER:
+                return "a92ae100" UUID_TAIL;
+        case LK_GEN_SMARTLOCK_1:
+        case LK_GEN_SMARTLOCK_2:
+        case LK_GEN_SMARTLOCK_3:
+        case LK_GEN_SMARTLOCK_4:
+                break;
+        }
+        return "a92ee100" UUID_TAIL;
+}
+
+static int prop_adv_type(sd_bus *bus, const char *path, const char *iface, const char *prop,
+                         sd_bus_message *reply, void *userdata, sd_bus_error *e)
+{
+        return sd_bus_message_append(reply, "s", "peripheral");
+}
+
+static int prop_adv_name(sd_bus *bus, const char *path, const char *iface, const char *prop,
+                         sd_bus_message *reply, void *userdata, sd_bus_error *e)
+{
+        return sd_bus_message_append(reply, "s", ((struct prog_ble *)userdata)->name);
+}
+
+static int prop_adv_msd(sd_bus *bus, const char *path, const char *iface, const char *prop,
+                        sd_bus_message *reply, void *userdata, sd_bus_error *e)
+{
+        struct prog_ble *b = userdata;
+        bool opener = b->adv.generation == LK_GEN_OPENER;
+        /* spec §1.4: 02 15, proximity UUID = keyturner service (text order), major ‖ minor =
+         * Nuki ID big-endian, measured TX power with bit 0 = state changed. */
+        uint8_t beacon[23] = { 0x02, 0x15, 0xa9, opener ? 0x2a : 0x2e, 0xe2, 0x00, 0x55, 0x01,
+                               0x11, 0xe4, 0x91, 0x6c, 0x08, 0x00, 0x20, 0x0c, 0x9a, 0x66 };
+        int r;
+
+        beacon[18] = (uint8_t)(b->adv.nuki_id >> 24);
+        beacon[19] = (uint8_t)(b->adv.nuki_id >> 16);
+        beacon[20] = (uint8_t)(b->adv.nuki_id >> 8);
+        beacon[21] = (uint8_t)b->adv.nuki_id;
+        beacon[22] = (uint8_t)(0xC4 | (b->adv.state_changed ? 1 : 0));
+
+        r = sd_bus_message_open_container(reply, 'a', "{qv}");
+        /* [DECISION] spec §1.4: no room for the iBeacon beside the pairing data in 31 bytes. */
+        if (r >= 0 && !b->adv.pairing_mode) {
+                r = sd_bus_message_open_container(reply, 'e', "qv");
+                if (r >= 0)
+                        r = sd_bus_message_append_basic(reply, 'q', &(uint16_t){ 0x004C });
+                if (r >= 0)
+                        r = sd_bus_message_open_container(reply, 'v', "ay");
+                if (r >= 0)
+                        r = sd_bus_message_append_array(reply, 'y', beacon, sizeof(beacon));
+                if (r >= 0)
+                        r = sd_bus_message_close_container(reply);
+                if (r >= 0)
+                        r = sd_bus_message_close_container(reply);
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        return r;
+}
+
+static int prop_adv_sd(sd_bus *bus, const char *path, const char *iface, const char *prop,
+                       sd_bus_message *reply, void *userdata, sd_bus_error *e)
+{
+        struct prog_ble *b = userdata;
+
+        /* spec §1.4: pairing mode = service data of the pairing service, UUID only. */
+        if (!b->adv.pairing_mode)
+                return sd_bus_message_append(reply, "a{sv}", 0);
+        return sd_bus_message_append(reply, "a{sv}", 1, pairing_uuid(b->adv.generation), "ay",
+                                     0);
+}
+
+static int m_release(sd_bus_message *m, void *userdata, sd_bus_error *e)
+{
+        struct prog_ble *b = userdata;
+
+        b->adv_registered = false;
+        return sd_bus_reply_method_return(m, "");
+}
+
+/* BlueZ 5.66 refuses an empty ServiceData (or ManufacturerData) dictionary: each mode gets a
+ * vtable with only the property it fills (spec §1.4 [DECISION]: one or the other). */
+static const sd_bus_vtable adv_vtable_beacon[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_PROPERTY("Type", "s", prop_adv_type, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("LocalName", "s", prop_adv_name, 0, 0),
+        SD_BUS_PROPERTY("ManufacturerData", "a{qv}", prop_adv_msd, 0, 0),
+        SD_BUS_PROPERTY("Discoverable", "b", prop_true, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_METHOD("Release", "", "", m_release, 0),
+        SD_BUS_VTABLE_END
+};
+
+static const sd_bus_vtable adv_vtable_pairing[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_PROPERTY("Type", "s", prop_adv_type, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("LocalName", "s", prop_adv_name, 0, 0),
+        SD_BUS_PROPERTY("ServiceData", "a{sv}", prop_adv_sd, 0, 0),
+        SD_BUS_PROPERTY("Discoverable", "b", prop_true, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_METHOD("Release", "", "", m_release, 0),
+        SD_BUS_VTABLE_END
+};
+
+static void adv_update(struct prog_ble *b);
+
+static int on_adv_registered(sd_bus_message *m, void *userdata, sd_bus_error *e)
+{
+        struct prog_ble *b = userdata;
+        const sd_bus_error *err = sd_bus_message_get_error(m);
+
+        b->adv_call = sd_bus_slot_unref(b->adv_call);
+        b->adv_pending = false;
+        if (err) {
+                prog_log("BLE: RegisterAdvertisement failed: %s: %s", err->name,
+                         err->message ? err->message : "");
+                b->adv_failed = true; /* again only when what we advertise changes */
+                return 0;
+        }
+        b->adv_failed = false;
+        b->adv_registered = true;
+        prog_debug("BLE: advertising %s (Nuki ID %08X, %s%s)", b->name, b->adv.nuki_id,
+                   b->adv.pairing_mode ? "pairing mode" : "iBeacon",
+                   b->adv.state_changed ? ", state changed" : "");
+        if (b->adv_dirty)
+                adv_update(b);
+        return 0;
+}
+
+static int on_adv_unregistered(sd_bus_message *m, void *userdata, sd_bus_error *e)
+{
+        struct prog_ble *b = userdata;
+        int r;
+
+        b->adv_call = sd_bus_slot_unref(b->adv_call);
+        b->adv_registered = false;
+        b->adv_dirty = false;
+        sim_lock_advertising(prog_lock(b->p), &b->adv);
+        b->adv_vtable = sd_bus_slot_unref(b->adv_vtable);
+        r = sd_bus_add_object_vtable(b->bus, &b->adv_vtable, b->adv_path,
+                                     "org.bluez.LEAdvertisement1",
+                                     b->adv.pairing_mode ? adv_vtable_pairing : adv_vtable_beacon,
+                                     b);
+        if (r >= 0)
+                r = sd_bus_call_method_async(b->bus, &b->adv_call, BLUEZ, b->adapter_path,
+                                     "org.bluez.LEAdvertisingManager1", "RegisterAdvertisement",
+                                     on_adv_registered, b, "oa{sv}", b->adv_path, 0);
+        if (r < 0) {
+                b->adv_pending = false;
+                prog_log_errno(r, "BLE: failed to register the advertisement");
+        }
+        return 0;
+}
+
+static void adv_update(struct prog_ble *b)
+{
+        int r;
+
+        if (b->adv_pending) {
+                b->adv_dirty = true;
+                return;
+        }
+        b->adv_pending = true;
+        if (!b->adv_registered) {
+                (void) on_adv_unregistered(NULL, b, NULL);
+                return;
+        }
+        /* Unregister and register again: new data and a fresh advertising-enable edge. */
+        r = sd_bus_call_method_async(b->bus, &b->adv_call, BLUEZ, b->adapter_path,
+                                     "org.bluez.LEAdvertisingManager1", "UnregisterAdvertisement",
+                                     on_adv_unregistered, b, "o", b->adv_path);
+        if (r < 0) {
+                b->adv_pending = false;
+                prog_log_errno(r, "BLE: failed to unregister the advertisement");
+        }
+}
+
+void prog_ble_refresh(struct prog_ble *b)
+{
+        struct sim_advertising now;
+
+        if (!b)
+                return;
+        sim_lock_advertising(prog_lock(b->p), &now);
+        snprintf(b->name, sizeof(b->name), "Nuki_%08X", now.nuki_id);
+        if (b->adv_pending) {
+                if (memcmp(&now, &b->adv, sizeof(now)) != 0)
+                        b->adv_dirty = true;
+                return;
+        }
+        if ((b->adv_registered || b->adv_failed) && now.pairing_mode == b->adv.pairing_mode &&
+            now.state_changed == b->adv.state_changed && now.nuki_id == b->adv.nuki_id)
+                return;
+        adv_update(b);
+}
+
+/* ---- setup ---- */
+
+static int on_app_registered(sd_bus_message *m, void *userdata, sd_bus_error *e)
+{
+        struct prog_ble *b = userdata;
+        const sd_bus_error *err = sd_bus_message_get_error(m);
+
+        b->app_call = sd_bus_slot_unref(b->app_call);
+        if (err) {
+                prog_log("BLE: RegisterApplication failed: %s: %s", err->name,
+                         err->message ? err->message : "");
+                prog_quit(b->p);
+                return 0;
+        }
+        printf("latchkey-sim: GATT ready on %s\n", b->adapter_path);
+        fflush(stdout);
+        prog_ble_refresh(b);
+        return 0;
+}
+
+static int add_char(struct prog_ble *b, enum lk_channel ch, const char *svc_path, unsigned idx,
+                    const char *uuid)
+{
+        struct ble_char *c = &b->chars[ch];
+
+        c->b = b;
+        c->ch = ch;
+        c->service_path = svc_path;
+        snprintf(c->uuid, sizeof(c->uuid), "%s", uuid);
+        snprintf(c->path, sizeof(c->path), "%s/char%u", svc_path, idx);
+        /* spec §1.2: unencrypted on the GDIOs, encrypted on USDIO. */
+        lk_reasm_init(&c->reasm, ch == LK_CH_USDIO ? LK_FRAMING_SEALED : LK_FRAMING_PLAIN);
+        return sd_bus_add_object_vtable(b->bus, &c->vtable, c->path, IFACE_CHAR, char_vtable, c);
+}
+
+struct prog_ble *prog_ble_free(struct prog_ble *b)
+{
+        size_t i;
+
+        if (!b)
+                return NULL;
+        if (b->connected)
+                sim_lock_disconnect(prog_lock(b->p));
+        sd_bus_slot_unref(b->app_call);
+        sd_bus_slot_unref(b->adv_call);
+        sd_bus_slot_unref(b->match_device);
+        sd_bus_slot_unref(b->adv_vtable);
+        for (i = 0; i < LK_CH_COUNT; i++) {
+                sd_bus_slot_unref(b->chars[i].vtable);
+                sodium_memzero(&b->chars[i].reasm, sizeof(b->chars[i].reasm));
+        }
+        for (i = 0; i < 2; i++)
+                sd_bus_slot_unref(b->svc[i].vtable);
+        sd_bus_slot_unref(b->objmgr);
+        /* bluetoothd drops our application and advertisement when we leave the bus. */
+        sd_bus_flush_close_unref(b->bus);
+        free(b);
+        return NULL;
+}
+
+int prog_ble_new(struct prog *p, const char *adapter, struct prog_ble **ret)
+{
+        _Static_assert(sizeof(((struct ble_char *)NULL)->value) >= ATT_VALUE_MAX, "chunk");
+        sd_bus_error e = SD_BUS_ERROR_NULL;
+        struct sim_advertising adv;
+        enum lk_generation gen;
+        struct prog_ble *b;
+        const char *fam;
+        char match[192];
+        int r;
+
+        b = calloc(1, sizeof(*b));
+        if (!b)
+                return -ENOMEM;
+        b->p = p;
+        b->mtu = ATT_MTU_DEFAULT;
+        if (!adapter)
+                adapter = "hci0";
+        if (strchr(adapter, '/') || strlen(adapter) > 16) {
+                free(b);
+                return -EINVAL;
+        }
+        snprintf(b->adapter_path, sizeof(b->adapter_path), "/org/bluez/%s", adapter);
+        snprintf(b->root, sizeof(b->root), "/org/latchkey/sim%ld", (long)getpid());
+        snprintf(b->adv_path, sizeof(b->adv_path), "%s/adv0", b->root);
+
+        r = sd_bus_open_system(&b->bus);
+        if (r >= 0)
+                r = sd_bus_attach_event(b->bus, prog_event(p), SD_EVENT_PRIORITY_NORMAL);
+        if (r < 0) {
+                prog_log_errno(r, "BLE: cannot reach the system bus");
+                goto fail;
+        }
+        /* Power the adapter on: a fresh btvirt controller starts off. */
+        r = sd_bus_set_property(b->bus, BLUEZ, b->adapter_path, "org.bluez.Adapter1", "Powered",
+                                &e, "b", 1);
+        if (r < 0) {
+                prog_log("BLE: cannot power %s on: %s", b->adapter_path,
+                         e.message ? e.message : strerror(-r));
+                sd_bus_error_free(&e);
+                goto fail;
+        }
+
+        sim_lock_advertising(prog_lock(p), &adv);
+        gen = adv.generation;
+        fam = gen == LK_GEN_OPENER ? "a92ae" : "a92ee";
+        snprintf(b->svc[0].path, sizeof(b->svc[0].path), "%s/service0", b->root);
+        snprintf(b->svc[0].uuid, sizeof(b->svc[0].uuid), "%s", pairing_uuid(gen));
+        snprintf(b->svc[1].path, sizeof(b->svc[1].path), "%s/service1", b->root);
+        snprintf(b->svc[1].uuid, sizeof(b->svc[1].uuid), "%s200" UUID_TAIL, fam);
+
+        r = sd_bus_add_object_manager(b->bus, &b->objmgr, b->root);
+        for (size_t i = 0; r >= 0 && i < 2; i++)
+                r = sd_bus_add_object_vtable(b->bus, &b->svc[i].vtable, b->svc[i].path,
+                                             "org.bluez.GattService1", service_vtable, &b->svc[i]);
+        if (r >= 0) {
+                char u[40];
+
+                /* spec §1.1: pairing GDIO …101 (Ultra …301), keyturner GDIO …201, USDIO …202 */
+                snprintf(u, sizeof(u), "%.7s1" UUID_TAIL, b->svc[0].uuid);
+                r = add_char(b, LK_CH_PAIRING, b->svc[0].path, 0, u);
+                if (r >= 0) {
+                        snprintf(u, sizeof(u), "%s201" UUID_TAIL, fam);
+                        r = add_char(b, LK_CH_KEYTURNER, b->svc[1].path, 0, u);
+                }
+                if (r >= 0) {
+                        snprintf(u, sizeof(u), "%s202" UUID_TAIL, fam);
+                        r = add_char(b, LK_CH_USDIO, b->svc[1].path, 1, u);
+                }
+        }
+        if (r >= 0) {
+                snprintf(match, sizeof(match),
+                         "type='signal',sender='" BLUEZ "',member='PropertiesChanged',"
+                         "path_namespace='%s'", b->adapter_path);
+                r = sd_bus_add_match_async(b->bus, &b->match_device, match, on_device_changed,
+                                           NULL, b);
+        }
+        if (r >= 0)
+                r = sd_bus_call_method_async(b->bus, &b->app_call, BLUEZ, b->adapter_path,
+                                             "org.bluez.GattManager1", "RegisterApplication",
+                                             on_app_registered, b, "oa{sv}", b->root, 0);
+        if (r < 0) {
+                prog_log_errno(r, "BLE: failed to set up the GATT application");
+                goto fail;
+        }
+        *ret = b;
+        return 0;
+fail:
+        prog_ble_free(b);
+        return r < 0 ? r : -EIO;
+}

@@ -1,0 +1,542 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * latchkey-sim: the control socket (docs/sim-socket.md). A request is one packet of words,
+ * the reply one packet holding one JSON object: {"ok":true,...} or {"ok":false,"error":"..."}.
+ * Errors map to the outside here, in one place (STYLE.md §3).
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "latchkey/names.h"
+#include "prog.h"
+
+#define CTL_WORDS_MAX 16
+#define CTL_TIMEOUT_MS 10000 /* the client gives up on a silent sim after this */
+#define CLOCK_ADVANCE_MAX (100ll * 366 * 24 * 3600) /* a century either way */
+
+int prog_parse_uint(const char *s, unsigned long long max, unsigned long long *ret)
+{
+        unsigned long long v = 0;
+
+        if (!s || !*s)
+                return -EINVAL;
+        for (; *s; s++) {
+                if (*s < '0' || *s > '9')
+                        return -EINVAL;
+                if (v > (max - (unsigned)(*s - '0')) / 10)
+                        return -ERANGE;
+                v = v * 10 + (unsigned)(*s - '0');
+        }
+        *ret = v;
+        return 0;
+}
+
+static int parse_int64(const char *s, int64_t *ret)
+{
+        unsigned long long v;
+        bool neg = *s == '-';
+        int r;
+
+        r = prog_parse_uint(neg || *s == '+' ? s + 1 : s, (unsigned long long)CLOCK_ADVANCE_MAX,
+                            &v);
+        if (r < 0)
+                return r;
+        *ret = neg ? -(int64_t)v : (int64_t)v;
+        return 0;
+}
+
+static int parse_2(const char *s, unsigned *ret)
+{
+        if (s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9')
+                return -EINVAL;
+        *ret = (unsigned)(s[0] - '0') * 10 + (unsigned)(s[1] - '0');
+        return 0;
+}
+
+int prog_parse_iso8601z(const char *s, int64_t *ret)
+{
+        struct lk_datetime dt;
+        unsigned y1, y2, mo, d, h, mi, se;
+
+        /* YYYY-MM-DDTHH:MM:SSZ, exactly: the wire speaks UTC (spec §0). */
+        if (strlen(s) != 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != ' ') ||
+            s[13] != ':' || s[16] != ':' || s[19] != 'Z')
+                return -EINVAL;
+        if (parse_2(s, &y1) < 0 || parse_2(s + 2, &y2) < 0 || parse_2(s + 5, &mo) < 0 ||
+            parse_2(s + 8, &d) < 0 || parse_2(s + 11, &h) < 0 || parse_2(s + 14, &mi) < 0 ||
+            parse_2(s + 17, &se) < 0)
+                return -EINVAL;
+        dt = (struct lk_datetime){ .year = (uint16_t)(y1 * 100 + y2), .month = (uint8_t)mo,
+                                   .day = (uint8_t)d, .hour = (uint8_t)h, .minute = (uint8_t)mi,
+                                   .second = (uint8_t)se };
+        return lk_datetime_to_unix(&dt, ret);
+}
+
+static void format_iso8601z(int64_t t, char buf[static 32])
+{
+        struct lk_datetime dt;
+
+        if (lk_datetime_from_unix(t, &dt) < 0) {
+                snprintf(buf, 32, "invalid");
+                return;
+        }
+        snprintf(buf, 32, "%04u-%02u-%02uT%02u:%02u:%02uZ", dt.year, dt.month, dt.day, dt.hour,
+                 dt.minute, dt.second);
+}
+
+static cJSON *link_json(struct prog *p)
+{
+        const struct prog_link *l = prog_link(p);
+        cJSON *o = cJSON_CreateObject();
+
+        cJSON_AddNumberToObject(o, "connect_ms", l->connect_ms);
+        cJSON_AddNumberToObject(o, "write_ms", l->write_ms);
+        cJSON_AddNumberToObject(o, "indicate_ms", l->indicate_ms);
+        cJSON_AddNumberToObject(o, "process_ms", l->process_ms);
+        return o;
+}
+
+static cJSON *faults_json(struct prog *p)
+{
+        const struct prog_faults *f = prog_faults(p);
+        cJSON *o = cJSON_CreateObject();
+
+        cJSON_AddNumberToObject(o, "drop_before", f->drop_before);
+        cJSON_AddNumberToObject(o, "drop_after", f->drop_after);
+        cJSON_AddBoolToObject(o, "lose_reply", f->lose_reply);
+        cJSON_AddBoolToObject(o, "corrupt", f->corrupt);
+        cJSON_AddBoolToObject(o, "stall", f->stall);
+        return o;
+}
+
+/* The request's outcome: fills reply (ok:true) or returns a message for ok:false. */
+typedef const char *(*ctl_fn)(struct prog *p, int argc, char **argv, cJSON *reply);
+
+static const char *errno_text(int r, const char *what)
+{
+        static char buf[128];
+
+        snprintf(buf, sizeof(buf), "%s: %s", what, strerror(-r));
+        return buf;
+}
+
+static const char *ctl_press_button(struct prog *p, int argc, char **argv, cJSON *reply)
+{
+        unsigned long long s = SIM_PAIRING_BUTTON_S;
+        int r;
+
+        if (argc > 2)
+                return "usage: press-button [SECONDS]";
+        if (argc == 2 && prog_parse_uint(argv[1], 3600, &s) < 0)
+                return "SECONDS must be 0..3600";
+        r = sim_lock_press_button(prog_lock(p), (unsigned)s);
+        prog_after_engine(p);
+        if (r == -EPERM)
+                return "the button (or pairing by button) is disabled in the lock's config";
+        if (r < 0)
+                return errno_text(r, "press-button failed");
+        cJSON_AddNumberToObject(reply, "seconds", (double)s);
+        cJSON_AddBoolToObject(reply, "pairing_mode", r == 1);
+        return NULL;
+}
+
+/* spec §6.17: keypad actions. */
+static const struct { const char *name; uint8_t value; } keypad_actions[] = {
+        { "intelligent", 0 }, { "unlock", 1 }, { "lock", 2 }, { "unlatch", 3 },
+        { "lock-n-go", 4 },
+};
+
+static const char *ctl_type_code(struct prog *p, int argc, char **argv, cJSON *reply)
+{
+        struct sim_keypad_result res;
+        unsigned long long code, a;
+        uint8_t action = 1;
+        const char *name;
+        size_t i;
+        int r;
+
+        if (argc < 2 || argc > 3)
+                return "usage: type-code CODE [intelligent|unlock|lock|unlatch|lock-n-go]";
+        /* spec §9.1: six digits. The engine judges validity; we only bound the number. */
+        if (strlen(argv[1]) > 6 || prog_parse_uint(argv[1], 999999, &code) < 0)
+                return "CODE must be up to 6 digits";
+        if (argc == 3) {
+                for (i = 0; i < sizeof(keypad_actions) / sizeof(keypad_actions[0]); i++)
+                        if (strcmp(argv[2], keypad_actions[i].name) == 0)
+                                break;
+                if (i < sizeof(keypad_actions) / sizeof(keypad_actions[0]))
+                        action = keypad_actions[i].value;
+                else if (prog_parse_uint(argv[2], 4, &a) == 0)
+                        action = (uint8_t)a;
+                else
+                        return "ACTION must be intelligent, unlock, lock, unlatch or lock-n-go";
+        }
+        r = sim_lock_keypad_type(prog_lock(p), (uint32_t)code, action, &res);
+        prog_after_engine(p);
+        if (r < 0)
+                return errno_text(r, "type-code failed");
+        name = lk_completion_name(res.completion);
+        cJSON_AddStringToObject(reply, "completion", name ? name : "unknown");
+        cJSON_AddNumberToObject(reply, "completion_status", res.completion);
+        cJSON_AddNumberToObject(reply, "code_id", res.code_id);
+        cJSON_AddBoolToObject(reply, "locked_out", res.locked_out);
+        return NULL;
+}
+
+static const char *ctl_turn_knob(struct prog *p, int argc, char **argv, cJSON *reply)
+{
+        uint8_t action;
+        int r;
+
+        if (argc != 2)
+                return "usage: turn-knob lock|unlock|unlatch";
+        if (strcmp(argv[1], "lock") == 0)
+                action = LK_ACTION_LOCK;
+        else if (strcmp(argv[1], "unlock") == 0)
+                action = LK_ACTION_UNLOCK;
+        else if (strcmp(argv[1], "unlatch") == 0)
+                action = LK_ACTION_UNLATCH;
+        else
+                return "usage: turn-knob lock|unlock|unlatch";
+        r = sim_lock_turn_knob(prog_lock(p), action);
+        prog_after_engine(p);
+        if (r < 0)
+                return errno_text(r, "turn-knob failed");
+        {
+                const char *s = lk_lock_state_name(sim_lock_lock_state(prog_lock(p)));
+
+                cJSON_AddStringToObject(reply, "lock_state", s ? s : "unknown");
+        }
+        return NULL;
+}
+
+static const char *ctl_clock(struct prog *p, int argc, char **argv, cJSON *reply)
+{
+        char buf[32];
+        int64_t t;
+
+        if (argc == 3 && strcmp(argv[1], "set") == 0) {
+                if (prog_parse_iso8601z(argv[2], &t) < 0)
+                        return "clock set wants YYYY-MM-DDTHH:MM:SSZ";
+                prog_clock_shift(p, t - prog_now(p));
+        } else if (argc == 3 && strcmp(argv[1], "advance") == 0) {
+                if (parse_int64(argv[2], &t) < 0)
+                        return "clock advance wants whole SECONDS (a century at most)";
+                prog_clock_shift(p, t);
+        } else if (argc != 1) {
+                return "usage: clock [set YYYY-MM-DDTHH:MM:SSZ | advance SECONDS]";
+        }
+        /* Deadlines (pairing timeout, lock 'n' go, time control) may be due now. */
+        prog_after_engine(p);
+        format_iso8601z(prog_now(p), buf);
+        cJSON_AddStringToObject(reply, "clock", buf);
+        return NULL;
+}
+
+static const char *ctl_battery(struct prog *p, int argc, char **argv, cJSON *reply)
+{
+        unsigned long long v;
+        int r;
+
+        if (argc != 2 || prog_parse_uint(argv[1], 100, &v) < 0)
+                return "usage: battery PERCENT (0..100)";
+        r = sim_lock_set_battery(prog_lock(p), (unsigned)v);
+        prog_after_engine(p);
+        if (r < 0)
+                return errno_text(r, "battery failed");
+        cJSON_AddNumberToObject(reply, "battery", (double)v);
+        return NULL;
+}
+
+static const char *ctl_fault(struct prog *p, int argc, char **argv, cJSON *reply)
+{
+        struct prog_faults *f = prog_faults(p);
+        unsigned long long n = 0;
+        const char *what = argc >= 2 ? argv[1] : "";
+        bool counted = strcmp(what, "drop-before") == 0 || strcmp(what, "drop-after") == 0 ||
+                       strcmp(what, "busy") == 0;
+
+        if (counted && (argc != 3 || prog_parse_uint(argv[2], 1000000, &n) < 0 || n == 0))
+                return "usage: fault drop-before|drop-after|busy N (N >= 1)";
+        if (!counted && argc != 2)
+                return "usage: fault drop-before N|drop-after N|lose-reply|corrupt|busy N|stall|clear";
+
+        if (strcmp(what, "drop-before") == 0)
+                f->drop_before = (unsigned)n;
+        else if (strcmp(what, "drop-after") == 0)
+                f->drop_after = (unsigned)n;
+        else if (strcmp(what, "busy") == 0)
+                sim_lock_fault_busy(prog_lock(p), (unsigned)n);
+        else if (strcmp(what, "lose-reply") == 0)
+                f->lose_reply = true;
+        else if (strcmp(what, "corrupt") == 0)
+                f->corrupt = true;
+        else if (strcmp(what, "stall") == 0)
+                f->stall = true;
+        else if (strcmp(what, "clear") == 0) {
+                *f = (struct prog_faults){ 0 };
+                sim_lock_fault_busy(prog_lock(p), 0);
+        } else
+                return "usage: fault drop-before N|drop-after N|lose-reply|corrupt|busy N|stall|clear";
+        /* A stall takes the current link too. */
+        prog_fault_stall_apply(p);
+        cJSON_AddItemToObject(reply, "faults", faults_json(p));
+        return NULL;
+}
+
+static const char *ctl_link(struct prog *p, int argc, char **argv, cJSON *reply)
+{
+        struct prog_link l = *prog_link(p);
+        int i;
+
+        if (argc % 2 != 1)
+                return "usage: link [connect-ms N] [write-ms N] [indicate-ms N] [process-ms N]";
+        for (i = 1; i < argc; i += 2) {
+                unsigned long long v;
+                unsigned *field;
+
+                if (strcmp(argv[i], "connect-ms") == 0)
+                        field = &l.connect_ms;
+                else if (strcmp(argv[i], "write-ms") == 0)
+                        field = &l.write_ms;
+                else if (strcmp(argv[i], "indicate-ms") == 0)
+                        field = &l.indicate_ms;
+                else if (strcmp(argv[i], "process-ms") == 0)
+                        field = &l.process_ms;
+                else
+                        return "usage: link [connect-ms N] [write-ms N] [indicate-ms N] [process-ms N]";
+                if (prog_parse_uint(argv[i + 1], PROG_LINK_MS_MAX, &v) < 0)
+                        return "link latencies are 0..600000 ms";
+                *field = (unsigned)v;
+        }
+        *prog_link(p) = l;
+        cJSON_AddItemToObject(reply, "link", link_json(p));
+        return NULL;
+}
+
+static const char *ctl_state(struct prog *p, int argc, char **argv, cJSON *reply)
+{
+        char *engine = NULL, buf[32];
+        cJSON *sim;
+        int r;
+
+        if (argc != 1)
+                return "usage: state";
+        r = sim_lock_state_json(prog_lock(p), &engine);
+        if (r < 0)
+                return errno_text(r, "state failed");
+        cJSON_AddRawToObject(reply, "state", engine);
+        free(engine);
+        sim = cJSON_AddObjectToObject(reply, "sim");
+        format_iso8601z(prog_now(p), buf);
+        cJSON_AddStringToObject(sim, "clock", buf);
+        cJSON_AddBoolToObject(sim, "connected", prog_connected(p));
+        cJSON_AddItemToObject(sim, "link", link_json(p));
+        cJSON_AddItemToObject(sim, "faults", faults_json(p));
+        return NULL;
+}
+
+static const char *ctl_quit(struct prog *p, int argc, char **argv, cJSON *reply)
+{
+        if (argc != 1)
+                return "usage: quit";
+        prog_quit(p);
+        return NULL;
+}
+
+static const char *ctl_help(struct prog *p, int argc, char **argv, cJSON *reply);
+
+static const struct ctl_request {
+        const char *name;
+        ctl_fn fn;
+        const char *usage;
+} requests[] = {
+        { "press-button", ctl_press_button, "press-button [SECONDS]" },
+        { "type-code", ctl_type_code, "type-code CODE [intelligent|unlock|lock|unlatch|lock-n-go]" },
+        { "turn-knob", ctl_turn_knob, "turn-knob lock|unlock|unlatch" },
+        { "clock", ctl_clock, "clock [set YYYY-MM-DDTHH:MM:SSZ | advance SECONDS]" },
+        { "battery", ctl_battery, "battery PERCENT" },
+        { "fault", ctl_fault, "fault drop-before N|drop-after N|lose-reply|corrupt|busy N|stall|clear" },
+        { "link", ctl_link, "link [connect-ms N] [write-ms N] [indicate-ms N] [process-ms N]" },
+        { "state", ctl_state, "state" },
+        { "quit", ctl_quit, "quit" },
+        { "help", ctl_help, "help" },
+};
+
+static const char *ctl_help(struct prog *p, int argc, char **argv, cJSON *reply)
+{
+        cJSON *list = cJSON_AddArrayToObject(reply, "requests");
+        size_t i;
+
+        for (i = 0; i < sizeof(requests) / sizeof(requests[0]); i++)
+                cJSON_AddItemToArray(list, cJSON_CreateString(requests[i].usage));
+        return NULL;
+}
+
+int prog_ctl_handle(struct prog *p, const char *line, char **ret)
+{
+        char copy[PROG_CTL_MAX + 1], *argv[CTL_WORDS_MAX], *save = NULL, *w;
+        const char *error = "unknown request; try 'help'";
+        cJSON *reply;
+        int argc = 0;
+        size_t i;
+        char *text;
+
+        reply = cJSON_CreateObject();
+        if (!reply)
+                return -ENOMEM;
+        cJSON_AddBoolToObject(reply, "ok", true);
+
+        if (strlen(line) > PROG_CTL_MAX) {
+                error = "request too long";
+                goto fail;
+        }
+        snprintf(copy, sizeof(copy), "%s", line);
+        for (w = strtok_r(copy, " \t\r\n", &save); w; w = strtok_r(NULL, " \t\r\n", &save)) {
+                if (argc == CTL_WORDS_MAX) {
+                        error = "too many words";
+                        goto fail;
+                }
+                argv[argc++] = w;
+        }
+        if (argc == 0) {
+                error = "empty request; try 'help'";
+                goto fail;
+        }
+        for (i = 0; i < sizeof(requests) / sizeof(requests[0]); i++) {
+                if (strcmp(argv[0], requests[i].name) != 0)
+                        continue;
+                error = requests[i].fn(p, argc, argv, reply);
+                break;
+        }
+        if (error)
+                goto fail;
+        prog_debug("ctl: %s: ok", argv[0]);
+        goto out;
+
+fail:
+        prog_debug("ctl: '%.64s': %s", line, error);
+        cJSON_Delete(reply);
+        reply = cJSON_CreateObject();
+        if (!reply)
+                return -ENOMEM;
+        cJSON_AddBoolToObject(reply, "ok", false);
+        cJSON_AddStringToObject(reply, "error", error);
+out:
+        text = cJSON_PrintUnformatted(reply);
+        cJSON_Delete(reply);
+        if (!text)
+                return -ENOMEM;
+        *ret = text;
+        return 0;
+}
+
+/* ---- the client side: latchkey-sim ctl ---- */
+
+static int ctl_connect(const char *socket_path, int *ret_fd)
+{
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        int fd;
+
+        if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s.ctl", socket_path) >=
+            sizeof(sa.sun_path))
+                return -ENAMETOOLONG;
+        fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return -errno;
+        if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+                int r = -errno;
+
+                close(fd);
+                return r;
+        }
+        *ret_fd = fd;
+        return 0;
+}
+
+int prog_ctl_client(const char *socket_path, int argc, char **argv)
+{
+        char req[PROG_CTL_MAX + 1];
+        struct pollfd pfd;
+        size_t len = 0;
+        char *reply = NULL;
+        ssize_t n;
+        cJSON *json, *ok;
+        int fd = -1, r, i, code;
+
+        for (i = 0; i < argc; i++) {
+                int k = snprintf(req + len, sizeof(req) - len, "%s%s", i ? " " : "", argv[i]);
+
+                if (k < 0 || (size_t)k >= sizeof(req) - len) {
+                        prog_log("request too long (at most %u bytes)", PROG_CTL_MAX);
+                        return PROG_EXIT_USAGE;
+                }
+                len += (size_t)k;
+        }
+        if (len == 0) {
+                prog_log("no request given; try 'latchkey-sim ctl --socket PATH help'");
+                return PROG_EXIT_USAGE;
+        }
+
+        r = ctl_connect(socket_path, &fd);
+        if (r < 0) {
+                prog_log_errno(r, "Failed to reach '%s.ctl' (is latchkey-sim running?)",
+                               socket_path);
+                return PROG_EXIT_SOCKET;
+        }
+        if (send(fd, req, len, MSG_NOSIGNAL) < 0) {
+                prog_log_errno(-errno, "Failed to send the request");
+                close(fd);
+                return PROG_EXIT_SOCKET;
+        }
+        pfd = (struct pollfd){ .fd = fd, .events = POLLIN };
+        r = poll(&pfd, 1, CTL_TIMEOUT_MS);
+        if (r <= 0) {
+                prog_log("no reply from '%s.ctl' within %d s", socket_path,
+                         CTL_TIMEOUT_MS / 1000);
+                close(fd);
+                return PROG_EXIT_SOCKET;
+        }
+        /* Size the one reply packet first, bounded. */
+        n = recv(fd, NULL, 0, MSG_PEEK | MSG_TRUNC);
+        if (n <= 0 || (size_t)n > PROG_CTL_REPLY_MAX) {
+                prog_log("bad reply from '%s.ctl'", socket_path);
+                close(fd);
+                return PROG_EXIT_SOCKET;
+        }
+        reply = malloc((size_t)n + 1);
+        if (!reply) {
+                close(fd);
+                return PROG_EXIT_FAILED;
+        }
+        n = recv(fd, reply, (size_t)n, 0);
+        close(fd);
+        if (n <= 0) {
+                free(reply);
+                prog_log("bad reply from '%s.ctl'", socket_path);
+                return PROG_EXIT_SOCKET;
+        }
+        reply[n] = '\0';
+        printf("%s\n", reply);
+
+        json = cJSON_Parse(reply);
+        ok = cJSON_GetObjectItemCaseSensitive(json, "ok");
+        code = cJSON_IsTrue(ok) ? PROG_EXIT_OK : PROG_EXIT_FAILED;
+        if (code != PROG_EXIT_OK) {
+                const cJSON *e = cJSON_GetObjectItemCaseSensitive(json, "error");
+
+                prog_log("%s: %s", req, cJSON_IsString(e) ? e->valuestring : "malformed reply");
+        }
+        cJSON_Delete(json);
+        free(reply);
+        return code;
+}
