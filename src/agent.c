@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <string.h>
+
+#include "agent.h"
+
+int agent_transport(sd_event *event, const char *via, const char *adapter, struct lk_transport **ret)
+{
+        /* The session that takes the transport installs its own callbacks. */
+        static const struct lk_transport_cb none = { 0 };
+
+        if (strncmp(via, "sim:", 4) == 0) {
+                if (!via[4])
+                        return -EINVAL;
+                return lk_transport_sim_new(event, via + 4, &none, NULL, ret);
+        }
+        if (strncmp(via, "ble", 3) == 0 && (via[3] == '\0' || via[3] == ':'))
+                return -EOPNOTSUPP;
+        return -EINVAL;
+}
+
+int agent_session_open(sd_event *event, const struct lk_creds *creds, const char *adapter,
+                       const struct session_opts *opts, struct session **ret)
+{
+        struct lk_transport *t = NULL;
+        struct session *s = NULL;
+        int r;
+
+        r = agent_transport(event, creds->via, adapter, &t);
+        if (r < 0)
+                return r;
+        r = session_new(event, t, creds, NULL, opts, &s);
+        if (r < 0) {
+                lk_transport_free(t);
+                return r;
+        }
+        r = session_connect(s, NULL);
+        if (r < 0) {
+                session_free(s);
+                return r;
+        }
+        *ret = s;
+        return 0;
+}

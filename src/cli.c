@@ -1,0 +1,368 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "cli.h"
+#include "latchkey/names.h"
+#include "log.h"
+#include "util.h"
+
+enum {
+        OPT_JSON = 0x1000,
+        OPT_STATE_DIR,
+        OPT_VIA,
+        OPT_ADAPTER,
+        OPT_PIN_FILE,
+        OPT_TIMEOUT,
+};
+
+static const struct option global_options[] = {
+        { "json", no_argument, NULL, OPT_JSON },
+        { "state-dir", required_argument, NULL, OPT_STATE_DIR },
+        { "lock", required_argument, NULL, 'l' },
+        { "via", required_argument, NULL, OPT_VIA },
+        { "adapter", required_argument, NULL, OPT_ADAPTER },
+        { "pin-file", required_argument, NULL, OPT_PIN_FILE },
+        { "timeout", required_argument, NULL, OPT_TIMEOUT },
+        { "verbose", no_argument, NULL, 'v' },
+        { "quiet", no_argument, NULL, 'q' },
+        { "help", no_argument, NULL, 'h' },
+};
+
+int cli_fail(struct cli *c, enum cli_exit code, const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(c->error, sizeof(c->error), fmt, ap);
+        va_end(ap);
+        c->exit_code = code;
+        return -1;
+}
+
+static enum cli_exit lock_error_exit(uint8_t code)
+{
+        switch (code) {
+        case LK_K_ERROR_NOT_AUTHORIZED:
+        case LK_K_ERROR_BAD_PIN:
+        case LK_K_ERROR_TOO_MANY_PIN_ATTEMPTS:
+        case LK_K_ERROR_DISABLED:
+        case LK_K_ERROR_TIME_NOT_ALLOWED:
+        case LK_P_ERROR_NOT_PAIRING:
+        case LK_P_ERROR_BAD_AUTHENTICATOR:
+                return CLI_EXIT_AUTH;
+        case LK_K_ERROR_TOO_MANY_ENTRIES:
+        case LK_P_ERROR_MAX_USER:
+                return CLI_EXIT_FULL;
+        case LK_K_ERROR_INVALID_AUTH_ID:
+                return CLI_EXIT_NOT_FOUND;
+        default:
+                return CLI_EXIT_REFUSED;
+        }
+}
+
+int cli_fail_errno(struct cli *c, int error, const char *what)
+{
+        uint8_t code;
+        const char *name, *desc;
+
+        switch (error) {
+        case -EREMOTEIO:
+                code = c->session ? session_remote_error(c->session) : LK_ERROR_UNKNOWN;
+                name = lk_error_name(code);
+                desc = lk_error_description(code);
+                c->lock_error = code;
+                return cli_fail(c, lock_error_exit(code), "%s: the lock refused: %s (%s, 0x%02X)", what,
+                                desc ? desc : "unknown error", name ? name : "?", code);
+        case -ETIMEDOUT:
+                return cli_fail(c, CLI_EXIT_LINK, "%s: no answer from the lock in time", what);
+        case -ENOTCONN:
+        case -ECONNRESET:
+        case -ECONNREFUSED:
+        case -ECONNABORTED:
+        case -EPIPE:
+        case -EHOSTDOWN:
+        case -EHOSTUNREACH:
+                return cli_fail(c, CLI_EXIT_LINK, "%s: the link to the lock failed (%s)", what, strerror(-error));
+        case -EBADMSG:
+        case -EPROTO:
+        case -EMSGSIZE:
+                return cli_fail(c, CLI_EXIT_PROTOCOL,
+                                "%s: the lock's answer failed its checks (corrupt link or not the paired lock)", what);
+        case -ENOKEY:
+                return cli_fail(c, CLI_EXIT_USAGE, "%s: the lock's security PIN is needed: give --pin-file FILE (or - for stdin)", what);
+        default:
+                return cli_fail(c, CLI_EXIT_FAILURE, "%s: %s", what, strerror(error < 0 ? -error : error));
+        }
+}
+
+int cli_getopt(struct cli *c, int argc, char **argv, const struct option *local, const char *local_short)
+{
+        struct option all[64];
+        char shorts[64];
+        size_t n = 0;
+        uint64_t v;
+        int opt;
+
+        for (const struct option *o = local; o && o->name; o++)
+                all[n++] = *o;
+        for (size_t i = 0; i < ELEMENTSOF(global_options); i++)
+                all[n++] = global_options[i];
+        all[n] = (struct option){ 0 };
+        snprintf(shorts, sizeof(shorts), "l:vqh%s", local_short ? local_short : "");
+
+        for (;;) {
+                opt = getopt_long(argc, argv, shorts, all, NULL);
+                switch (opt) {
+                case OPT_JSON:
+                        c->json = true;
+                        continue;
+                case OPT_STATE_DIR:
+                        snprintf(c->state_dir, sizeof(c->state_dir), "%s", optarg);
+                        continue;
+                case 'l':
+                        c->lock_alias = optarg;
+                        continue;
+                case OPT_VIA:
+                        c->via = optarg;
+                        continue;
+                case OPT_ADAPTER:
+                        c->adapter = optarg;
+                        continue;
+                case OPT_PIN_FILE:
+                        c->pin_file = optarg;
+                        continue;
+                case OPT_TIMEOUT:
+                        if (parse_u64(optarg, 1, 3600, &v) < 0) {
+                                cli_fail(c, CLI_EXIT_USAGE, "--timeout takes seconds, 1 to 3600: '%s'", optarg);
+                                return '?';
+                        }
+                        c->timeout_usec = v * 1000000ULL;
+                        continue;
+                case 'v':
+                        c->verbose++;
+                        log_max_level = LOG_DEBUG;
+                        continue;
+                case 'q':
+                        c->quiet = true;
+                        continue;
+                case '?':
+                        cli_fail(c, CLI_EXIT_USAGE, "invalid option (see --help)");
+                        return '?';
+                default:
+                        return opt;
+                }
+        }
+}
+
+int cli_store(struct cli *c, struct store **ret)
+{
+        int r;
+
+        if (!c->store) {
+                if (!c->state_dir[0]) {
+                        r = store_default_dir(c->state_dir, sizeof(c->state_dir));
+                        if (r < 0)
+                                return cli_fail(c, CLI_EXIT_STATE, "cannot find a state directory: %s", strerror(-r));
+                }
+                r = store_open(c->state_dir, &c->store);
+                if (r == -EPERM)
+                        return cli_fail(c, CLI_EXIT_STATE, "state directory '%s' belongs to another user", c->state_dir);
+                if (r < 0)
+                        return cli_fail(c, CLI_EXIT_STATE, "cannot open state directory '%s': %s", c->state_dir,
+                                        strerror(-r));
+        }
+        if (ret)
+                *ret = c->store;
+        return 0;
+}
+
+int cli_lock(struct cli *c)
+{
+        char **l = NULL;
+        int r;
+
+        if (cli_store(c, NULL) < 0)
+                return -1;
+        if (c->creds.alias[0])
+                return 0;
+        if (!c->lock_alias) {
+                r = store_creds_list(c->store, &l);
+                if (r < 0)
+                        return cli_fail(c, CLI_EXIT_STATE, "cannot list paired locks: %s", strerror(-r));
+                if (!l[0] || l[1]) {
+                        bool none = !l[0];
+
+                        strv_free(l);
+                        return none ? cli_fail(c, CLI_EXIT_NOT_FOUND, "no lock is paired yet: run 'latchkey pair' first")
+                                    : cli_fail(c, CLI_EXIT_USAGE, "several locks are paired: choose one with --lock NAME (see 'latchkey locks')");
+                }
+                r = store_creds_get(c->store, l[0], &c->creds);
+                strv_free(l);
+        } else {
+                if (!store_alias_is_valid(c->lock_alias))
+                        return cli_fail(c, CLI_EXIT_USAGE,
+                                        "invalid lock name '%s': use 1-63 letters, digits, '.', '_' or '-'", c->lock_alias);
+                r = store_creds_get(c->store, c->lock_alias, &c->creds);
+        }
+        if (r == -ENOENT)
+                return cli_fail(c, CLI_EXIT_NOT_FOUND, "no paired lock named '%s' (see 'latchkey locks')", c->lock_alias);
+        if (r < 0)
+                return cli_fail(c, CLI_EXIT_STATE, "cannot read the credentials of '%s': %s", c->lock_alias ? c->lock_alias : "lock",
+                                r == -EBADMSG ? "the file is corrupt" : strerror(-r));
+        return 0;
+}
+
+int cli_transport(struct cli *c, const char *via, struct lk_transport **ret)
+{
+        int r;
+
+        if (!c->event) {
+                r = sd_event_default(&c->event);
+                if (r < 0)
+                        return cli_fail(c, CLI_EXIT_FAILURE, "cannot create the event loop: %s", strerror(-r));
+        }
+        r = agent_transport(c->event, via, c->adapter, ret);
+        if (r == -EOPNOTSUPP)
+                return cli_fail(c, CLI_EXIT_USAGE, "Bluetooth (--via ble) is not available in this build; use --via sim:PATH");
+        if (r == -EINVAL)
+                return cli_fail(c, CLI_EXIT_USAGE, "unknown --via '%s': use sim:PATH or ble:ADDRESS", via);
+        if (r < 0)
+                return cli_fail(c, CLI_EXIT_FAILURE, "cannot set up the transport: %s", strerror(-r));
+        return 0;
+}
+
+int cli_connect(struct cli *c)
+{
+        struct session_opts opts = { .busy_retries = 5 };
+        struct lk_transport *t = NULL;
+        const char *via;
+        int r;
+
+        if (c->session && session_is_connected(c->session))
+                return 0;
+        if (cli_lock(c) < 0)
+                return -1;
+        if (c->pin_file) {
+                r = cli_pin(c, c->creds.generation, &c->creds.pin);
+                if (r < 0)
+                        return -1;
+                c->creds.has_pin = true;
+        }
+        via = c->via ? c->via : c->creds.via;
+        if (cli_transport(c, via, &t) < 0)
+                return -1;
+        if (c->timeout_usec)
+                opts.reply_timeout_usec = opts.connect_timeout_usec = c->timeout_usec;
+        r = session_new(c->event, t, &c->creds, NULL, &opts, &c->session);
+        if (r < 0) {
+                lk_transport_free(t);
+                return cli_fail(c, CLI_EXIT_FAILURE, "cannot create a session: %s", strerror(-r));
+        }
+        r = session_connect(c->session, NULL);
+        if (r < 0) {
+                char what[128];
+
+                snprintf(what, sizeof(what), "connecting to '%s'", c->creds.alias);
+                return cli_fail_errno(c, r == -ENOENT ? -ECONNREFUSED : r, what);
+        }
+        return 0;
+}
+
+bool cli_tty(void)
+{
+        return isatty(STDERR_FILENO) == 1;
+}
+
+int cli_read_secret(struct cli *c, const char *file, const char *prompt, char *buf, size_t size)
+{
+        struct termios old, quiet;
+        int fd, r;
+        size_t n;
+
+        if (file)
+                return read_secret(file, buf, size);
+        /* No file: prompt on the controlling terminal with echo off. */
+        fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -ENOKEY;
+        if (tcgetattr(fd, &old) < 0) {
+                close(fd);
+                return -ENOKEY;
+        }
+        quiet = old;
+        quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+        (void)!write(fd, prompt, strlen(prompt));
+        (void)tcsetattr(fd, TCSAFLUSH, &quiet);
+        r = 0;
+        n = 0;
+        while (n < size - 1) {
+                char ch;
+                ssize_t k = read(fd, &ch, 1);
+
+                if (k <= 0 || ch == '\n' || ch == '\r')
+                        break;
+                buf[n++] = ch;
+        }
+        buf[n] = '\0';
+        (void)tcsetattr(fd, TCSAFLUSH, &old);
+        (void)!write(fd, "\n", 1);
+        close(fd);
+        return r;
+}
+
+int cli_pin(struct cli *c, enum lk_generation gen, struct lk_pin *ret)
+{
+        char buf[32];
+        struct lk_pin pin;
+        int r;
+
+        if (!c->pin_file && c->creds.has_pin) {
+                *ret = c->creds.pin;
+                return 0;
+        }
+        r = cli_read_secret(c, c->pin_file, "Security PIN of the lock: ", buf, sizeof(buf));
+        if (r == -EPERM)
+                return cli_fail(c, CLI_EXIT_USAGE, "refusing PIN file '%s': others can read it (chmod 600)", c->pin_file);
+        if (r < 0)
+                return cli_fail(c, CLI_EXIT_USAGE, "cannot read the security PIN%s%s: %s", c->pin_file ? " from " : "",
+                                c->pin_file ? c->pin_file : "", r == -ENOKEY ? "no terminal to ask on; use --pin-file" : strerror(-r));
+        r = parse_pin(buf, &pin);
+        sodium_memzero(buf, sizeof(buf));
+        if (r < 0 || pin.size != lk_generation_pin_size(gen)) {
+                sodium_memzero(&pin, sizeof(pin));
+                return cli_fail(c, CLI_EXIT_USAGE, "the security PIN must be %s digits for this lock",
+                                lk_generation_pin_size(gen) == 4 ? "6" : "4");
+        }
+        *ret = pin;
+        sodium_memzero(&pin, sizeof(pin));
+        return 0;
+}
+
+void cli_progress(struct cli *c, const char *what, unsigned done, unsigned total)
+{
+        unsigned width = 30, fill;
+
+        if (c->quiet || !cli_tty() || total == 0)
+                return;
+        fill = done >= total ? width : done * width / total;
+        fprintf(stderr, "\r%-16s [", what);
+        for (unsigned i = 0; i < width; i++)
+                fputc(i < fill ? '#' : '.', stderr);
+        fprintf(stderr, "] %u/%u", done, total);
+        fflush(stderr);
+}
+
+void cli_progress_end(struct cli *c)
+{
+        if (!c->quiet && cli_tty())
+                fprintf(stderr, "\r\033[K");
+}

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The technician's CLI: one context shared by the subcommands, output as terminal tables or
+ * one JSON object (--json), and the one place errors become exit codes (STYLE.md §3).
+ */
+#pragma once
+
+#include <cjson/cJSON.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <systemd/sd-event.h>
+
+#include "session.h"
+#include "store.h"
+
+/* Exit codes: stable, documented in latchkey(1) and `latchkey --help`. */
+enum cli_exit {
+        CLI_EXIT_OK = 0,
+        CLI_EXIT_FAILURE = 1,   /* internal error */
+        CLI_EXIT_USAGE = 2,     /* bad arguments or invalid input; nothing was written */
+        CLI_EXIT_NOT_FOUND = 3, /* no such lock, code or entry */
+        CLI_EXIT_REFUSED = 4,   /* the lock refused the command */
+        CLI_EXIT_LINK = 5,      /* could not reach the lock, or the link failed */
+        CLI_EXIT_AUTH = 6,      /* not authorized, wrong PIN, PIN lockout */
+        CLI_EXIT_FULL = 7,      /* the lock has no room (codes, authorizations) */
+        CLI_EXIT_PROTOCOL = 8,  /* the lock's answer failed checks (corrupt or rogue) */
+        CLI_EXIT_STATE = 9,     /* local state directory problem */
+};
+
+struct cli {
+        /* global options */
+        bool json;
+        int verbose;
+        bool quiet;
+        char state_dir[4096];
+        const char *lock_alias;
+        const char *via;
+        const char *adapter;
+        const char *pin_file;
+        uint64_t timeout_usec;
+
+        /* resources opened on demand */
+        struct store *store;
+        sd_event *event;
+        struct session *session;
+        struct lk_creds creds;
+
+        /* result */
+        cJSON *out;       /* the JSON object printed at the end with --json */
+        int exit_code;
+        char error[512];
+        int lock_error;   /* the lock's error code, or -1 */
+};
+
+struct cli_command {
+        const char *name;  /* "code add" */
+        int (*run)(struct cli *c, int argc, char **argv);
+        const char *args;  /* usage synopsis after the name */
+        const char *help;  /* one line */
+};
+
+extern const struct cli_command cli_commands[];
+
+/* Option parsing that accepts the global options anywhere. Returns the getopt value of a
+ * local option, -1 at the end, or exits the command with a usage error on '?' (returns '?'). */
+int cli_getopt(struct cli *c, int argc, char **argv, const struct option *local, const char *local_short);
+void cli_usage(const struct cli_command *cmd, const char *options_help);
+
+/* Record an error (message, exit code) and return -1; the last one wins. */
+__attribute__((format(printf, 3, 4))) int cli_fail(struct cli *c, enum cli_exit code, const char *fmt, ...);
+/* Map an -errno from the session/transport to an exit code and message ("while <what>"). */
+int cli_fail_errno(struct cli *c, int error, const char *what);
+
+/* The state directory (opened once). */
+int cli_store(struct cli *c, struct store **ret);
+/* Resolve the lock (--lock, else the only paired one) and load its credentials. */
+int cli_lock(struct cli *c);
+/* Create a transport for a "via" string: "sim:PATH" (or "ble:ADDRESS" once BlueZ lands). */
+int cli_transport(struct cli *c, const char *via, struct lk_transport **ret);
+/* Open and connect the session for the resolved lock. */
+int cli_connect(struct cli *c);
+/* The lock's PIN, from --pin-file if given, else the stored one; -ENOKEY with a message. */
+int cli_pin(struct cli *c, enum lk_generation gen, struct lk_pin *ret);
+/* Read a secret from a file, "-" for stdin, or a no-echo prompt on the terminal. */
+int cli_read_secret(struct cli *c, const char *file, const char *prompt, char *buf, size_t size);
+
+/* Output helpers: with --json they add to c->out, otherwise print. */
+bool cli_tty(void);
+void cli_progress(struct cli *c, const char *what, unsigned done, unsigned total);
+void cli_progress_end(struct cli *c);

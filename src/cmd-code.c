@@ -1,0 +1,545 @@
+/* SPDX-License-Identifier: MIT */
+/* latchkey code list|add|update|remove (spec §6.35, §9): checked, idempotent, verified. */
+#include <errno.h>
+#include <inttypes.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "cmds.h"
+#include "codes.h"
+#include "db.h"
+#include "latchkey/names.h"
+#include "lockops.h"
+#include "log.h"
+#include "render.h"
+#include "timefmt.h"
+#include "util.h"
+
+/* Window options shared by add and update. */
+enum {
+        OPT_FROM = 0x2000,
+        OPT_UNTIL,
+        OPT_WEEKDAYS,
+        OPT_DAILY,
+        OPT_NO_WINDOW,
+        OPT_CODE_FILE,
+        OPT_GENERATE,
+        OPT_ENABLE,
+        OPT_DISABLE,
+};
+
+static void progress_cb(void *userdata, unsigned done, unsigned total)
+{
+        cli_progress(userdata, "Reading codes", done, total);
+}
+
+static void cache_codes(struct cli *c, const struct lk_keypad_code *codes, size_t n)
+{
+        struct db *db = NULL;
+
+        if (db_open(c->store, &db) < 0)
+                return;
+        if (db_codes_replace(db, c->creds.alias, codes, n) < 0)
+                log_warning("Could not cache the code names for log attribution");
+        db_free(db);
+}
+
+static void print_code_row(const struct lk_keypad_code *k)
+{
+        char from[40] = "-", until[40] = "-", wd[40] = "-", daily[16] = "-";
+
+        if (k->window.time_limited) {
+                render_datetime_local(&k->window.from, from, sizeof(from));
+                render_datetime_local(&k->window.until, until, sizeof(until));
+                time_format_weekdays(k->window.weekdays, wd, sizeof(wd));
+                snprintf(daily, sizeof(daily), "%02u:%02u-%02u:%02u", k->window.from_time.hour,
+                         k->window.from_time.minute, k->window.until_time.hour, k->window.until_time.minute);
+        }
+        printf("%-5u %-6" PRIu32 " %-20s %-3s %-25s %-25s %-13s %-11s %u\n", k->id, k->code, k->name,
+               k->enabled ? "yes" : "no", from, until, wd, daily, k->lock_count);
+}
+
+static void print_code_header(void)
+{
+        printf("%-5s %-6s %-20s %-3s %-25s %-25s %-13s %-11s %s\n", "ID", "CODE", "NAME", "ON", "FROM", "UNTIL",
+               "WEEKDAYS", "DAILY", "USED");
+}
+
+int cmd_code_list(struct cli *c, int argc, char **argv)
+{
+        _cleanup_free_ struct lk_keypad_code *codes = calloc(CODES_MAX, sizeof(*codes));
+        size_t n = 0;
+        cJSON *arr;
+        int r;
+
+        if (!codes)
+                return cli_fail(c, CLI_EXIT_FAILURE, "out of memory");
+        if (cli_getopt(c, argc, argv, NULL, NULL) == '?')
+                return -1;
+        if (cli_connect(c) < 0)
+                return -1;
+        r = lockops_codes_list(c->session, codes, CODES_MAX, &n, progress_cb, c);
+        cli_progress_end(c);
+        if (r < 0)
+                return cli_fail_errno(c, r, "listing keypad codes");
+        cache_codes(c, codes, n);
+        arr = cJSON_AddArrayToObject(c->out, "codes");
+        for (size_t i = 0; i < n; i++)
+                cJSON_AddItemToArray(arr, render_code_json(&codes[i]));
+        if (!c->json) {
+                if (n == 0)
+                        printf("No keypad codes on '%s'.\n", c->creds.alias);
+                else
+                        print_code_header();
+                for (size_t i = 0; i < n; i++)
+                        print_code_row(&codes[i]);
+        }
+        sodium_memzero(codes, CODES_MAX * sizeof(*codes));
+        return 0;
+}
+
+/* Parse the window options into w; *touched says which were given. */
+struct window_opts {
+        bool from, until, weekdays, daily, none;
+        struct lk_window w;
+};
+
+static int parse_window_opt(struct cli *c, int opt, struct window_opts *wo)
+{
+        int64_t t;
+
+        switch (opt) {
+        case OPT_FROM:
+        case OPT_UNTIL:
+                if (time_parse_instant(optarg, (int64_t)time(NULL), &t) < 0)
+                        return cli_fail(c, CLI_EXIT_USAGE,
+                                        "invalid time '%s': use 2026-11-22T15:00+01:00, 2026-11-22T14:00Z or '2026-11-22 15:00' (local)",
+                                        optarg);
+                if (lk_datetime_from_unix(t, opt == OPT_FROM ? &wo->w.from : &wo->w.until) < 0)
+                        return cli_fail(c, CLI_EXIT_USAGE, "time '%s' is out of range", optarg);
+                if (opt == OPT_FROM)
+                        wo->from = true;
+                else
+                        wo->until = true;
+                return 0;
+        case OPT_WEEKDAYS:
+                if (time_parse_weekdays(optarg, &wo->w.weekdays) < 0)
+                        return cli_fail(c, CLI_EXIT_USAGE,
+                                        "invalid weekdays '%s': use e.g. mon,tue,fri or weekdays, weekends, all", optarg);
+                wo->weekdays = true;
+                return 0;
+        case OPT_DAILY:
+                if (time_parse_daily(optarg, &wo->w.from_time, &wo->w.until_time) < 0)
+                        return cli_fail(c, CLI_EXIT_USAGE, "invalid daily window '%s': use HH:MM-HH:MM (lock-local time)",
+                                        optarg);
+                wo->daily = true;
+                return 0;
+        case OPT_NO_WINDOW:
+                wo->none = true;
+                return 0;
+        default:
+                return 1; /* not a window option */
+        }
+}
+
+static int problem_fail(struct cli *c, enum lk_code_problem p)
+{
+        return cli_fail(c, CLI_EXIT_USAGE, "invalid keypad code: %s; nothing was written", lk_code_problem_str(p));
+}
+
+static int read_code_value(struct cli *c, const char *file, uint32_t *ret)
+{
+        char buf[32];
+        uint64_t v;
+        int r;
+
+        r = cli_read_secret(c, file, "Keypad code (6 digits): ", buf, sizeof(buf));
+        if (r == -ENOKEY)
+                return cli_fail(c, CLI_EXIT_USAGE, "the keypad code is read from --code-file FILE (or - for stdin), "
+                                                   "a prompt on a terminal, or made with --generate; never from the command line");
+        if (r < 0)
+                return cli_fail(c, CLI_EXIT_USAGE, "cannot read the keypad code: %s", strerror(-r));
+        r = parse_u64(buf, 0, 99999999, &v);
+        sodium_memzero(buf, sizeof(buf));
+        if (r < 0)
+                return cli_fail(c, CLI_EXIT_USAGE, "invalid keypad code: %s; nothing was written",
+                                lk_code_problem_str(LK_CODE_NOT_SIX_DIGITS));
+        *ret = (uint32_t)v;
+        return 0;
+}
+
+/* A random code that passes the rules (spec §9.1), from libsodium's CSPRNG. */
+static uint32_t generate_code(void)
+{
+        uint32_t v;
+
+        do {
+                v = 0;
+                for (int i = 0; i < 6; i++)
+                        v = v * 10 + 1 + randombytes_uniform(9);
+        } while (!lk_keypad_code_value_ok(v));
+        return v;
+}
+
+static void report_code(struct cli *c, const char *verb, const struct codes_outcome *o)
+{
+        cJSON_AddItemToObject(c->out, "code", render_code_json(&o->record));
+        cJSON_AddBoolToObject(c->out, "already_present", o->already);
+        cJSON_AddBoolToObject(c->out, "verified", true);
+        cJSON_AddNumberToObject(c->out, "reconnects", o->reconnects);
+        if (!c->json) {
+                printf("%s code %u '%s' on '%s'%s (verified on the lock).\n", verb, o->id, o->record.name, c->creds.alias,
+                       o->already ? " — it was there already, nothing written" : "");
+                print_code_header();
+                print_code_row(&o->record);
+        }
+}
+
+static int code_write_error(struct cli *c, int r, const struct codes_outcome *o, enum lk_code_problem p, const char *what)
+{
+        switch (r) {
+        case -EINVAL:
+                return problem_fail(c, p);
+        case -EEXIST:
+                return cli_fail(c, CLI_EXIT_REFUSED,
+                                "%s: this code is already on the lock as id %u with another name or window; nothing was written",
+                                what, o->id);
+        case -ENOSPC:
+                return cli_fail(c, CLI_EXIT_FULL, "%s: the lock holds %u codes, its maximum; remove one first", what,
+                                CODES_MAX);
+        case -ENOENT:
+                return cli_fail(c, CLI_EXIT_NOT_FOUND, "%s: no keypad code with that id on '%s'", what, c->creds.alias);
+        case -EIO:
+                return cli_fail(c, CLI_EXIT_PROTOCOL, "%s: the lock accepted the write but reading it back shows something else", what);
+        default:
+                return cli_fail_errno(c, r, what);
+        }
+}
+
+int cmd_code_add(struct cli *c, int argc, char **argv)
+{
+        static const struct option opts[] = {
+                { "name", required_argument, NULL, 'n' },
+                { "code-file", required_argument, NULL, OPT_CODE_FILE },
+                { "generate", no_argument, NULL, OPT_GENERATE },
+                { "from", required_argument, NULL, OPT_FROM },
+                { "until", required_argument, NULL, OPT_UNTIL },
+                { "weekdays", required_argument, NULL, OPT_WEEKDAYS },
+                { "daily", required_argument, NULL, OPT_DAILY },
+                {},
+        };
+        struct window_opts wo = { 0 };
+        struct lk_keypad_code want = { 0 };
+        struct codes_outcome o = { 0 };
+        enum lk_code_problem p = LK_CODE_OK;
+        const char *name = NULL, *code_file = NULL;
+        bool generate = false;
+        struct db *db = NULL;
+        int opt, r;
+
+        while ((opt = cli_getopt(c, argc, argv, opts, "n:")) != -1) {
+                if (opt == 'n')
+                        name = optarg;
+                else if (opt == OPT_CODE_FILE)
+                        code_file = optarg;
+                else if (opt == OPT_GENERATE)
+                        generate = true;
+                else if ((r = parse_window_opt(c, opt, &wo)) != 1) {
+                        if (r < 0)
+                                return -1;
+                } else
+                        return -1;
+        }
+        if (!name)
+                return cli_fail(c, CLI_EXIT_USAGE, "code add needs --name NAME (1 to 20 bytes), e.g. the guest's name");
+        if (generate && code_file)
+                return cli_fail(c, CLI_EXIT_USAGE, "give either --generate or --code-file, not both");
+        if (strlen(name) > LK_CODE_NAME_SIZE)
+                return problem_fail(c, LK_CODE_NAME_TOO_LONG);
+        snprintf(want.name, sizeof(want.name), "%s", name);
+        want.window = wo.w;
+        want.window.time_limited = wo.from || wo.until || wo.weekdays || wo.daily;
+        if (generate)
+                want.code = generate_code();
+        else if (read_code_value(c, code_file, &want.code) < 0)
+                return -1;
+        want.enabled = true;
+        /* Check everything before touching the lock (field lesson 5). */
+        p = lk_keypad_code_check(&want);
+        if (p != LK_CODE_OK)
+                return problem_fail(c, p);
+        if (cli_connect(c) < 0)
+                return -1;
+        for (int tries = 0;; tries++) {
+                r = codes_add(c->session, &want, &p, &o);
+                if (!(r == -EEXIST && generate && tries < 5))
+                        break;
+                want.code = generate_code(); /* a generated code collided: draw another */
+        }
+        sodium_memzero(&want.code, sizeof(want.code));
+        if (r < 0)
+                return code_write_error(c, r, &o, p, "adding the code");
+        if (db_open(c->store, &db) >= 0) {
+                (void)!db_code_put(db, c->creds.alias, &o.record);
+                db_free(db);
+        }
+        report_code(c, o.already ? "Found" : "Added", &o);
+        return 0;
+}
+
+int cmd_code_update(struct cli *c, int argc, char **argv)
+{
+        static const struct option opts[] = {
+                { "name", required_argument, NULL, 'n' },
+                { "code-file", required_argument, NULL, OPT_CODE_FILE },
+                { "from", required_argument, NULL, OPT_FROM },
+                { "until", required_argument, NULL, OPT_UNTIL },
+                { "weekdays", required_argument, NULL, OPT_WEEKDAYS },
+                { "daily", required_argument, NULL, OPT_DAILY },
+                { "no-window", no_argument, NULL, OPT_NO_WINDOW },
+                { "enable", no_argument, NULL, OPT_ENABLE },
+                { "disable", no_argument, NULL, OPT_DISABLE },
+                {},
+        };
+        struct window_opts wo = { 0 };
+        struct code_changes ch = { 0 };
+        struct codes_outcome o = { 0 };
+        enum lk_code_problem p = LK_CODE_OK;
+        const char *code_file = NULL;
+        bool new_code = false;
+        struct db *db = NULL;
+        uint64_t id;
+        int opt, r;
+
+        while ((opt = cli_getopt(c, argc, argv, opts, "n:")) != -1) {
+                if (opt == 'n') {
+                        if (strlen(optarg) > LK_CODE_NAME_SIZE)
+                                return problem_fail(c, LK_CODE_NAME_TOO_LONG);
+                        ch.set_name = true;
+                        snprintf(ch.name, sizeof(ch.name), "%s", optarg);
+                } else if (opt == OPT_CODE_FILE) {
+                        code_file = optarg;
+                        new_code = true;
+                } else if (opt == OPT_ENABLE || opt == OPT_DISABLE) {
+                        ch.set_enabled = true;
+                        ch.enabled = opt == OPT_ENABLE;
+                } else if ((r = parse_window_opt(c, opt, &wo)) != 1) {
+                        if (r < 0)
+                                return -1;
+                } else
+                        return -1;
+        }
+        if (optind + 1 != argc)
+                return cli_fail(c, CLI_EXIT_USAGE, "code update needs exactly one code ID (see 'latchkey code list')");
+        if (parse_u64(argv[optind], 1, UINT16_MAX, &id) < 0)
+                return cli_fail(c, CLI_EXIT_USAGE, "invalid code ID '%s'", argv[optind]);
+        if (wo.none && (wo.from || wo.until || wo.weekdays || wo.daily))
+                return cli_fail(c, CLI_EXIT_USAGE, "--no-window cannot be combined with window options");
+        ch.window_from = wo.from;
+        ch.window_until = wo.until;
+        ch.window_weekdays = wo.weekdays;
+        ch.window_daily = wo.daily;
+        ch.window_clear = wo.none;
+        ch.window = wo.w;
+        if (new_code) {
+                if (read_code_value(c, code_file, &ch.code) < 0)
+                        return -1;
+                ch.set_code = true;
+                if (!lk_keypad_code_value_ok(ch.code)) {
+                        struct lk_keypad_code probe = { .code = ch.code, .name = "x" };
+
+                        return problem_fail(c, lk_keypad_code_check(&probe));
+                }
+        }
+        if (cli_connect(c) < 0)
+                return -1;
+        r = codes_update(c->session, (uint16_t)id, &ch, &p, &o);
+        sodium_memzero(&ch.code, sizeof(ch.code));
+        if (r < 0)
+                return code_write_error(c, r, &o, p, "updating the code");
+        if (db_open(c->store, &db) >= 0) {
+                (void)!db_code_put(db, c->creds.alias, &o.record);
+                db_free(db);
+        }
+        report_code(c, o.already ? "Unchanged" : "Updated", &o);
+        return 0;
+}
+
+int cmd_code_remove(struct cli *c, int argc, char **argv)
+{
+        struct codes_outcome o = { 0 };
+        struct db *db = NULL;
+        uint64_t id;
+        int r;
+
+        if (cli_getopt(c, argc, argv, NULL, NULL) == '?')
+                return -1;
+        if (optind + 1 != argc)
+                return cli_fail(c, CLI_EXIT_USAGE, "code remove needs exactly one code ID (see 'latchkey code list')");
+        if (parse_u64(argv[optind], 1, UINT16_MAX, &id) < 0)
+                return cli_fail(c, CLI_EXIT_USAGE, "invalid code ID '%s'", argv[optind]);
+        if (cli_connect(c) < 0)
+                return -1;
+        r = codes_remove(c->session, (uint16_t)id, &o);
+        if (r < 0)
+                return code_write_error(c, r, &o, LK_CODE_OK, "removing the code");
+        if (db_open(c->store, &db) >= 0) {
+                (void)!db_code_del(db, c->creds.alias, (uint16_t)id);
+                db_free(db);
+        }
+        cJSON_AddNumberToObject(c->out, "removed", (double)id);
+        cJSON_AddBoolToObject(c->out, "verified", true);
+        if (!c->json)
+                printf("Removed code %" PRIu64 " from '%s' (verified: it is gone).\n", id, c->creds.alias);
+        return 0;
+}
+
+/* ---- code import: many codes from a JSON file, one connection ------------------------------ */
+
+#define IMPORT_FILE_MAX (256 * 1024)
+
+static int json_window(struct cli *c, size_t i, const cJSON *o, struct lk_window *w)
+{
+        const char *keys[] = { "from", "until", "weekdays", "daily" };
+        struct window_opts wo = { 0 };
+        const int opts[] = { OPT_FROM, OPT_UNTIL, OPT_WEEKDAYS, OPT_DAILY };
+
+        for (size_t k = 0; k < ELEMENTSOF(keys); k++) {
+                const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, keys[k]);
+
+                if (!v || cJSON_IsNull(v))
+                        continue;
+                if (!cJSON_IsString(v))
+                        return cli_fail(c, CLI_EXIT_USAGE, "code %zu: \"%s\" must be a string", i + 1, keys[k]);
+                optarg = v->valuestring;
+                if (parse_window_opt(c, opts[k], &wo) < 0) {
+                        char msg[sizeof(c->error)];
+
+                        snprintf(msg, sizeof(msg), "%s", c->error);
+                        return cli_fail(c, CLI_EXIT_USAGE, "code %zu: %s", i + 1, msg);
+                }
+        }
+        *w = wo.w;
+        w->time_limited = wo.from || wo.until || wo.weekdays || wo.daily;
+        return 0;
+}
+
+int cmd_code_import(struct cli *c, int argc, char **argv)
+{
+        _cleanup_free_ char *text = calloc(1, IMPORT_FILE_MAX + 1);
+        _cleanup_free_ struct codes_batch_item *items = NULL;
+        cJSON *root = NULL, *arr, *o, *res;
+        size_t n = 0, i = 0, ok = 0;
+        struct db *db = NULL;
+        int r;
+
+        if (!text)
+                return cli_fail(c, CLI_EXIT_FAILURE, "out of memory");
+        if (cli_getopt(c, argc, argv, NULL, NULL) == '?')
+                return -1;
+        if (optind + 1 != argc)
+                return cli_fail(c, CLI_EXIT_USAGE, "code import needs one FILE (JSON; - for stdin)");
+        /* The file holds codes: a secret file, like a PIN file. */
+        r = read_secret(argv[optind], text, IMPORT_FILE_MAX + 1);
+        if (r == -EPERM)
+                return cli_fail(c, CLI_EXIT_USAGE, "refusing '%s': others can read it (chmod 600)", argv[optind]);
+        if (r == -EMSGSIZE)
+                return cli_fail(c, CLI_EXIT_USAGE, "'%s' is larger than %d bytes", argv[optind], IMPORT_FILE_MAX);
+        if (r < 0)
+                return cli_fail(c, CLI_EXIT_USAGE, "cannot read '%s': %s", argv[optind], strerror(-r));
+        root = cJSON_Parse(text);
+        sodium_memzero(text, IMPORT_FILE_MAX + 1);
+        if (!root)
+                return cli_fail(c, CLI_EXIT_USAGE, "'%s' is not valid JSON; nothing was written", argv[optind]);
+        arr = cJSON_IsArray(root) ? root : cJSON_GetObjectItemCaseSensitive(root, "codes");
+        if (!cJSON_IsArray(arr) || (n = (size_t)cJSON_GetArraySize(arr)) == 0 || n > CODES_MAX) {
+                cJSON_Delete(root);
+                return cli_fail(c, CLI_EXIT_USAGE, "expected a JSON array of 1 to %u codes (or {\"codes\": [...]})", CODES_MAX);
+        }
+        items = calloc(n, sizeof(*items));
+        if (!items) {
+                cJSON_Delete(root);
+                return cli_fail(c, CLI_EXIT_FAILURE, "out of memory");
+        }
+        /* Check every record before anything is sent. */
+        cJSON_ArrayForEach(o, arr) {
+                const cJSON *name = cJSON_GetObjectItemCaseSensitive(o, "name");
+                const cJSON *code = cJSON_GetObjectItemCaseSensitive(o, "code");
+                struct lk_keypad_code *k = &items[i].want;
+                enum lk_code_problem p;
+
+                if (!cJSON_IsObject(o) || !cJSON_IsString(name) || !cJSON_IsNumber(code) ||
+                    code->valuedouble != (double)(uint32_t)code->valuedouble) {
+                        r = cli_fail(c, CLI_EXIT_USAGE, "code %zu: needs \"name\" (string) and \"code\" (number); nothing was written", i + 1);
+                        goto out;
+                }
+                if (strlen(name->valuestring) > LK_CODE_NAME_SIZE) {
+                        r = cli_fail(c, CLI_EXIT_USAGE, "code %zu: %s; nothing was written", i + 1,
+                                     lk_code_problem_str(LK_CODE_NAME_TOO_LONG));
+                        goto out;
+                }
+                snprintf(k->name, sizeof(k->name), "%s", name->valuestring);
+                k->code = (uint32_t)code->valuedouble;
+                k->enabled = true;
+                if (json_window(c, i, o, &k->window) < 0) {
+                        r = -1;
+                        goto out;
+                }
+                p = lk_keypad_code_check(k);
+                if (p != LK_CODE_OK) {
+                        r = cli_fail(c, CLI_EXIT_USAGE, "code %zu ('%s'): %s; nothing was written", i + 1, k->name,
+                                     lk_code_problem_str(p));
+                        goto out;
+                }
+                i++;
+        }
+        if (cli_connect(c) < 0) {
+                r = -1;
+                goto out;
+        }
+        r = codes_add_batch(c->session, items, n);
+        if (r < 0) {
+                cli_fail_errno(c, r, "importing codes");
+                goto out;
+        }
+        res = cJSON_AddArrayToObject(c->out, "results");
+        if (db_open(c->store, &db) < 0)
+                db = NULL;
+        for (i = 0; i < n; i++) {
+                cJSON *e = cJSON_CreateObject();
+                const char *what = items[i].result == 0 ? (items[i].outcome.already ? "already present" : "added")
+                                                        : items[i].result == -EEXIST ? "code exists with other details"
+                                                        : items[i].result == -ENOSPC ? "lock full"
+                                                        : items[i].result == -EIO    ? "verification failed"
+                                                                                     : strerror(-items[i].result);
+
+                cJSON_AddStringToObject(e, "name", items[i].want.name);
+                cJSON_AddBoolToObject(e, "ok", items[i].result == 0);
+                cJSON_AddStringToObject(e, "result", what);
+                if (items[i].outcome.id)
+                        cJSON_AddNumberToObject(e, "id", items[i].outcome.id);
+                cJSON_AddItemToArray(res, e);
+                if (items[i].result == 0) {
+                        ok++;
+                        if (db)
+                                (void)!db_code_put(db, c->creds.alias, &items[i].outcome.record);
+                }
+                if (!c->json)
+                        printf("%-20s %-5u %s\n", items[i].want.name, items[i].outcome.id, what);
+        }
+        db_free(db);
+        cJSON_AddNumberToObject(c->out, "imported", (double)ok);
+        cJSON_AddNumberToObject(c->out, "failed", (double)(n - ok));
+        if (ok < n)
+                r = cli_fail(c, CLI_EXIT_REFUSED, "%zu of %zu codes were not written (see results)", n - ok, n);
+        else
+                r = 0;
+out:
+        for (i = 0; i < n; i++)
+                sodium_memzero(&items[i].want.code, sizeof(items[i].want.code));
+        cJSON_Delete(root);
+        return r;
+}

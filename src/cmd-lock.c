@@ -1,0 +1,481 @@
+/* SPDX-License-Identifier: MIT */
+/* Subcommands about the lock itself: scan, pair, locks, forget, state, battery, actions, time, config. */
+#include <errno.h>
+#include <inttypes.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "cmds.h"
+#include "latchkey/names.h"
+#include "latchkey/pairing.h"
+#include "lockops.h"
+#include "log.h"
+#include "render.h"
+#include "timefmt.h"
+#include "util.h"
+
+static const char *gen_name(enum lk_generation g)
+{
+        const char *n = lk_generation_name(g);
+
+        return n ? n : "unknown";
+}
+
+/* ---- scan ---------------------------------------------------------------------------------- */
+
+int cmd_scan(struct cli *c, int argc, char **argv)
+{
+        struct lk_transport *t = NULL;
+        struct session *s = NULL;
+        struct lk_link_info info;
+        cJSON *dev;
+        int r;
+
+        if (cli_getopt(c, argc, argv, NULL, NULL) == '?')
+                return -1;
+        if (!c->via)
+                return cli_fail(c, CLI_EXIT_USAGE, "scan needs --via sim:PATH (Bluetooth scanning arrives with --via ble)");
+        if (cli_transport(c, c->via, &t) < 0)
+                return -1;
+        r = session_new(c->event, t, NULL, NULL, NULL, &s);
+        if (r < 0) {
+                lk_transport_free(t);
+                return cli_fail(c, CLI_EXIT_FAILURE, "cannot create a session: %s", strerror(-r));
+        }
+        r = session_connect(s, &info);
+        session_free(s);
+        if (r < 0)
+                return cli_fail_errno(c, r == -ENOENT ? -ECONNREFUSED : r, "probing the lock");
+        dev = cJSON_AddObjectToObject(c->out, "device");
+        cJSON_AddStringToObject(dev, "via", c->via);
+        cJSON_AddStringToObject(dev, "generation", gen_name(info.generation));
+        cJSON_AddNumberToObject(dev, "mtu", info.mtu);
+        if (!c->json)
+                printf("%-40s %-14s MTU %u\n", c->via, gen_name(info.generation), info.mtu);
+        return 0;
+}
+
+/* ---- pair ---------------------------------------------------------------------------------- */
+
+struct pair_ctx {
+        struct session *s;
+        struct lk_pair_client *pc;
+        int error;
+};
+
+static int pair_on_chunk(void *userdata, const uint8_t *chunk, size_t n)
+{
+        struct pair_ctx *p = userdata;
+        uint8_t out[LK_PAIR_OUT_MAX];
+        size_t out_len = 0;
+        int r;
+
+        r = lk_pair_client_feed(p->pc, chunk, n, out, sizeof(out), &out_len);
+        if (r < 0)
+                return r;
+        if (out_len > 0) {
+                int k = session_pairing_send(p->s, out, out_len);
+
+                lk_wipe(out, sizeof(out));
+                if (k < 0)
+                        return k;
+        }
+        return r == LK_PAIR_DONE ? 1 : 0;
+}
+
+int cmd_pair(struct cli *c, int argc, char **argv)
+{
+        static const struct option opts[] = {
+                { "name", required_argument, NULL, 'n' },
+                { "id-type", required_argument, NULL, 't' },
+                { "auth-name", required_argument, NULL, 'a' },
+                { "force", no_argument, NULL, 'f' },
+                {},
+        };
+        const char *alias = NULL, *auth_name = "latchkey";
+        struct lk_pair_client_config cfg = { .id_type = LK_ID_APP };
+        struct lk_pair_client pc;
+        struct lk_pair_result res;
+        struct lk_transport *t = NULL;
+        struct lk_link_info info;
+        struct lk_creds creds = { 0 }, existing;
+        struct lk_pin pin = { 0 };
+        struct pair_ctx pctx;
+        uint8_t out[LK_PAIR_OUT_MAX];
+        size_t out_len;
+        bool force = false, have_pin = false;
+        cJSON *o;
+        int opt, r;
+
+        while ((opt = cli_getopt(c, argc, argv, opts, "n:t:a:f")) != -1)
+                switch (opt) {
+                case 'n':
+                        alias = optarg;
+                        break;
+                case 't':
+                        if (streq(optarg, "app"))
+                                cfg.id_type = LK_ID_APP;
+                        else if (streq(optarg, "bridge"))
+                                cfg.id_type = LK_ID_BRIDGE;
+                        else if (streq(optarg, "fob"))
+                                cfg.id_type = LK_ID_FOB;
+                        else
+                                return cli_fail(c, CLI_EXIT_USAGE, "--id-type is app, bridge or fob, not '%s'", optarg);
+                        break;
+                case 'a':
+                        auth_name = optarg;
+                        break;
+                case 'f':
+                        force = true;
+                        break;
+                default:
+                        return -1;
+                }
+        if (!alias)
+                return cli_fail(c, CLI_EXIT_USAGE, "pair needs --name NAME: the name you will use for this lock");
+        if (!store_alias_is_valid(alias))
+                return cli_fail(c, CLI_EXIT_USAGE, "invalid lock name '%s': use 1-63 letters, digits, '.', '_' or '-'", alias);
+        if (!c->via)
+                return cli_fail(c, CLI_EXIT_USAGE, "pair needs --via: sim:PATH for a virtual lock");
+        if (strlen(c->via) > STORE_VIA_MAX)
+                return cli_fail(c, CLI_EXIT_USAGE, "--via is too long");
+        if (strlen(auth_name) == 0 || strlen(auth_name) > LK_AUTH_NAME_SIZE ||
+            !lk_utf8_is_valid((const uint8_t *)auth_name, strlen(auth_name)))
+                return cli_fail(c, CLI_EXIT_USAGE, "--auth-name must be 1 to 32 bytes of UTF-8");
+        if (cli_store(c, NULL) < 0)
+                return -1;
+        r = store_creds_get(c->store, alias, &existing);
+        lk_creds_wipe(&existing);
+        if (r == 0 && !force)
+                return cli_fail(c, CLI_EXIT_USAGE, "a lock named '%s' is paired already (use --force to replace it)", alias);
+
+        if (cli_transport(c, c->via, &t) < 0)
+                return -1;
+        r = session_new(c->event, t, NULL, NULL, NULL, &c->session);
+        if (r < 0) {
+                lk_transport_free(t);
+                return cli_fail(c, CLI_EXIT_FAILURE, "cannot create a session: %s", strerror(-r));
+        }
+        r = session_connect(c->session, &info);
+        if (r < 0)
+                return cli_fail_errno(c, r == -ENOENT ? -ECONNREFUSED : r, "connecting to the lock");
+
+        /* The PIN: required for Ultra pairing (spec §4.3); for SL1-4 kept for later commands. */
+        if (lk_generation_is_ultra(info.generation) || c->pin_file) {
+                if (cli_pin(c, info.generation, &pin) < 0)
+                        return -1;
+                have_pin = true;
+        }
+        cfg.gen = info.generation;
+        cfg.name = auth_name;
+        cfg.pin = pin.value;
+        /* A random App-ID, so pairing never overwrites another client's authorization (spec §4.1). */
+        randombytes_buf(&cfg.app_id, sizeof(cfg.app_id));
+
+        r = lk_pair_client_init(&pc, &cfg, &lk_env_default);
+        if (r >= 0)
+                r = lk_pair_client_start(&pc, out, sizeof(out), &out_len);
+        if (r >= 0)
+                r = session_pairing_send(c->session, out, out_len);
+        if (r < 0) {
+                lk_pair_client_wipe(&pc);
+                return cli_fail_errno(c, r, "starting to pair");
+        }
+        if (!c->quiet && !c->json)
+                fprintf(stderr, "Pairing with the %s lock (press its button for 5 s if it is not in pairing mode)...\n",
+                        gen_name(info.generation));
+        pctx = (struct pair_ctx){ .s = c->session, .pc = &pc };
+        r = session_pairing_wait(c->session, pair_on_chunk, &pctx);
+        if (r == -EREMOTEIO) {
+                uint8_t code = 0;
+                uint16_t cmd = 0;
+                const char *d;
+
+                (void)!lk_pair_client_remote_error(&pc, &code, &cmd);
+                lk_pair_client_wipe(&pc);
+                c->lock_error = code;
+                if (code == LK_P_ERROR_NOT_PAIRING)
+                        return cli_fail(c, CLI_EXIT_AUTH,
+                                        "the lock is not in pairing mode: hold its button for 5 seconds, then try again");
+                d = lk_error_description(code);
+                return cli_fail(c, code == LK_P_ERROR_MAX_USER ? CLI_EXIT_FULL : CLI_EXIT_AUTH,
+                                "the lock refused pairing: %s (0x%02X)", d ? d : "unknown error", code);
+        }
+        if (r < 0) {
+                lk_pair_client_wipe(&pc);
+                return cli_fail_errno(c, r, "pairing");
+        }
+        r = lk_pair_client_take_result(&pc, &res);
+        lk_pair_client_wipe(&pc);
+        if (r < 0)
+                return cli_fail_errno(c, r, "pairing");
+
+        snprintf(creds.alias, sizeof(creds.alias), "%s", alias);
+        snprintf(creds.via, sizeof(creds.via), "%s", c->via);
+        snprintf(creds.name, sizeof(creds.name), "%s", auth_name);
+        creds.generation = info.generation;
+        creds.auth_id = res.auth_id;
+        creds.app_id = cfg.app_id;
+        creds.id_type = (uint8_t)cfg.id_type;
+        memcpy(creds.shared_key, res.shared_key, LK_KEY_SIZE);
+        memcpy(creds.lock_uuid, res.lock_uuid, LK_UUID_SIZE);
+        memcpy(creds.lock_pk, res.lock_pk, LK_KEY_SIZE);
+        creds.paired_at = (int64_t)time(NULL);
+        lk_wipe(&res, sizeof(res));
+
+        /* A PIN given now is checked on the lock before it is kept. */
+        if (have_pin) {
+                creds.has_pin = true;
+                creds.pin = pin;
+                session_set_creds(c->session, &creds);
+                r = lockops_pin_verify(c->session);
+                if (r < 0) {
+                        log_warning("The security PIN given was not accepted by the lock; it is not stored.");
+                        creds.has_pin = false;
+                        lk_wipe(&creds.pin, sizeof(creds.pin));
+                }
+        }
+        r = store_creds_put(c->store, &creds);
+        if (r < 0) {
+                lk_creds_wipe(&creds);
+                return cli_fail(c, CLI_EXIT_STATE, "paired, but cannot store the credentials: %s", strerror(-r));
+        }
+        o = cJSON_AddObjectToObject(c->out, "lock");
+        cJSON_AddStringToObject(o, "name", creds.alias);
+        cJSON_AddStringToObject(o, "generation", gen_name(creds.generation));
+        cJSON_AddNumberToObject(o, "auth_id", creds.auth_id);
+        cJSON_AddBoolToObject(o, "pin_stored", creds.has_pin);
+        if (!c->json)
+                printf("Paired '%s' (%s), authorization %" PRIu32 "%s.\n", creds.alias, gen_name(creds.generation),
+                       creds.auth_id, creds.has_pin ? ", security PIN stored" : "; no security PIN stored yet (latchkey pin verify --pin-file FILE)");
+        lk_creds_wipe(&creds);
+        lk_wipe(&pin, sizeof(pin));
+        return 0;
+}
+
+/* ---- locks, forget --------------------------------------------------------------------------- */
+
+int cmd_locks(struct cli *c, int argc, char **argv)
+{
+        char **l = NULL, when[40];
+        cJSON *arr;
+        int r;
+
+        if (cli_getopt(c, argc, argv, NULL, NULL) == '?')
+                return -1;
+        if (cli_store(c, NULL) < 0)
+                return -1;
+        r = store_creds_list(c->store, &l);
+        if (r < 0)
+                return cli_fail(c, CLI_EXIT_STATE, "cannot list locks: %s", strerror(-r));
+        arr = cJSON_AddArrayToObject(c->out, "locks");
+        if (!c->json && l[0])
+                printf("%-20s %-14s %-8s %-5s %-26s %s\n", "NAME", "GENERATION", "AUTH", "PIN", "PAIRED", "VIA");
+        for (char **p = l; *p; p++) {
+                struct lk_creds cr;
+                cJSON *o;
+
+                if (store_creds_get(c->store, *p, &cr) < 0) {
+                        log_warning("Skipping '%s': its credentials file is unreadable or corrupt", *p);
+                        continue;
+                }
+                time_format_local(cr.paired_at, when, sizeof(when));
+                o = cJSON_CreateObject();
+                cJSON_AddStringToObject(o, "name", cr.alias);
+                cJSON_AddStringToObject(o, "generation", gen_name(cr.generation));
+                cJSON_AddNumberToObject(o, "auth_id", cr.auth_id);
+                cJSON_AddBoolToObject(o, "pin_stored", cr.has_pin);
+                cJSON_AddStringToObject(o, "via", cr.via);
+                cJSON_AddStringToObject(o, "paired_at", when);
+                cJSON_AddItemToArray(arr, o);
+                if (!c->json)
+                        printf("%-20s %-14s %-8" PRIu32 " %-5s %-26s %s\n", cr.alias, gen_name(cr.generation), cr.auth_id,
+                               cr.has_pin ? "yes" : "no", when, cr.via);
+                lk_creds_wipe(&cr);
+        }
+        if (!c->json && !l[0])
+                printf("No locks paired yet. Pair one with: latchkey pair --via sim:PATH --name NAME\n");
+        strv_free(l);
+        return 0;
+}
+
+int cmd_forget(struct cli *c, int argc, char **argv)
+{
+        int r;
+
+        if (cli_getopt(c, argc, argv, NULL, NULL) == '?')
+                return -1;
+        if (!c->lock_alias)
+                return cli_fail(c, CLI_EXIT_USAGE, "forget needs --lock NAME");
+        if (cli_lock(c) < 0)
+                return -1;
+        r = store_creds_remove(c->store, c->creds.alias);
+        if (r < 0)
+                return cli_fail(c, CLI_EXIT_STATE, "cannot remove '%s': %s", c->creds.alias, strerror(-r));
+        if (!c->json)
+                printf("Forgot '%s' on this machine. Its authorization stays on the lock until removed there.\n",
+                       c->creds.alias);
+        return 0;
+}
+
+/* ---- state, battery -------------------------------------------------------------------------- */
+
+int cmd_state(struct cli *c, int argc, char **argv)
+{
+        struct lk_keyturner_states ks;
+        char t[40];
+        int r;
+
+        if (cli_getopt(c, argc, argv, NULL, NULL) == '?')
+                return -1;
+        if (cli_connect(c) < 0)
+                return -1;
+        r = lockops_states(c->session, &ks);
+        if (r < 0)
+                return cli_fail_errno(c, r, "reading the lock state");
+        cJSON_AddItemToObject(c->out, "state", render_states_json(&ks));
+        if (c->json)
+                return 0;
+        render_datetime_local(&ks.current_time, t, sizeof(t));
+        printf("Lock:        %s\n", c->creds.alias);
+        printf("State:       %s (%s)\n", render_name(lk_lock_state_name(ks.lock_state), ks.lock_state, (char[8]){ 0 }, 8),
+               render_name(lk_nuki_state_name(ks.nuki_state), ks.nuki_state, (char[8]){ 0 }, 8));
+        printf("Lock clock:  %s (lock zone UTC%+d min)\n", t, ks.timezone_offset);
+        printf("Battery:     %s\n", ks.battery_state & LK_BATTERY_STATE_CRITICAL ? "CRITICAL" : "ok");
+        if (ks.len >= 19)
+                printf("Door:        %s\n", render_name(lk_door_sensor_name(ks.door_sensor_state), ks.door_sensor_state,
+                                                     (char[8]){ 0 }, 8));
+        return 0;
+}
+
+int cmd_battery(struct cli *c, int argc, char **argv)
+{
+        struct lk_keyturner_states ks;
+        struct lk_battery_report b;
+        int r;
+
+        if (cli_getopt(c, argc, argv, NULL, NULL) == '?')
+                return -1;
+        if (cli_connect(c) < 0)
+                return -1;
+        r = lockops_battery(c->session, &b);
+        if (r >= 0)
+                r = lockops_states(c->session, &ks);
+        if (r < 0)
+                return cli_fail_errno(c, r, "reading the battery");
+        cJSON_AddItemToObject(c->out, "battery", render_battery_json(&b, &ks));
+        if (!c->json)
+                printf("Battery: %u mV, %u%%, %s%s\n", b.voltage, (ks.battery_state >> 2) * 2,
+                       b.critical ? "CRITICAL" : "ok", ks.battery_state & LK_BATTERY_STATE_CHARGING ? ", charging" : "");
+        return 0;
+}
+
+/* ---- lock, unlock, unlatch ----------------------------------------------------------------- */
+
+static int run_action(struct cli *c, int argc, char **argv, uint8_t action)
+{
+        struct lk_keyturner_states ks;
+        int r;
+
+        if (cli_getopt(c, argc, argv, NULL, NULL) == '?')
+                return -1;
+        if (cli_connect(c) < 0)
+                return -1;
+        r = lockops_action(c->session, action, c->creds.app_id, NULL, &ks);
+        if (r < 0)
+                return cli_fail_errno(c, r, lk_lock_action_name(action));
+        cJSON_AddItemToObject(c->out, "state", render_states_json(&ks));
+        if (!c->json)
+                printf("%s: %s\n", c->creds.alias,
+                       render_name(lk_lock_state_name(ks.lock_state), ks.lock_state, (char[8]){ 0 }, 8));
+        return 0;
+}
+
+int cmd_lock(struct cli *c, int argc, char **argv)
+{
+        return run_action(c, argc, argv, LK_ACTION_LOCK);
+}
+
+int cmd_unlock(struct cli *c, int argc, char **argv)
+{
+        return run_action(c, argc, argv, LK_ACTION_UNLOCK);
+}
+
+int cmd_unlatch(struct cli *c, int argc, char **argv)
+{
+        return run_action(c, argc, argv, LK_ACTION_UNLATCH);
+}
+
+/* ---- time sync ----------------------------------------------------------------------------- */
+
+int cmd_time_sync(struct cli *c, int argc, char **argv)
+{
+        struct lk_keyturner_states ks;
+        int64_t before = 0, now;
+        char buf[40];
+        int r;
+
+        if (cli_getopt(c, argc, argv, NULL, NULL) == '?')
+                return -1;
+        if (cli_connect(c) < 0)
+                return -1;
+        r = lockops_states(c->session, &ks);
+        if (r < 0)
+                return cli_fail_errno(c, r, "reading the lock clock");
+        now = (int64_t)time(NULL);
+        (void)!lk_datetime_to_unix(&ks.current_time, &before);
+        /* The lock keeps UTC (spec §9.3). */
+        r = lockops_set_time(c->session, now);
+        if (r < 0)
+                return cli_fail_errno(c, r, "setting the lock clock");
+        time_format_utc(now, buf, sizeof(buf));
+        cJSON_AddStringToObject(c->out, "set_to", buf);
+        if (before)
+                cJSON_AddNumberToObject(c->out, "drift_seconds", (double)(before - now));
+        else
+                cJSON_AddNullToObject(c->out, "drift_seconds");
+        if (!c->json) {
+                if (before)
+                        printf("Lock clock set to %s (it was %+" PRId64 " s off).\n", buf, before - now);
+                else
+                        printf("Lock clock set to %s (it was not set).\n", buf);
+        }
+        return 0;
+}
+
+/* ---- config show ----------------------------------------------------------------------------- */
+
+int cmd_config_show(struct cli *c, int argc, char **argv)
+{
+        struct lk_config cfg;
+        struct lk_advanced_config ac;
+        bool have_ac;
+        char *txt;
+        cJSON *o;
+        int r;
+
+        if (cli_getopt(c, argc, argv, NULL, NULL) == '?')
+                return -1;
+        if (cli_connect(c) < 0)
+                return -1;
+        r = lockops_config(c->session, &cfg);
+        if (r < 0)
+                return cli_fail_errno(c, r, "reading the configuration");
+        r = lockops_advanced_config(c->session, &ac);
+        have_ac = r >= 0;
+        if (r < 0 && r != -EREMOTEIO)
+                return cli_fail_errno(c, r, "reading the advanced configuration");
+        o = render_config_json(&cfg, have_ac ? &ac : NULL);
+        cJSON_AddItemToObject(c->out, "config", o);
+        if (c->json)
+                return 0;
+        txt = cJSON_Print(o);
+        if (txt)
+                printf("%s\n", txt);
+        cJSON_free(txt);
+        return 0;
+}

@@ -1,0 +1,270 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "log.h"
+#include "util.h"
+
+struct db {
+        sqlite3 *h;
+};
+
+static const char schema_v1[] =
+        "CREATE TABLE IF NOT EXISTS log_entries ("
+        "  lock TEXT NOT NULL, idx INTEGER NOT NULL, ts INTEGER NOT NULL, auth_id INTEGER NOT NULL,"
+        "  name TEXT NOT NULL, type INTEGER NOT NULL, action INTEGER, trig INTEGER,"
+        "  completion INTEGER, source INTEGER, code_id INTEGER, data BLOB,"
+        "  PRIMARY KEY (lock, idx)) WITHOUT ROWID;"
+        "CREATE TABLE IF NOT EXISTS lock_codes ("
+        "  lock TEXT NOT NULL, code_id INTEGER NOT NULL, name TEXT NOT NULL,"
+        "  PRIMARY KEY (lock, code_id)) WITHOUT ROWID;"
+        "PRAGMA user_version = 1;";
+
+static int sqlite_errno(int rc)
+{
+        switch (rc & 0xFF) {
+        case SQLITE_OK:
+        case SQLITE_DONE:
+        case SQLITE_ROW:
+                return 0;
+        case SQLITE_NOMEM:
+                return -ENOMEM;
+        case SQLITE_BUSY:
+        case SQLITE_LOCKED:
+                return -EBUSY;
+        case SQLITE_READONLY:
+        case SQLITE_PERM:
+        case SQLITE_AUTH:
+                return -EACCES;
+        case SQLITE_CORRUPT:
+        case SQLITE_NOTADB:
+                return -EBADMSG;
+        case SQLITE_FULL:
+                return -ENOSPC;
+        default:
+                return -EIO;
+        }
+}
+
+int db_exec(struct db *db, const char *sql)
+{
+        char *err = NULL;
+        int rc = sqlite3_exec(db->h, sql, NULL, NULL, &err);
+
+        if (rc != SQLITE_OK) {
+                log_debug("SQLite: %s", err ? err : sqlite3_errstr(rc));
+                sqlite3_free(err);
+                return sqlite_errno(rc);
+        }
+        return 0;
+}
+
+int db_open(struct store *st, struct db **ret)
+{
+        char path[PATH_MAX];
+        struct db *db;
+        int rc, r, fd;
+
+        if (snprintf(path, sizeof(path), "%s/state.db", store_dir(st)) >= (int)sizeof(path))
+                return -ENAMETOOLONG;
+        /* Create it 0600 ourselves: SQLite would use the umask. */
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0)
+                return -errno;
+        close(fd);
+        db = calloc(1, sizeof(*db));
+        if (!db)
+                return -ENOMEM;
+        rc = sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL);
+        if (rc != SQLITE_OK) {
+                r = sqlite_errno(rc);
+                db_free(db);
+                return r;
+        }
+        sqlite3_busy_timeout(db->h, 5000);
+        r = db_exec(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;");
+        if (r >= 0)
+                r = db_exec(db, schema_v1);
+        if (r < 0) {
+                db_free(db);
+                return r;
+        }
+        *ret = db;
+        return 0;
+}
+
+struct db *db_free(struct db *db)
+{
+        if (!db)
+                return NULL;
+        sqlite3_close(db->h);
+        free(db);
+        return NULL;
+}
+
+struct sqlite3 *db_handle(struct db *db)
+{
+        return db->h;
+}
+
+static int prepare(struct db *db, const char *sql, sqlite3_stmt **ret)
+{
+        return sqlite_errno(sqlite3_prepare_v2(db->h, sql, -1, ret, NULL));
+}
+
+int db_log_cursor(struct db *db, const char *lock, uint32_t *ret)
+{
+        sqlite3_stmt *st;
+        int r = prepare(db, "SELECT COALESCE(MAX(idx), 0) FROM log_entries WHERE lock = ?", &st);
+
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, lock, -1, SQLITE_STATIC);
+        r = sqlite3_step(st);
+        if (r == SQLITE_ROW) {
+                *ret = (uint32_t)sqlite3_column_int64(st, 0);
+                r = 0;
+        } else
+                r = sqlite_errno(r) ?: -EIO;
+        sqlite3_finalize(st);
+        return r;
+}
+
+int db_log_put(struct db *db, const char *lock, const struct lk_log_entry *e)
+{
+        uint8_t data[LK_PAYLOAD_MAX];
+        sqlite3_stmt *st;
+        ssize_t n;
+        int64_t ts = 0;
+        int r;
+
+        (void)!lk_datetime_to_unix(&e->timestamp, &ts); /* an unset lock clock stores 0 */
+        n = lk_log_entry_encode(e, data, sizeof(data));
+        if (n < 0)
+                return (int)n;
+        r = prepare(db,
+                    "INSERT OR IGNORE INTO log_entries (lock, idx, ts, auth_id, name, type, action, trig,"
+                    " completion, source, code_id, data) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                    &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, lock, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, e->index);
+        sqlite3_bind_int64(st, 3, ts);
+        sqlite3_bind_int64(st, 4, e->auth_id);
+        sqlite3_bind_text(st, 5, e->name, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 6, e->type);
+        switch (e->type) {
+        case LK_LOG_LOCK_ACTION:
+        case LK_LOG_CALIBRATION:
+        case LK_LOG_INITIALIZATION_RUN:
+                sqlite3_bind_int(st, 7, e->data.action.action);
+                sqlite3_bind_int(st, 8, e->data.action.trigger);
+                sqlite3_bind_int(st, 9, e->data.action.completion);
+                break;
+        case LK_LOG_KEYPAD_ACTION:
+                sqlite3_bind_int(st, 7, e->data.keypad.action);
+                sqlite3_bind_int(st, 9, e->data.keypad.completion);
+                sqlite3_bind_int(st, 10, e->data.keypad.source);
+                sqlite3_bind_int(st, 11, e->data.keypad.code_id);
+                break;
+        default:
+                break;
+        }
+        sqlite3_bind_blob(st, 12, data, (int)n, SQLITE_TRANSIENT);
+        r = sqlite3_step(st);
+        r = r == SQLITE_DONE ? (sqlite3_changes(db->h) > 0 ? 1 : 0) : sqlite_errno(r);
+        sqlite3_finalize(st);
+        return r;
+}
+
+int db_log_forget(struct db *db, const char *lock)
+{
+        sqlite3_stmt *st;
+        int r = prepare(db, "DELETE FROM log_entries WHERE lock = ?", &st);
+
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, lock, -1, SQLITE_STATIC);
+        r = sqlite_errno(sqlite3_step(st));
+        sqlite3_finalize(st);
+        return r;
+}
+
+int db_code_put(struct db *db, const char *lock, const struct lk_keypad_code *c)
+{
+        sqlite3_stmt *st;
+        int r = prepare(db, "INSERT OR REPLACE INTO lock_codes (lock, code_id, name) VALUES (?,?,?)", &st);
+
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, lock, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 2, c->id);
+        sqlite3_bind_text(st, 3, c->name, -1, SQLITE_STATIC);
+        r = sqlite_errno(sqlite3_step(st));
+        sqlite3_finalize(st);
+        return r;
+}
+
+int db_code_del(struct db *db, const char *lock, uint16_t id)
+{
+        sqlite3_stmt *st;
+        int r = prepare(db, "DELETE FROM lock_codes WHERE lock = ? AND code_id = ?", &st);
+
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, lock, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 2, id);
+        r = sqlite_errno(sqlite3_step(st));
+        sqlite3_finalize(st);
+        return r;
+}
+
+int db_codes_replace(struct db *db, const char *lock, const struct lk_keypad_code *codes, size_t n)
+{
+        sqlite3_stmt *st;
+        int r;
+
+        r = db_exec(db, "BEGIN IMMEDIATE");
+        if (r < 0)
+                return r;
+        r = prepare(db, "DELETE FROM lock_codes WHERE lock = ?", &st);
+        if (r >= 0) {
+                sqlite3_bind_text(st, 1, lock, -1, SQLITE_STATIC);
+                r = sqlite_errno(sqlite3_step(st));
+                sqlite3_finalize(st);
+        }
+        for (size_t i = 0; r >= 0 && i < n; i++)
+                r = db_code_put(db, lock, &codes[i]);
+        if (r < 0) {
+                (void)db_exec(db, "ROLLBACK");
+                return r;
+        }
+        return db_exec(db, "COMMIT");
+}
+
+int db_code_name(struct db *db, const char *lock, uint16_t id, char ret[LK_CODE_NAME_SIZE + 1])
+{
+        sqlite3_stmt *st;
+        int r = prepare(db, "SELECT name FROM lock_codes WHERE lock = ? AND code_id = ?", &st);
+
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, lock, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 2, id);
+        r = sqlite3_step(st);
+        if (r == SQLITE_ROW) {
+                snprintf(ret, LK_CODE_NAME_SIZE + 1, "%s", (const char *)sqlite3_column_text(st, 0));
+                r = 0;
+        } else
+                r = r == SQLITE_DONE ? -ENOENT : sqlite_errno(r);
+        sqlite3_finalize(st);
+        return r;
+}

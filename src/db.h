@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The agent database, `state.db` (SQLite, WAL) in the state directory: the lock log as read so
+ * far (its highest index is the cursor for the next incremental read, spec §6.28), and what
+ * we know of each lock's keypad codes for attribution. No secrets are kept here.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "latchkey/commands.h"
+#include "latchkey/keypad.h"
+#include "store.h"
+
+struct db;
+
+int db_open(struct store *st, struct db **ret);
+struct db *db_free(struct db *db);
+
+/* The highest log index stored for the lock, 0 if none. */
+int db_log_cursor(struct db *db, const char *lock, uint32_t *ret);
+/* Store one entry; 1 if new, 0 if it was there already (same index). Committed on return. */
+int db_log_put(struct db *db, const char *lock, const struct lk_log_entry *e);
+/* Forget a lock's log (its log was reset, or the lock was removed). */
+int db_log_forget(struct db *db, const char *lock);
+
+/* Keypad code names by id, for attributing keypad log entries (spec §6.29 type 0x05). */
+int db_codes_replace(struct db *db, const char *lock, const struct lk_keypad_code *codes, size_t n);
+int db_code_put(struct db *db, const char *lock, const struct lk_keypad_code *c);
+int db_code_del(struct db *db, const char *lock, uint16_t id);
+/* -ENOENT when unknown. */
+int db_code_name(struct db *db, const char *lock, uint16_t id, char ret[LK_CODE_NAME_SIZE + 1]);
+
+/* Run a statement list (schema migrations of later modules). */
+int db_exec(struct db *db, const char *sql);
+/* The raw handle, for modules with their own tables (lifecycle, outbox). */
+struct sqlite3 *db_handle(struct db *db);

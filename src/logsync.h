@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Incremental log reads (spec §6.28, field lesson 7): ask for the entries after the highest
+ * index stored (the start index is exclusive), ascending, in batches; store each entry as it
+ * arrives, so a link drop mid-read loses nothing and the next read repeats nothing.
+ */
+#pragma once
+
+#include "db.h"
+#include "session.h"
+
+/* One request can fetch the whole log (the lock keeps 200): entries are stored as they
+ * arrive, so a large batch loses nothing on a link drop and saves round trips. */
+#define LOGSYNC_BATCH LK_LOG_CAPACITY
+
+/* Called for every entry stored (new ones only, unless all). */
+typedef void (*logsync_entry_fn)(void *userdata, const struct lk_log_entry *e, bool is_new);
+typedef void (*logsync_progress_fn)(void *userdata, unsigned done, unsigned total);
+
+struct logsync_result {
+        unsigned received; /* entries received in this run */
+        unsigned stored;   /* of which were new */
+        uint32_t cursor;   /* highest index stored after the run */
+};
+
+/*
+ * Fetch new entries (or, with all, the whole log the lock holds: up to 200). Entries stored
+ * before a failure stay stored; *ret is filled on failure too.
+ */
+int logsync_fetch(struct session *s, struct db *db, const char *lock, bool all, logsync_entry_fn fn,
+                  logsync_progress_fn progress, void *userdata, struct logsync_result *ret);

@@ -1,0 +1,531 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "latchkey/commands.h"
+#include "log.h"
+#include "session.h"
+#include "util.h"
+
+#define USEC_PER_MSEC 1000ULL
+#define USEC_PER_SEC 1000000ULL
+
+enum wait_kind {
+        WAIT_NONE,
+        WAIT_CONNECT,
+        WAIT_REPLY,   /* USDIO replies to a call */
+        WAIT_PAIRING, /* raw pairing-channel chunks */
+};
+
+struct session {
+        sd_event *event;
+        struct lk_transport *transport;
+        struct lk_transport_cb cb;
+        struct lk_creds creds;
+        bool has_creds;
+        const struct lk_env *env;
+        struct session_opts opts;
+        struct session_stats stats;
+
+        bool connected;
+        struct lk_link_info info;
+        struct lk_reasm usdio;
+        struct lk_reasm gdio;
+        sd_event_source *timer;
+
+        /* the wait in progress */
+        enum wait_kind wait;
+        int result;   /* > 0 while running; 0 done; < 0 failed */
+        session_reply_fn reply_fn;
+        bool complete_ends; /* a Status COMPLETE ends the wait */
+        session_chunk_fn chunk_fn;
+        void *userdata;
+        uint8_t remote_error;
+        uint16_t remote_error_cmd;
+};
+
+static int session_timer(sd_event_source *es, uint64_t usec, void *userdata)
+{
+        struct session *s = userdata;
+
+        if (s->result > 0)
+                s->result = -ETIMEDOUT;
+        return 0;
+}
+
+static int arm_timer(struct session *s, uint64_t usec)
+{
+        struct timespec ts;
+        uint64_t now;
+        int r;
+
+        /* Not sd_event_now(): that is when the loop last woke, which may be long ago when the
+         * session sat idle between calls; a deadline from it could already have passed. */
+        if (clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
+                return -errno;
+        now = (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / 1000;
+        if (!s->timer) {
+                r = sd_event_add_time(s->event, &s->timer, CLOCK_MONOTONIC, now + usec, 1000, session_timer, s);
+                if (r < 0)
+                        return r;
+        } else {
+                r = sd_event_source_set_time(s->timer, now + usec);
+                if (r < 0)
+                        return r;
+        }
+        return sd_event_source_set_enabled(s->timer, SD_EVENT_ONESHOT);
+}
+
+static void disarm_timer(struct session *s)
+{
+        if (s->timer)
+                (void)sd_event_source_set_enabled(s->timer, SD_EVENT_OFF);
+}
+
+/* Run the loop until the current wait finishes. */
+static int run_until_done(struct session *s)
+{
+        int r;
+
+        while (s->result > 0) {
+                r = sd_event_run(s->event, UINT64_MAX);
+                if (r < 0) {
+                        s->result = r;
+                        break;
+                }
+        }
+        disarm_timer(s);
+        s->wait = WAIT_NONE;
+        return s->result;
+}
+
+static void finish(struct session *s, int result)
+{
+        if (s->result > 0)
+                s->result = result;
+}
+
+static void on_connected(void *userdata, int error, const struct lk_link_info *info)
+{
+        struct session *s = userdata;
+
+        if (s->wait != WAIT_CONNECT)
+                return;
+        if (error < 0) {
+                finish(s, error);
+                return;
+        }
+        s->connected = true;
+        s->info = *info;
+        finish(s, 0);
+}
+
+static void on_sent(void *userdata, enum lk_channel ch, int error)
+{
+        struct session *s = userdata;
+
+        if (error < 0)
+                finish(s, error);
+}
+
+static void on_disconnect(void *userdata, int error)
+{
+        struct session *s = userdata;
+
+        s->connected = false;
+        lk_reasm_reset(&s->usdio);
+        lk_reasm_reset(&s->gdio);
+        finish(s, error < 0 ? error : -ENOTCONN);
+}
+
+/* An Error Report ends the call (spec §6.21). */
+static void remote_error(struct session *s, const struct lk_msg *m)
+{
+        struct lk_error_report e;
+
+        if (lk_error_report_decode(m->payload, m->len, &e) < 0) {
+                finish(s, -EBADMSG);
+                return;
+        }
+        s->remote_error = e.code;
+        s->remote_error_cmd = e.cmd;
+        finish(s, -EREMOTEIO);
+}
+
+static void deliver_usdio(struct session *s, const uint8_t *msg, size_t n)
+{
+        uint8_t pdata[LK_PDATA_MAX];
+        struct lk_msg m;
+        int r;
+
+        s->stats.messages++;
+        if (!s->has_creds || lk_sealed_decode(s->creds.shared_key, msg, n, pdata, sizeof(pdata), &m) < 0 ||
+            m.auth_id != s->creds.auth_id) {
+                /* A reply we cannot authenticate: a rogue peer or a corrupted link. */
+                finish(s, -EBADMSG);
+                goto out;
+        }
+        if (s->wait != WAIT_REPLY) {
+                log_debug("Ignoring unsolicited message 0x%04x", m.cmd);
+                goto out;
+        }
+        (void)arm_timer(s, s->opts.reply_timeout_usec);
+        if (m.cmd == LK_CMD_ERROR_REPORT) {
+                remote_error(s, &m);
+                goto out;
+        }
+        r = s->reply_fn ? s->reply_fn(s->userdata, &m) : 0;
+        if (r < 0)
+                finish(s, r);
+        else if (r > 0)
+                finish(s, 0);
+        else if (s->complete_ends && m.cmd == LK_CMD_STATUS && m.len >= 1 && m.payload[0] == LK_STATUS_COMPLETE)
+                finish(s, 0);
+out:
+        sodium_memzero(pdata, sizeof(pdata));
+}
+
+static void deliver_gdio(struct session *s, const uint8_t *msg, size_t n)
+{
+        struct lk_msg m;
+
+        s->stats.messages++;
+        if (lk_plain_decode(msg, n, &m) < 0)
+                return;
+        /* Unencrypted errors on Keyturner GDIO, e.g. K_ERROR_NOT_AUTHORIZED (spec §1.1, §2.2). */
+        if (m.cmd == LK_CMD_ERROR_REPORT && s->wait == WAIT_REPLY)
+                remote_error(s, &m);
+}
+
+static void on_chunk(void *userdata, enum lk_channel ch, const uint8_t *chunk, size_t n)
+{
+        struct session *s = userdata;
+        struct lk_reasm *ra;
+        size_t off = 0, used;
+        int r;
+
+        s->stats.chunks++;
+        if (ch == LK_CH_PAIRING) {
+                if (s->wait == WAIT_PAIRING && s->chunk_fn) {
+                        (void)arm_timer(s, s->opts.reply_timeout_usec);
+                        r = s->chunk_fn(s->userdata, chunk, n);
+                        if (r != 0)
+                                finish(s, r > 0 ? 0 : r);
+                }
+                return;
+        }
+        ra = ch == LK_CH_USDIO ? &s->usdio : &s->gdio;
+        while (off < n) {
+                r = lk_reasm_feed(ra, chunk + off, n - off, &used);
+                if (r < 0) {
+                        finish(s, -EBADMSG);
+                        return;
+                }
+                off += used;
+                if (r == 1) {
+                        if (ch == LK_CH_USDIO)
+                                deliver_usdio(s, ra->buf, ra->len);
+                        else
+                                deliver_gdio(s, ra->buf, ra->len);
+                }
+        }
+}
+
+int session_new(sd_event *event, struct lk_transport *transport, const struct lk_creds *creds,
+                const struct lk_env *env, const struct session_opts *opts, struct session **ret)
+{
+        struct session *s = calloc(1, sizeof(*s));
+
+        if (!s)
+                return -ENOMEM;
+        s->event = sd_event_ref(event);
+        s->transport = transport;
+        s->env = env ? env : &lk_env_default;
+        s->opts = (struct session_opts){
+                .connect_timeout_usec = 20 * USEC_PER_SEC,
+                .reply_timeout_usec = 5 * USEC_PER_SEC,
+                .busy_retries = 5,
+                .busy_backoff_usec = 250 * USEC_PER_MSEC,
+        };
+        if (opts) {
+                if (opts->connect_timeout_usec)
+                        s->opts.connect_timeout_usec = opts->connect_timeout_usec;
+                if (opts->reply_timeout_usec)
+                        s->opts.reply_timeout_usec = opts->reply_timeout_usec;
+                if (opts->busy_backoff_usec)
+                        s->opts.busy_backoff_usec = opts->busy_backoff_usec;
+                s->opts.busy_retries = opts->busy_retries;
+        }
+        s->cb = (struct lk_transport_cb){
+                .on_connected = on_connected,
+                .on_sent = on_sent,
+                .on_chunk = on_chunk,
+                .on_disconnect = on_disconnect,
+        };
+        transport->cb = &s->cb;
+        transport->userdata = s;
+        lk_reasm_init(&s->usdio, LK_FRAMING_SEALED);
+        lk_reasm_init(&s->gdio, LK_FRAMING_PLAIN);
+        if (creds)
+                session_set_creds(s, creds);
+        *ret = s;
+        return 0;
+}
+
+struct session *session_free(struct session *s)
+{
+        if (!s)
+                return NULL;
+        lk_transport_free(s->transport);
+        sd_event_source_unref(s->timer);
+        sd_event_unref(s->event);
+        sodium_memzero(&s->usdio, sizeof(s->usdio));
+        lk_creds_wipe(&s->creds);
+        free(s);
+        return NULL;
+}
+
+void session_set_creds(struct session *s, const struct lk_creds *creds)
+{
+        s->creds = *creds;
+        s->has_creds = true;
+}
+
+int session_connect(struct session *s, struct lk_link_info *ret_info)
+{
+        int r;
+
+        if (s->connected) {
+                if (ret_info)
+                        *ret_info = s->info;
+                return 0;
+        }
+        s->wait = WAIT_CONNECT;
+        s->result = 1;
+        r = arm_timer(s, s->opts.connect_timeout_usec);
+        if (r < 0)
+                return r;
+        r = lk_transport_connect(s->transport);
+        if (r < 0) {
+                s->wait = WAIT_NONE;
+                disarm_timer(s);
+                return r;
+        }
+        r = run_until_done(s);
+        if (r < 0) {
+                lk_transport_disconnect(s->transport);
+                s->connected = false;
+                return r;
+        }
+        if (ret_info)
+                *ret_info = s->info;
+        return 0;
+}
+
+void session_disconnect(struct session *s)
+{
+        if (s->connected)
+                lk_transport_disconnect(s->transport);
+        s->connected = false;
+}
+
+bool session_is_connected(const struct session *s)
+{
+        return s->connected;
+}
+
+/* Write one encrypted message with a fresh nonce (spec §2.2, §3). */
+static int send_sealed(struct session *s, uint16_t cmd, const uint8_t *payload, size_t n)
+{
+        uint8_t nonce[LK_NONCE_SIZE], buf[LK_MSG_MAX];
+        ssize_t len;
+        int r;
+
+        lk_env_random(s->env, nonce, sizeof(nonce));
+        len = lk_sealed_encode(s->creds.shared_key, nonce, s->creds.auth_id, cmd, payload, n, buf, sizeof(buf));
+        if (len < 0)
+                return (int)len;
+        r = lk_transport_send(s->transport, LK_CH_USDIO, buf, (size_t)len);
+        if (r >= 0)
+                s->stats.writes++;
+        return r;
+}
+
+/* One exchange: send, then run the loop until the reply handler says done. */
+static int exchange(struct session *s, uint16_t cmd, const uint8_t *payload, size_t n,
+                    session_reply_fn fn, void *userdata, bool complete_ends)
+{
+        int r;
+
+        if (!s->connected)
+                return -ENOTCONN;
+        s->wait = WAIT_REPLY;
+        s->result = 1;
+        s->reply_fn = fn;
+        s->userdata = userdata;
+        s->complete_ends = complete_ends;
+        s->remote_error = 0;
+        s->remote_error_cmd = 0;
+        r = arm_timer(s, s->opts.reply_timeout_usec);
+        if (r >= 0)
+                r = send_sealed(s, cmd, payload, n);
+        if (r < 0) {
+                s->wait = WAIT_NONE;
+                disarm_timer(s);
+                return r;
+        }
+        return run_until_done(s);
+}
+
+struct want_one {
+        uint16_t cmd;
+        uint8_t *buf;
+        size_t size;
+        size_t len;
+};
+
+static int want_one_reply(void *userdata, const struct lk_msg *m)
+{
+        struct want_one *w = userdata;
+
+        if (m->cmd != w->cmd)
+                return 0;
+        if (m->len > w->size)
+                return -EBADMSG;
+        memcpy(w->buf, m->payload, m->len);
+        w->len = m->len;
+        return 1;
+}
+
+int session_request_data(struct session *s, uint16_t cmd, uint8_t *ret_payload, size_t size, size_t *ret_len)
+{
+        uint8_t req[2] = { (uint8_t)cmd, (uint8_t)(cmd >> 8) };
+        struct want_one w = { .cmd = cmd, .buf = ret_payload, .size = size };
+        int r;
+
+        /* Answered by exactly the message asked for (spec §6.1); a stray Status does not end it. */
+        r = exchange(s, LK_CMD_REQUEST_DATA, req, sizeof(req), want_one_reply, &w, false);
+        if (r < 0)
+                return r;
+        *ret_len = w.len;
+        return 0;
+}
+
+/* Wait out a back-off on the event loop (the link stays serviced). */
+static int backoff(struct session *s, uint64_t usec)
+{
+        s->wait = WAIT_NONE;
+        s->result = 1;
+        int r = arm_timer(s, usec);
+
+        if (r < 0)
+                return r;
+        r = run_until_done(s);
+        return r == -ETIMEDOUT ? 0 : r;
+}
+
+int session_call(struct session *s, uint16_t cmd, const uint8_t *fields, size_t n,
+                 session_reply_fn fn, void *userdata)
+{
+        enum lk_cmd_auth auth = lk_cmd_auth(cmd);
+        uint64_t delay = s->opts.busy_backoff_usec;
+        uint8_t payload[LK_PAYLOAD_MAX], nk[LK_CHALLENGE_SIZE];
+        size_t nk_len = 0;
+        ssize_t len;
+        int r;
+
+        if (!s->has_creds)
+                return -ENOKEY;
+        if (n > sizeof(payload))
+                return -EMSGSIZE;
+        if (auth == LK_AUTH_NONCE_PIN && !s->creds.has_pin)
+                return -ENOKEY;
+
+        for (unsigned attempt = 0;; attempt++) {
+                if (n)
+                        memcpy(payload, fields, n);
+                len = (ssize_t)n;
+                if (auth != LK_AUTH_NONE) {
+                        /* spec §5.2: a fresh single-use challenge for every command */
+                        r = session_request_data(s, LK_CMD_CHALLENGE, nk, sizeof(nk), &nk_len);
+                        if (r < 0)
+                                goto out;
+                        if (nk_len != LK_CHALLENGE_SIZE) {
+                                r = -EBADMSG;
+                                goto out;
+                        }
+                        len = lk_cmd_finish(cmd, payload, n, sizeof(payload), nk, &s->creds.pin);
+                        if (len < 0) {
+                                r = (int)len;
+                                goto out;
+                        }
+                }
+                r = exchange(s, cmd, payload, (size_t)len, fn, userdata, true);
+                if (!(r == -EREMOTEIO && s->remote_error == LK_K_ERROR_BUSY) ||
+                    attempt >= s->opts.busy_retries)
+                        break;
+                /* spec §8 K_ERROR_BUSY: the command was not carried out; back off and retry */
+                s->stats.busy_retries++;
+                log_debug("Lock busy, retrying command 0x%04x in %llu ms", cmd,
+                          (unsigned long long)(delay / USEC_PER_MSEC));
+                r = backoff(s, delay);
+                if (r < 0)
+                        break;
+                delay *= 2;
+        }
+out:
+        sodium_memzero(payload, sizeof(payload));
+        sodium_memzero(nk, sizeof(nk));
+        return r;
+}
+
+int session_pairing_send(struct session *s, const uint8_t *msg, size_t n)
+{
+        int r;
+
+        if (!s->connected)
+                return -ENOTCONN;
+        r = lk_transport_send(s->transport, LK_CH_PAIRING, msg, n);
+        if (r >= 0)
+                s->stats.writes++;
+        return r;
+}
+
+int session_pairing_wait(struct session *s, session_chunk_fn fn, void *userdata)
+{
+        int r;
+
+        if (!s->connected)
+                return -ENOTCONN;
+        s->wait = WAIT_PAIRING;
+        s->result = 1;
+        s->chunk_fn = fn;
+        s->userdata = userdata;
+        r = arm_timer(s, s->opts.reply_timeout_usec);
+        if (r < 0)
+                return r;
+        return run_until_done(s);
+}
+
+uint8_t session_remote_error(const struct session *s)
+{
+        return s->remote_error;
+}
+
+uint16_t session_remote_error_cmd(const struct session *s)
+{
+        return s->remote_error_cmd;
+}
+
+const struct session_stats *session_stats(const struct session *s)
+{
+        return &s->stats;
+}
+
+const struct lk_link_info *session_link_info(const struct session *s)
+{
+        return &s->info;
+}

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A session with one lock over one connection (spec §2, §5.2): encrypted request/response
+ * with reassembly, a fresh challenge (and the PIN) for every command that needs one, timeouts,
+ * back-off on K_ERROR_BUSY, and a clean error from every failure. A session is driven by the
+ * caller's sd-event loop; the calls below run that loop until their answer is in, so the CLI
+ * reads as straight-line code while nothing blocks inside.
+ */
+#pragma once
+
+#include <systemd/sd-event.h>
+
+#include "latchkey/proto.h"
+#include "latchkey/transport.h"
+#include "store.h"
+
+struct session;
+
+struct session_opts {
+        uint64_t connect_timeout_usec; /* default 20 s (the Nuki app gives up after ~20 s) */
+        uint64_t reply_timeout_usec;   /* gap between replies; default 5 s */
+        unsigned busy_retries;         /* K_ERROR_BUSY retries; default 5 */
+        uint64_t busy_backoff_usec;    /* first back-off, doubling; default 250 ms */
+};
+
+/* Statistics, for benchmarks and --verbose: what the link carried. */
+struct session_stats {
+        unsigned writes;    /* messages written */
+        unsigned messages;  /* messages received */
+        unsigned chunks;    /* indications received */
+        unsigned busy_retries;
+};
+
+/*
+ * A reply handler: called for every message of a call's answer except Error Reports, which end
+ * the call with -EREMOTEIO. Return 1 when the answer is complete, 0 for more, -errno to fail.
+ * A Status COMPLETE also ends the call when the handler returns 0: commands whose answer ends
+ * with COMPLETE (most, spec §5.1) should let it, so no late COMPLETE leaks into the next call.
+ */
+typedef int (*session_reply_fn)(void *userdata, const struct lk_msg *m);
+
+/* creds may be NULL for a session that only pairs. The transport is owned by the session. */
+int session_new(sd_event *event, struct lk_transport *transport, const struct lk_creds *creds,
+                const struct lk_env *env, const struct session_opts *opts, struct session **ret);
+struct session *session_free(struct session *s);
+
+/* Connect (within connect_timeout). info may be NULL. */
+int session_connect(struct session *s, struct lk_link_info *ret_info);
+void session_disconnect(struct session *s);
+bool session_is_connected(const struct session *s);
+
+/*
+ * Send command cmd with its own fields (payload without the challenge/PIN trailer) and hand
+ * each reply to fn. Commands that need a challenge get one first (spec §5.2), and the PIN
+ * from the credentials when they need it (-ENOKEY if there is none). -EREMOTEIO when the lock
+ * answered with an Error Report: session_remote_error() has the code.
+ */
+int session_call(struct session *s, uint16_t cmd, const uint8_t *fields, size_t n,
+                 session_reply_fn fn, void *userdata);
+
+/* Request Data for cmd (spec §6.1) and the single message that answers it into ret. */
+int session_request_data(struct session *s, uint16_t cmd, uint8_t *ret_payload, size_t size,
+                         size_t *ret_len);
+
+/* Pairing channel passthrough for the pairing flow: raw chunks in, whole messages out. */
+typedef int (*session_chunk_fn)(void *userdata, const uint8_t *chunk, size_t n);
+int session_pairing_send(struct session *s, const uint8_t *msg, size_t n);
+/* Run the loop, handing pairing-channel chunks to fn until it returns 1 (or < 0). */
+int session_pairing_wait(struct session *s, session_chunk_fn fn, void *userdata);
+
+uint8_t session_remote_error(const struct session *s);
+uint16_t session_remote_error_cmd(const struct session *s);
+const struct session_stats *session_stats(const struct session *s);
+/* What the link said on connect (generation, MTU). */
+const struct lk_link_info *session_link_info(const struct session *s);
+/* Replace the credentials (after pairing, or to set the PIN). */
+void session_set_creds(struct session *s, const struct lk_creds *creds);

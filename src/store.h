@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The agent's state directory (0700): per-lock credentials in `locks/<alias>.lock` (0600,
+ * written atomically, secrets as hex), and the agent database. Secrets never leave these
+ * files except into fixed-size arrays that callers wipe with lk_creds_wipe().
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "latchkey/proto.h"
+
+#define STORE_ALIAS_MAX 63
+#define STORE_VIA_MAX 255
+
+struct store;
+
+/* What latchkey keeps per paired lock. */
+struct lk_creds {
+        char alias[STORE_ALIAS_MAX + 1]; /* the name technicians type: [A-Za-z0-9._-], 1..63 */
+        char via[STORE_VIA_MAX + 1];     /* how to reach it: "sim:PATH" or "ble:AA:BB:CC:DD:EE:FF" */
+        enum lk_generation generation;
+        uint32_t auth_id;
+        uint32_t app_id;
+        uint8_t id_type;
+        uint8_t shared_key[LK_KEY_SIZE]; /* secret */
+        uint8_t lock_uuid[LK_UUID_SIZE];
+        uint8_t lock_pk[LK_KEY_SIZE];
+        char name[LK_AUTH_NAME_SIZE + 1]; /* our authorization's name on the lock */
+        bool has_pin;
+        struct lk_pin pin;               /* secret */
+        int64_t paired_at;               /* UTC seconds */
+};
+
+/* Default state directory: $LATCHKEY_STATE_DIR, else /var/lib/latchkey for root, else
+ * $XDG_STATE_HOME/latchkey or ~/.local/state/latchkey. Writes into buf. */
+int store_default_dir(char *buf, size_t size);
+
+/* Open (creating 0700 if needed) the state directory. Refuses a directory that others can
+ * read or write, or that belongs to another user. */
+int store_open(const char *dir, struct store **ret);
+struct store *store_free(struct store *s);
+const char *store_dir(const struct store *s);
+/* The directory's file descriptor, for openat() by other modules. */
+int store_dirfd(const struct store *s);
+
+bool store_alias_is_valid(const char *alias);
+
+int store_creds_put(struct store *s, const struct lk_creds *c);
+/* -ENOENT if no such lock; -EBADMSG if its file is corrupt. */
+int store_creds_get(struct store *s, const char *alias, struct lk_creds *ret);
+int store_creds_remove(struct store *s, const char *alias);
+/* Aliases in sorted order; *ret is a NULL-terminated array the caller frees with strv_free. */
+int store_creds_list(struct store *s, char ***ret);
+void strv_free(char **l);
+
+void lk_creds_wipe(struct lk_creds *c);
+
+/* Write data to dirfd/name atomically (tmp file, fsync, rename, fsync dir), mode 0600. */
+int store_write_atomic(int dirfd, const char *name, const void *data, size_t n);
