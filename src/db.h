@@ -2,7 +2,9 @@
 /*
  * The agent database, `state.db` (SQLite, WAL) in the state directory: the lock log as read so
  * far (its highest index is the cursor for the next incremental read, spec §6.28), and what
- * we know of each lock's keypad codes for attribution. No secrets are kept here.
+ * we know of each lock's keypad codes for attribution. Modules add their own tables (the
+ * lifecycle engine keeps booking codes here: keypad code values are guest secrets, so the
+ * file is created 0600 inside the 0700 state directory). No keys or PINs are kept here.
  */
 #pragma once
 

@@ -1,0 +1,296 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * latchkey grants import FILE, latchkey grants list, latchkey reconcile: bookings in, codes out
+ * (issue 6, docs/grants.md).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "cmd-grants.h"
+#include "db.h"
+#include "grants.h"
+#include "lifecycle.h"
+#include "log.h"
+#include "timefmt.h"
+#include "util.h"
+
+enum {
+        OPT_SOURCE = 0x3000,
+        OPT_NOW,
+        OPT_LEAD,
+        OPT_GRACE,
+        OPT_NO_CLOCK,
+        OPT_ALL,
+};
+
+static int open_db(struct cli *c, struct db **ret)
+{
+        int r;
+
+        if (cli_store(c, NULL) < 0)
+                return -1;
+        r = db_open(c->store, ret);
+        if (r < 0)
+                return cli_fail(c, CLI_EXIT_STATE, "cannot open the state database in '%s': %s", c->state_dir, strerror(-r));
+        r = grants_init(*ret);
+        if (r < 0) {
+                *ret = db_free(*ret);
+                return cli_fail(c, CLI_EXIT_STATE, "cannot prepare the state database: %s", strerror(-r));
+        }
+        return 0;
+}
+
+int cmd_grants_import(struct cli *c, int argc, char **argv)
+{
+        static const struct option opts[] = {
+                { "source", required_argument, NULL, OPT_SOURCE },
+                {},
+        };
+        struct grants_import_result res = { 0 };
+        struct grants_error err = { { 0 } };
+        const char *source = "file";
+        struct db *db = NULL;
+        char **locks = NULL;
+        cJSON *unpaired;
+        int opt, r;
+
+        while ((opt = cli_getopt(c, argc, argv, opts, NULL)) != -1) {
+                if (opt == OPT_SOURCE)
+                        source = optarg;
+                else
+                        return -1;
+        }
+        if (optind + 1 != argc)
+                return cli_fail(c, CLI_EXIT_USAGE, "grants import needs exactly one FILE (see docs/grants.md)");
+        if (!grants_id_is_valid(source) || strlen(source) > 32)
+                return cli_fail(c, CLI_EXIT_USAGE, "invalid --source '%s'", source);
+        if (open_db(c, &db) < 0)
+                return -1;
+        r = grants_import_file(db, argv[optind], source, &res, &err);
+        if (r < 0) {
+                db_free(db);
+                if (r == -EINVAL || r == -ENOENT || r == -EACCES || r == -EISDIR)
+                        return cli_fail(c, CLI_EXIT_USAGE, "%s: %s; nothing was written", argv[optind],
+                                        err.msg[0] ? err.msg : strerror(-r));
+                return cli_fail(c, CLI_EXIT_STATE, "%s: %s; nothing was written", argv[optind],
+                                err.msg[0] ? err.msg : strerror(-r));
+        }
+        cJSON_AddNumberToObject(c->out, "properties", res.properties);
+        cJSON_AddNumberToObject(c->out, "added", res.added);
+        cJSON_AddNumberToObject(c->out, "updated", res.updated);
+        cJSON_AddNumberToObject(c->out, "unchanged", res.unchanged);
+        cJSON_AddNumberToObject(c->out, "cancelled", res.cancelled);
+        cJSON_AddNumberToObject(c->out, "reactivated", res.reactivated);
+        cJSON_AddNumberToObject(c->out, "codes_generated", res.generated);
+        unpaired = cJSON_AddArrayToObject(c->out, "unpaired_locks");
+        if (grants_locks(db, &locks) >= 0) {
+                for (char **l = locks; *l; l++) {
+                        struct lk_creds creds;
+
+                        if (store_creds_get(c->store, *l, &creds) == -ENOENT)
+                                cJSON_AddItemToArray(unpaired, cJSON_CreateString(*l));
+                        else
+                                lk_creds_wipe(&creds);
+                }
+                strv_free(locks);
+        }
+        db_free(db);
+        if (!c->json) {
+                cJSON *it;
+
+                printf("Imported %s: %u added, %u updated, %u unchanged, %u cancelled, %u reactivated; %u codes generated.\n",
+                       argv[optind], res.added, res.updated, res.unchanged, res.cancelled, res.reactivated, res.generated);
+                cJSON_ArrayForEach(it, unpaired)
+                        printf("Note: lock '%s' is not paired on this machine yet; it is skipped until it is.\n",
+                               it->valuestring);
+                printf("Run 'latchkey reconcile' (or let the daemon) to bring the locks in line.\n");
+        }
+        return 0;
+}
+
+int cmd_grants_list(struct cli *c, int argc, char **argv)
+{
+        static const struct option opts[] = {
+                { "all", no_argument, NULL, OPT_ALL },
+                {},
+        };
+        static const char sql[] =
+                "SELECT g.id, g.property, g.guest, g.check_in, g.check_out, g.status, g.code_generated,"
+                " c.lock, c.state, c.code_id, c.reason"
+                " FROM lc_grants g LEFT JOIN lc_grant_codes c ON c.grant_id = g.id"
+                " WHERE ?1 OR g.status = 'active' OR c.state = 'provisioned'"
+                " ORDER BY g.check_in, g.id, c.lock";
+        struct db *db = NULL;
+        sqlite3_stmt *st;
+        cJSON *arr, *cur = NULL, *locks = NULL;
+        bool all = false;
+        int opt, r;
+
+        while ((opt = cli_getopt(c, argc, argv, opts, NULL)) != -1) {
+                if (opt == OPT_ALL)
+                        all = true;
+                else
+                        return -1;
+        }
+        if (open_db(c, &db) < 0)
+                return -1;
+        if (sqlite3_prepare_v2(db_handle(db), sql, -1, &st, NULL) != SQLITE_OK) {
+                db_free(db);
+                return cli_fail(c, CLI_EXIT_STATE, "cannot read the bookings");
+        }
+        sqlite3_bind_int(st, 1, all);
+        arr = cJSON_AddArrayToObject(c->out, "grants");
+        if (!c->json)
+                printf("%-20s %-12s %-22s %-20s %-20s %-9s %s\n", "ID", "PROPERTY", "GUEST", "CHECK-IN (UTC)",
+                       "CHECK-OUT (UTC)", "STATUS", "LOCKS");
+        while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+                const char *id = (const char *)sqlite3_column_text(st, 0);
+                char in[40], out[40];
+
+                if (!cur || !streq(cJSON_GetObjectItem(cur, "id")->valuestring, id)) {
+                        if (!c->json && cur)
+                                printf("\n");
+                        cur = cJSON_CreateObject();
+                        cJSON_AddItemToArray(arr, cur);
+                        time_format_utc(sqlite3_column_int64(st, 3), in, sizeof(in));
+                        time_format_utc(sqlite3_column_int64(st, 4), out, sizeof(out));
+                        cJSON_AddStringToObject(cur, "id", id);
+                        cJSON_AddStringToObject(cur, "property", (const char *)sqlite3_column_text(st, 1));
+                        cJSON_AddStringToObject(cur, "guest", (const char *)sqlite3_column_text(st, 2));
+                        cJSON_AddStringToObject(cur, "check_in", in);
+                        cJSON_AddStringToObject(cur, "check_out", out);
+                        cJSON_AddStringToObject(cur, "status", (const char *)sqlite3_column_text(st, 5));
+                        cJSON_AddBoolToObject(cur, "code_generated", sqlite3_column_int(st, 6));
+                        locks = cJSON_AddArrayToObject(cur, "locks");
+                        if (!c->json)
+                                printf("%-20s %-12s %-22.22s %-20.20s %-20.20s %-9s", id, sqlite3_column_text(st, 1),
+                                       sqlite3_column_text(st, 2), in, out, sqlite3_column_text(st, 5));
+                }
+                if (sqlite3_column_type(st, 7) != SQLITE_NULL) {
+                        cJSON *l = cJSON_CreateObject();
+
+                        cJSON_AddStringToObject(l, "lock", (const char *)sqlite3_column_text(st, 7));
+                        cJSON_AddStringToObject(l, "state", (const char *)sqlite3_column_text(st, 8));
+                        if (sqlite3_column_type(st, 9) != SQLITE_NULL)
+                                cJSON_AddNumberToObject(l, "code_id", sqlite3_column_int(st, 9));
+                        if (sqlite3_column_type(st, 10) != SQLITE_NULL)
+                                cJSON_AddStringToObject(l, "reason", (const char *)sqlite3_column_text(st, 10));
+                        cJSON_AddItemToArray(locks, l);
+                        if (!c->json)
+                                printf(" %s:%s", sqlite3_column_text(st, 7), sqlite3_column_text(st, 8));
+                }
+        }
+        if (!c->json && cur)
+                printf("\n");
+        sqlite3_finalize(st);
+        db_free(db);
+        if (r != SQLITE_DONE)
+                return cli_fail(c, CLI_EXIT_STATE, "cannot read the bookings");
+        return 0;
+}
+
+static void print_lock_result(const struct lc_lock_result *l)
+{
+        printf("%s: ", l->lock);
+        if (!l->reached) {
+                printf("not reached (%s); %u code(s) due stay pending.\n", l->error_msg[0] ? l->error_msg : "unknown error",
+                       l->count[LC_PENDING]);
+                return;
+        }
+        printf("%u → %u codes; %u provisioned, %u updated, %u unchanged, %u removed, %u failed, %u no space, %u unmanaged, %u scheduled later%s%s\n",
+               l->codes_before, l->codes_after, l->count[LC_PROVISIONED], l->count[LC_UPDATED], l->count[LC_UNCHANGED],
+               l->count[LC_REMOVED], l->count[LC_FAILED], l->count[LC_NO_SPACE], l->count[LC_UNMANAGED], l->scheduled,
+               l->clock_set ? "; clock set" : "", l->complete ? "" : "; INCOMPLETE");
+        if (l->error_msg[0])
+                printf("  %s\n", l->error_msg);
+        for (size_t i = 0; i < l->n_items; i++) {
+                const struct lc_item *it = &l->items[i];
+
+                if (it->outcome == LC_UNCHANGED)
+                        continue;
+                printf("  %-11s %-20s id %-5u %-20s %s\n", lc_outcome_str(it->outcome), it->grant[0] ? it->grant : "-",
+                       it->code_id, it->name, it->reason);
+        }
+}
+
+int cmd_reconcile(struct cli *c, int argc, char **argv)
+{
+        static const struct option opts[] = {
+                { "now", required_argument, NULL, OPT_NOW },
+                { "lead", required_argument, NULL, OPT_LEAD },
+                { "grace", required_argument, NULL, OPT_GRACE },
+                { "no-clock", no_argument, NULL, OPT_NO_CLOCK },
+                {},
+        };
+        _cleanup_(lc_result_freep) struct lc_result *res = NULL;
+        struct session_opts sopts = { .busy_retries = 5 };
+        struct lifecycle_opts o;
+        int64_t now = (int64_t)time(NULL);
+        struct db *db = NULL;
+        cJSON *j, *it;
+        int opt, r;
+
+        lifecycle_opts_default(&o);
+        while ((opt = cli_getopt(c, argc, argv, opts, NULL)) != -1) {
+                switch (opt) {
+                case OPT_NOW:
+                        if (time_parse_instant(optarg, now, &now) < 0)
+                                return cli_fail(c, CLI_EXIT_USAGE, "invalid --now '%s'", optarg);
+                        break;
+                case OPT_LEAD:
+                        if (grants_parse_duration(optarg, &o.lead) < 0)
+                                return cli_fail(c, CLI_EXIT_USAGE, "invalid --lead '%s': use e.g. 3600, 90m, 72h, 3d", optarg);
+                        break;
+                case OPT_GRACE:
+                        if (grants_parse_duration(optarg, &o.grace) < 0)
+                                return cli_fail(c, CLI_EXIT_USAGE, "invalid --grace '%s': use e.g. 3600, 90m, 1h, 1d", optarg);
+                        break;
+                case OPT_NO_CLOCK:
+                        o.drift_max = -1;
+                        break;
+                default:
+                        return -1;
+                }
+        }
+        if (optind != argc)
+                return cli_fail(c, CLI_EXIT_USAGE, "reconcile takes no arguments (the lock is --lock NAME)");
+        if (c->lock_alias && !store_alias_is_valid(c->lock_alias))
+                return cli_fail(c, CLI_EXIT_USAGE, "invalid lock name '%s'", c->lock_alias);
+        if (c->timeout_usec)
+                sopts.reply_timeout_usec = sopts.connect_timeout_usec = c->timeout_usec;
+        o.session = &sopts;
+        o.adapter = c->adapter;
+        if (open_db(c, &db) < 0)
+                return -1;
+        r = lifecycle_reconcile(c->event, c->store, db, c->lock_alias, now, &o, &res);
+        db_free(db);
+        if (r < 0)
+                return cli_fail(c, CLI_EXIT_STATE, "reconcile failed: %s", strerror(-r));
+        j = lc_result_json(res);
+        if (!j)
+                return cli_fail(c, CLI_EXIT_FAILURE, "out of memory");
+        /* Move the result's members into the CLI's output object. */
+        while ((it = j->child)) {
+                cJSON_DetachItemViaPointer(j, it);
+                cJSON_AddItemToObject(c->out, it->string, it);
+        }
+        cJSON_Delete(j);
+        if (!c->json) {
+                char next[40];
+
+                if (res->n_locks == 0)
+                        printf("No locks to reconcile: import bookings with 'latchkey grants import FILE' first.\n");
+                for (size_t i = 0; i < res->n_locks; i++)
+                        print_lock_result(&res->locks[i]);
+                if (res->next_run != INT64_MAX) {
+                        time_format_utc(res->next_run, next, sizeof(next));
+                        printf("Next change due at %s.\n", next);
+                }
+        }
+        return 0;
+}

@@ -1,0 +1,291 @@
+/* SPDX-License-Identifier: MIT */
+/* latchkey sync (one pull + push now) and latchkey outbox list (issue 6, docs/sync.md). */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "cmd-sync.h"
+#include "db.h"
+#include "outbox.h"
+#include "sync.h"
+#include "timefmt.h"
+#include "util.h"
+
+int (*cmd_sync_load_config)(struct cli *c, struct sync_config *cfg);
+
+enum {
+        OPT_URL = 0x3000,
+        OPT_TOKEN_FILE,
+        OPT_CA_FILE,
+        OPT_CLIENT_CERT,
+        OPT_CLIENT_KEY,
+        OPT_BATCH_SIZE,
+        OPT_REJECTED,
+        OPT_LIMIT,
+};
+
+/* One place where sync errors become exit codes (STYLE.md §3). */
+static enum cli_exit sync_exit_code(int r)
+{
+        switch (-r) {
+        case EPROTONOSUPPORT:
+        case EINVAL:
+        case ENOKEY:
+        case EPERM:
+        case ENOENT:
+        case EMSGSIZE:
+                return CLI_EXIT_USAGE;
+        case EACCES:
+                return CLI_EXIT_AUTH;
+        case EKEYREJECTED:
+        case EBADMSG:
+                return CLI_EXIT_PROTOCOL;
+        case EBUSY:
+        case EIO:
+        case ENOSPC:
+                return CLI_EXIT_STATE;
+        default:
+                return CLI_EXIT_LINK;
+        }
+}
+
+static const char *sync_config_problem(int r)
+{
+        switch (-r) {
+        case EPROTONOSUPPORT:
+                return "the upstream URL must be https:// (plain http and other schemes are refused)";
+        case ENOKEY:
+                return "no credentials: set a token file (--token-file) or a client certificate";
+        case EPERM:
+                return "a secret file (token or client key) is readable by others: chmod 0600 it";
+        case ENOENT:
+                return "a file named in the configuration does not exist";
+        case EMSGSIZE:
+                return "the token file is too large";
+        case EINVAL:
+                return "invalid upstream configuration (URL, token format, certificate without key, or a limit)";
+        default:
+                return strerror(-r);
+        }
+}
+
+static void add_time(cJSON *o, const char *key, int64_t t)
+{
+        char buf[40];
+
+        if (t <= 0) {
+                cJSON_AddNullToObject(o, key);
+                return;
+        }
+        time_format_utc(t, buf, sizeof(buf));
+        cJSON_AddStringToObject(o, key, buf);
+}
+
+int cmd_sync(struct cli *c, int argc, char **argv)
+{
+        static const struct option opts[] = {
+                { "url", required_argument, NULL, OPT_URL },
+                { "token-file", required_argument, NULL, OPT_TOKEN_FILE },
+                { "ca-file", required_argument, NULL, OPT_CA_FILE },
+                { "client-cert", required_argument, NULL, OPT_CLIENT_CERT },
+                { "client-key", required_argument, NULL, OPT_CLIENT_KEY },
+                { "batch-size", required_argument, NULL, OPT_BATCH_SIZE },
+                {},
+        };
+        struct sync_config *cfg = calloc(1, sizeof(*cfg));
+        struct sync_result res = { 0 };
+        struct sync *s = NULL;
+        struct db *db = NULL;
+        struct store *st;
+        cJSON *pull, *push;
+        int64_t now = (int64_t)time(NULL);
+        int opt, r, ret = -1;
+
+        if (!cfg)
+                return cli_fail(c, CLI_EXIT_FAILURE, "out of memory");
+        sync_config_defaults(cfg);
+        if (cmd_sync_load_config && cmd_sync_load_config(c, cfg) < 0)
+                goto out;
+        while ((opt = cli_getopt(c, argc, argv, opts, "")) != -1) {
+                static const char *const keys[] = { "url", "token_file", "ca_file", "client_cert_file",
+                                                    "client_key_file", "batch_size" };
+
+                if (opt == '?')
+                        goto out;
+                if (opt < OPT_URL || opt > OPT_BATCH_SIZE)
+                        continue;
+                r = sync_config_set(cfg, keys[opt - OPT_URL], optarg);
+                if (r < 0) {
+                        cli_fail(c, CLI_EXIT_USAGE, "invalid --%s '%s': %s", opts[opt - OPT_URL].name, optarg,
+                                 sync_config_problem(r));
+                        goto out;
+                }
+        }
+        if (!cfg->url[0]) {
+                cli_fail(c, CLI_EXIT_USAGE, "no upstream configured: give --url https://... and --token-file FILE");
+                goto out;
+        }
+        if (cli_store(c, &st) < 0)
+                goto out;
+        r = db_open(st, &db);
+        if (r < 0) {
+                cli_fail(c, CLI_EXIT_STATE, "cannot open the state database: %s", strerror(-r));
+                goto out;
+        }
+        r = sync_new(db, cfg, &s);
+        if (r < 0) {
+                cli_fail(c, sync_exit_code(r), "cannot set up the upstream sync: %s", sync_config_problem(r));
+                goto out;
+        }
+        sync_set_grants_handler(s, sync_grants_import, db);
+        r = sync_run(s, now, true, &res);
+
+        pull = cJSON_AddObjectToObject(c->out, "pull");
+        cJSON_AddNumberToObject(pull, "status", (double)res.pull_status);
+        cJSON_AddBoolToObject(pull, "pulled", res.pulled);
+        cJSON_AddBoolToObject(pull, "not_modified", res.not_modified);
+        cJSON_AddBoolToObject(pull, "applied", res.applied);
+        cJSON_AddNumberToObject(pull, "grants", res.grants);
+        push = cJSON_AddObjectToObject(c->out, "push");
+        cJSON_AddBoolToObject(push, "attempted", res.push_attempted);
+        cJSON_AddNumberToObject(push, "batches", res.batches);
+        cJSON_AddNumberToObject(push, "acked", res.acked);
+        cJSON_AddNumberToObject(push, "duplicates", res.duplicates);
+        cJSON_AddNumberToObject(push, "rejected", res.rejected);
+        cJSON_AddNumberToObject(push, "status", (double)res.push_status);
+        cJSON_AddNumberToObject(c->out, "pending", res.pending);
+        cJSON_AddNumberToObject(c->out, "failures", res.failures);
+        add_time(c->out, "next_attempt_at", res.next_attempt_at);
+        if (res.error[0])
+                cJSON_AddStringToObject(c->out, "last_error", res.error);
+
+        if (!c->json) {
+                if (res.not_modified)
+                        printf("Grants: unchanged (304).\n");
+                else if (res.pulled)
+                        printf("Grants: pulled %u%s.\n", res.grants,
+                               res.applied ? ", applied" : ", NOT applied");
+                else if (res.pull_attempted)
+                        printf("Grants: pull failed.\n");
+                if (res.push_attempted)
+                        printf("Events: %u delivered in %u batch%s (%u already there), %u rejected.\n", res.acked,
+                               res.batches, res.batches == 1 ? "" : "es", res.duplicates, res.rejected);
+                printf("Pending: %u event%s.\n", res.pending, res.pending == 1 ? "" : "s");
+                if (res.error[0])
+                        printf("Last error: %s\n", res.error);
+        }
+        if (r < 0 && r != -EAGAIN) {
+                cli_fail(c, sync_exit_code(r), "upstream sync failed: %s",
+                         res.error[0] ? res.error : strerror(-r));
+                goto out;
+        }
+        ret = 0;
+out:
+        sync_free(s);
+        db_free(db);
+        free(cfg);
+        return ret;
+}
+
+static const char *state_name(enum outbox_state s)
+{
+        switch (s) {
+        case OUTBOX_PENDING:
+                return "pending";
+        case OUTBOX_ACKED:
+                return "acked";
+        case OUTBOX_REJECTED:
+                return "rejected";
+        }
+        return "?";
+}
+
+int cmd_outbox_list(struct cli *c, int argc, char **argv)
+{
+        static const struct option opts[] = {
+                { "rejected", no_argument, NULL, OPT_REJECTED },
+                { "limit", required_argument, NULL, OPT_LIMIT },
+                {},
+        };
+        enum outbox_state want = OUTBOX_PENDING;
+        struct outbox_event *ev = NULL;
+        struct db *db = NULL;
+        struct store *st;
+        unsigned pending = 0, rejected = 0;
+        uint64_t limit = 1000;
+        size_t n = 0;
+        cJSON *arr;
+        int opt, r, ret = -1;
+
+        while ((opt = cli_getopt(c, argc, argv, opts, "")) != -1) {
+                if (opt == '?')
+                        return -1;
+                if (opt == OPT_REJECTED)
+                        want = OUTBOX_REJECTED;
+                else if (opt == OPT_LIMIT && parse_u64(optarg, 1, 100000, &limit) < 0)
+                        return cli_fail(c, CLI_EXIT_USAGE, "invalid --limit '%s': 1 to 100000", optarg);
+        }
+        if (cli_store(c, &st) < 0)
+                return -1;
+        r = db_open(st, &db);
+        if (r >= 0)
+                r = outbox_init(db);
+        if (r >= 0)
+                r = outbox_pending(db, &pending);
+        if (r >= 0)
+                r = outbox_count(db, OUTBOX_REJECTED, &rejected);
+        if (r >= 0)
+                r = outbox_list(db, want, -1, (size_t)limit, &ev, &n);
+        if (r < 0) {
+                cli_fail(c, CLI_EXIT_STATE, "cannot read the outbox: %s", strerror(-r));
+                goto out;
+        }
+        cJSON_AddNumberToObject(c->out, "pending", pending);
+        cJSON_AddNumberToObject(c->out, "rejected", rejected);
+        arr = cJSON_AddArrayToObject(c->out, "events");
+        for (size_t i = 0; i < n; i++) {
+                cJSON *e = cJSON_CreateObject(), *p = cJSON_Parse(ev[i].payload);
+
+                cJSON_AddItemToArray(arr, e);
+                cJSON_AddStringToObject(e, "id", ev[i].id);
+                cJSON_AddStringToObject(e, "type", ev[i].type);
+                if (ev[i].lock[0])
+                        cJSON_AddStringToObject(e, "lock", ev[i].lock);
+                else
+                        cJSON_AddNullToObject(e, "lock");
+                cJSON_AddStringToObject(e, "state", state_name(ev[i].state));
+                add_time(e, "created_at", ev[i].created_at);
+                cJSON_AddNumberToObject(e, "attempts", ev[i].attempts);
+                add_time(e, "next_attempt_at", ev[i].next_attempt_at);
+                if (ev[i].reason[0])
+                        cJSON_AddStringToObject(e, "reason", ev[i].reason);
+                else
+                        cJSON_AddNullToObject(e, "reason");
+                if (p)
+                        cJSON_AddItemToObject(e, "payload", p);
+        }
+        if (!c->json) {
+                if (n == 0)
+                        printf("No %s events in the outbox.\n", state_name(want));
+                else
+                        printf("%-12s %-18s %-16s %-20s %-4s %-20s %s\n", "ID", "TYPE", "LOCK", "CREATED (UTC)", "TRY",
+                               "NEXT TRY (UTC)", want == OUTBOX_REJECTED ? "REASON" : "LAST ERROR");
+                for (size_t i = 0; i < n; i++) {
+                        char created[40], next[40] = "now";
+
+                        time_format_utc(ev[i].created_at, created, sizeof(created));
+                        if (ev[i].next_attempt_at > 0)
+                                time_format_utc(ev[i].next_attempt_at, next, sizeof(next));
+                        printf("%-12.12s %-18s %-16s %-20s %-4u %-20s %s\n", ev[i].id, ev[i].type,
+                               ev[i].lock[0] ? ev[i].lock : "-", created, ev[i].attempts,
+                               want == OUTBOX_REJECTED ? "-" : next, ev[i].reason[0] ? ev[i].reason : "-");
+                }
+                printf("%u pending, %u rejected.\n", pending, rejected);
+        }
+        ret = 0;
+out:
+        outbox_events_free(ev, n);
+        db_free(db);
+        return ret;
+}

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: MIT */
+/* The bridge from a pulled grants document to the lifecycle engine (grants.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "grants.h"
+#include "sync.h"
+
+int sync_grants_import(void *userdata, const struct sync_grants_doc *g, char *errbuf, size_t errsize)
+{
+        struct grants_import_result res;
+        struct grants_error err = { .msg = "" };
+        int r;
+
+        r = grants_import(userdata, g->text, g->len, "upstream", &res, &err);
+        if (r < 0)
+                snprintf(errbuf, errsize, "%s", err.msg[0] ? err.msg : strerror(-r));
+        return r;
+}
