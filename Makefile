@@ -6,7 +6,7 @@ BENCH_BUILD ?= build-bench
 FUZZ_SECONDS ?= 60
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps build check demo bench fuzz clean
+.PHONY: all deps build check demo bench fuzz crash clean
 
 all: build
 
@@ -27,6 +27,11 @@ bench: deps
 	@cmake -S . -B $(BENCH_BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
 	@cmake --build $(BENCH_BUILD) -j $(JOBS)
 	@scripts/bench $(BENCH_BUILD)
+
+# kill -9 the daemon at random points (RUNS times) and check nothing is lost or doubled.
+RUNS ?= 200
+crash: build
+	@scripts/crash-test $(BUILD) $(RUNS)
 
 fuzz:
 	@scripts/install-deps build fuzz

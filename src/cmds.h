@@ -26,3 +26,4 @@ int cmd_auth_remove(struct cli *c, int argc, char **argv);
 int cmd_pin_verify(struct cli *c, int argc, char **argv);
 int cmd_pin_set(struct cli *c, int argc, char **argv);
 
+int cmd_daemon(struct cli *c, int argc, char **argv);

@@ -9,6 +9,8 @@
 
 #include "cli.h"
 #include "cmds.h"
+#include "cmd-grants.h"
+#include "cmd-sync.h"
 #include "log.h"
 #include "util.h"
 
@@ -40,6 +42,17 @@ const struct cli_command cli_commands[] = {
         { "auth remove", cmd_auth_remove, "AUTH_ID [--force]", "remove an authorization from the lock" },
         { "pin verify", cmd_pin_verify, "[--pin-file FILE]", "check the security PIN (and store it when given)" },
         { "pin set", cmd_pin_set, "[--new-pin-file FILE]", "change the lock's security PIN" },
+        { "grants import", cmd_grants_import, "FILE [--source NAME]",
+          "import properties and bookings from a JSON file (docs/grants.md)" },
+        { "grants list", cmd_grants_list, "[--all]", "the bookings and the state of their codes on each lock" },
+        { "reconcile", cmd_reconcile, "[--lock NAME] [--now TIME] [--lead DUR] [--grace DUR] [--no-clock]",
+          "bring the locks' keypad codes in line with the bookings" },
+        { "sync", cmd_sync,
+          "[--url URL] [--token-file FILE] [--ca-file FILE] [--client-cert FILE --client-key FILE] [--batch-size N]",
+          "pull grants and push the outbox to the upstream now" },
+        { "daemon", cmd_daemon, "[--config FILE] [--once]",
+          "keep bookings and locks in step, read logs, sync upstream (systemd service)" },
+        { "outbox list", cmd_outbox_list, "[--rejected] [--limit N]", "events waiting for the upstream (or refused by it)" },
         {},
 };
 

@@ -1,0 +1,439 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * latchkey daemon: bookings to codes on an unattended box (a Pi at a property with no bridge).
+ *
+ * The main loop (sd-event) holds signals, the watchdog, the network monitor and one wake-up
+ * timer. Lock work (reconcile, log reads) runs on a private work loop: sessions drive their
+ * own loop while they wait for the lock, and sd-event loops do not nest. The daemon wakes at
+ * the next boundary that matters (a check-in − lead, a check-out + grace), when the upstream
+ * back-off ends, when the log is due, when the network comes back, on SIGHUP, and at least
+ * every max_interval; it never polls faster than that.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <systemd/sd-daemon.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <time.h>
+
+#include "agent.h"
+#include "cli.h"
+#include "cmds.h"
+#include "config.h"
+#include "db.h"
+#include "grants.h"
+#include "lifecycle.h"
+#include "lockops.h"
+#include "log.h"
+#include "logsync.h"
+#include "outbox.h"
+#include "store.h"
+#include "sync.h"
+#include "util.h"
+
+#define USEC_PER_SEC 1000000ULL
+
+struct daemon {
+        struct daemon_config cfg;
+        struct lifecycle_opts lopts;
+        struct store *store;
+        struct db *db;
+        struct sync *sync;
+        sd_event *event;      /* main loop */
+        sd_event *work;       /* lock sessions */
+        sd_event_source *wake;
+        int netlink_fd;       /* rtnetlink: new addresses and routes mean the network is back */
+        bool once;
+        int64_t next_reconcile, next_sync, next_log;
+        unsigned reconcile_failures;
+        int result;           /* --once: the cycle's outcome */
+};
+
+static int64_t now_utc(void)
+{
+        return (int64_t)time(NULL);
+}
+
+/* Read each lock's new log entries, and its state and battery, into the outbox. */
+struct log_ctx {
+        struct daemon *d;
+        const char *lock;
+};
+
+static void on_log_entry(void *userdata, const struct lk_log_entry *e, bool is_new)
+{
+        struct log_ctx *l = userdata;
+        char date[40];
+        cJSON *o;
+        int64_t t = 0;
+
+        if (!is_new)
+                return;
+        o = cJSON_CreateObject();
+        cJSON_AddNumberToObject(o, "index", e->index);
+        if (lk_datetime_to_unix(&e->timestamp, &t) >= 0) {
+                struct lk_datetime dt = e->timestamp;
+
+                snprintf(date, sizeof(date), "%04u-%02u-%02uT%02u:%02u:%02uZ", dt.year, dt.month, dt.day, dt.hour,
+                         dt.minute, dt.second);
+                cJSON_AddStringToObject(o, "time", date);
+        }
+        cJSON_AddNumberToObject(o, "type", e->type);
+        cJSON_AddNumberToObject(o, "auth_id", e->auth_id);
+        if (e->type == LK_LOG_KEYPAD_ACTION) {
+                cJSON_AddNumberToObject(o, "code_id", e->data.keypad.code_id);
+                cJSON_AddNumberToObject(o, "completion", e->data.keypad.completion);
+                cJSON_AddNumberToObject(o, "action", e->data.keypad.action);
+        } else if (e->type == LK_LOG_LOCK_ACTION) {
+                cJSON_AddNumberToObject(o, "action", e->data.action.action);
+                cJSON_AddNumberToObject(o, "trigger", e->data.action.trigger);
+                cJSON_AddNumberToObject(o, "completion", e->data.action.completion);
+        }
+        lifecycle_attribute_json(l->d->db, l->lock, e, o);
+        if (outbox_add(l->d->db, "log.entry", l->lock, o, NULL) < 0)
+                log_warning("Could not queue log entry %" PRIu32 " of '%s' for the upstream", e->index, l->lock);
+        cJSON_Delete(o);
+}
+
+static int read_lock(struct daemon *d, const char *lock)
+{
+        struct lk_keyturner_states ks;
+        struct lk_creds creds;
+        struct session *s = NULL;
+        struct logsync_result res;
+        struct log_ctx l = { .d = d, .lock = lock };
+        int r;
+
+        r = store_creds_get(d->store, lock, &creds);
+        if (r < 0)
+                return log_warning_errno(r, "Lock '%s' has no usable credentials: %m", lock);
+        r = agent_session_open(d->work, &creds, d->cfg.adapter[0] ? d->cfg.adapter : NULL, NULL, &s);
+        lk_creds_wipe(&creds);
+        if (r < 0)
+                return log_warning_errno(r, "Cannot reach lock '%s' to read its log: %m", lock);
+        r = logsync_fetch(s, d->db, lock, false, on_log_entry, NULL, &l, &res);
+        if (r < 0)
+                log_warning_errno(r, "Reading the log of '%s' stopped after %u entries: %m", lock, res.received);
+        else if (res.stored)
+                log_info("event=log-read lock=%s new=%u cursor=%" PRIu32, lock, res.stored, res.cursor);
+        if (lockops_states(s, &ks) >= 0) {
+                cJSON *o = cJSON_CreateObject();
+
+                cJSON_AddNumberToObject(o, "lock_state", ks.lock_state);
+                cJSON_AddBoolToObject(o, "battery_critical", ks.battery_state & LK_BATTERY_STATE_CRITICAL);
+                cJSON_AddNumberToObject(o, "battery_percent", (ks.battery_state >> 2) * 2);
+                cJSON_AddNumberToObject(o, "timezone_offset", ks.timezone_offset);
+                (void)!outbox_add(d->db, "lock.state", lock, o, NULL);
+                cJSON_Delete(o);
+        }
+        session_free(s);
+        return r;
+}
+
+static void read_logs(struct daemon *d)
+{
+        char **locks = NULL;
+
+        if (store_creds_list(d->store, &locks) < 0)
+                return;
+        for (char **p = locks; *p; p++) {
+                (void)read_lock(d, *p);
+                (void)sd_notify(0, "WATCHDOG=1");
+        }
+        strv_free(locks);
+}
+
+static void run_reconcile(struct daemon *d, int64_t now)
+{
+        _cleanup_(lc_result_freep) struct lc_result *res = NULL;
+        int r;
+
+        r = lifecycle_reconcile(d->work, d->store, d->db, NULL, now, &d->lopts, &res);
+        (void)sd_notify(0, "WATCHDOG=1");
+        if (r < 0) {
+                log_error_errno(r, "Reconcile failed: %m");
+                d->result = r;
+        }
+        if (r < 0 || !res->complete) {
+                /* A lock was out of reach or full: try again with back-off. */
+                int64_t delay = d->cfg.retry_min << (d->reconcile_failures < 16 ? d->reconcile_failures : 16);
+
+                if (delay > d->cfg.retry_max)
+                        delay = d->cfg.retry_max;
+                d->reconcile_failures++;
+                d->next_reconcile = now + delay;
+                if (r >= 0)
+                        log_notice("event=reconcile-incomplete retry_in=%" PRId64 "s", delay);
+                if (d->result == 0)
+                        d->result = -EAGAIN;
+                return;
+        }
+        d->reconcile_failures = 0;
+        d->next_reconcile = res->next_run;
+        log_info("event=reconcile-complete locks=%zu", res->n_locks);
+}
+
+static void run_sync(struct daemon *d, int64_t now, bool force)
+{
+        struct sync_result res;
+        int r;
+
+        if (!d->sync)
+                return;
+        r = sync_run(d->sync, now, force, &res);
+        (void)sd_notify(0, "WATCHDOG=1");
+        d->next_sync = res.next_attempt_at;
+        if (r == -EAGAIN)
+                return;
+        if (r < 0)
+                log_warning("Upstream sync failed: %s (%u events kept)", res.error[0] ? res.error : strerror(-r),
+                            res.pending);
+        else if (res.acked || res.applied)
+                log_info("event=sync pulled=%s acked=%u pending=%u", res.applied ? "yes" : "no", res.acked, res.pending);
+        if (res.applied)
+                d->next_reconcile = now; /* new desired state: reconcile now */
+        if (d->once && r < 0 && d->result == 0)
+                d->result = r;
+}
+
+/* One pass: whatever is due. */
+static void cycle(struct daemon *d, bool force)
+{
+        int64_t now = now_utc();
+
+        if (force || now >= d->next_sync)
+                run_sync(d, now, force);
+        now = now_utc();
+        if (force || now >= d->next_reconcile)
+                run_reconcile(d, now);
+        now = now_utc();
+        if (force || now >= d->next_log) {
+                read_logs(d);
+                d->next_log = now + d->cfg.log_interval;
+        }
+        /* Push what the work produced. */
+        if (d->sync) {
+                unsigned pending = 0;
+
+                if (outbox_pending(d->db, &pending) >= 0 && pending > 0)
+                        run_sync(d, now_utc(), force);
+        }
+}
+
+static int64_t earliest(const struct daemon *d, int64_t now)
+{
+        int64_t t = now + d->cfg.max_interval;
+
+        if (d->next_reconcile < t)
+                t = d->next_reconcile;
+        if (d->sync && d->next_sync < t)
+                t = d->next_sync;
+        if (d->next_log < t)
+                t = d->next_log;
+        return t;
+}
+
+static int schedule(struct daemon *d)
+{
+        int64_t now = now_utc(), at = earliest(d, now);
+        uint64_t delay = at > now ? (uint64_t)(at - now) * USEC_PER_SEC : 0;
+        int r;
+
+        r = sd_event_source_set_time_relative(d->wake, delay);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(d->wake, SD_EVENT_ONESHOT);
+        log_debug("Next wake in %llu s", (unsigned long long)(delay / USEC_PER_SEC));
+        return r;
+}
+
+static int on_wake(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        struct daemon *d = userdata;
+
+        cycle(d, false);
+        return schedule(d);
+}
+
+static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+{
+        struct daemon *d = userdata;
+
+        log_notice("event=wake reason=SIGHUP");
+        d->next_reconcile = d->next_sync = d->next_log = 0;
+        if (d->sync)
+                (void)sync_reset_backoff(d->sync);
+        return schedule(d);
+}
+
+static int on_network(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+        struct daemon *d = userdata;
+        bool came_up = false;
+        char buf[8192];
+
+        for (;;) {
+                ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+
+                if (n <= 0)
+                        break;
+                for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n))
+                        if (h->nlmsg_type == RTM_NEWADDR || h->nlmsg_type == RTM_NEWROUTE)
+                                came_up = true;
+        }
+        if (came_up && d->sync) {
+                log_notice("event=network change=up: syncing now");
+                (void)sync_reset_backoff(d->sync);
+                d->next_sync = 0;
+                (void)schedule(d);
+        }
+        return 0;
+}
+
+/* Subscribe to address and route changes; without rtnetlink the back-off alone retries. */
+static int network_watch(struct daemon *d)
+{
+        struct sockaddr_nl sa = {
+                .nl_family = AF_NETLINK,
+                .nl_groups = RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR | RTMGRP_IPV4_ROUTE | RTMGRP_IPV6_ROUTE,
+        };
+        int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
+
+        if (fd < 0)
+                return -errno;
+        if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+            sd_event_add_io(d->event, NULL, fd, EPOLLIN, on_network, d) < 0) {
+                close(fd);
+                return -errno;
+        }
+        d->netlink_fd = fd;
+        return 0;
+}
+
+static void daemon_free(struct daemon *d)
+{
+        sd_event_source_unref(d->wake);
+        if (d->netlink_fd >= 0)
+                close(d->netlink_fd);
+        sync_free(d->sync);
+        db_free(d->db);
+        store_free(d->store);
+        sd_event_unref(d->work);
+        sd_event_unref(d->event);
+}
+
+int cmd_daemon(struct cli *c, int argc, char **argv)
+{
+        static const struct option opts[] = {
+                { "config", required_argument, NULL, 'c' },
+                { "once", no_argument, NULL, 'o' },
+                {},
+        };
+        const char *path = NULL;
+        struct daemon d = { .netlink_fd = -1 };
+        char err[512];
+        int opt, r;
+
+        while ((opt = cli_getopt(c, argc, argv, opts, "c:")) != -1) {
+                if (opt == 'c')
+                        path = optarg;
+                else if (opt == 'o')
+                        d.once = true;
+                else
+                        return -1;
+        }
+        config_defaults(&d.cfg);
+        r = config_load(path ? path : CONFIG_DEFAULT_PATH, &d.cfg, err, sizeof(err));
+        if (r == -ENOENT && !path)
+                log_info("No %s: running with the defaults", CONFIG_DEFAULT_PATH);
+        else if (r < 0)
+                return cli_fail(c, CLI_EXIT_USAGE, "%s", err);
+        if (!c->state_dir[0] && d.cfg.state_dir[0])
+                snprintf(c->state_dir, sizeof(c->state_dir), "%s", d.cfg.state_dir);
+        if (cli_store(c, &d.store) < 0)
+                return -1;
+        c->store = NULL; /* the daemon owns it now */
+        lifecycle_opts_default(&d.lopts);
+        d.lopts.lead = d.cfg.lead;
+        d.lopts.grace = d.cfg.grace;
+        d.lopts.drift_max = d.cfg.drift_max;
+        d.lopts.adapter = d.cfg.adapter[0] ? d.cfg.adapter : NULL;
+
+        r = db_open(d.store, &d.db);
+        if (r >= 0)
+                r = grants_init(d.db);
+        if (r >= 0)
+                r = outbox_init(d.db);
+        if (r < 0) {
+                daemon_free(&d);
+                return cli_fail(c, CLI_EXIT_STATE, "cannot open the state database: %s", strerror(-r));
+        }
+        if (d.cfg.upstream) {
+                r = sync_new(d.db, &d.cfg.sync, &d.sync);
+                if (r < 0) {
+                        daemon_free(&d);
+                        return cli_fail(c, CLI_EXIT_USAGE, "cannot set up the upstream: %s%s", strerror(-r),
+                                        r == -EPERM ? " (the token file must be readable by its owner only)" : "");
+                }
+                sync_set_grants_handler(d.sync, sync_grants_import, d.db);
+        }
+        r = sd_event_new(&d.work);
+        if (r >= 0)
+                r = sd_event_default(&d.event);
+        if (r < 0) {
+                daemon_free(&d);
+                return cli_fail(c, CLI_EXIT_FAILURE, "cannot create event loops: %s", strerror(-r));
+        }
+
+        if (d.once) {
+                /* One pass of everything, then exit: for cron, tests and the crash script. */
+                cycle(&d, true);
+                r = d.result;
+                daemon_free(&d);
+                if (r < 0)
+                        return cli_fail(c, r == -EAGAIN ? CLI_EXIT_LINK : CLI_EXIT_FAILURE,
+                                        "the pass left work pending (see the log above)");
+                cJSON_AddBoolToObject(c->out, "complete", true);
+                return 0;
+        }
+
+        (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+        sigset_t mask;
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGHUP);
+        sigprocmask(SIG_BLOCK, &mask, NULL);
+        r = sd_event_add_signal(d.event, NULL, SIGTERM, NULL, NULL);
+        if (r >= 0)
+                r = sd_event_add_signal(d.event, NULL, SIGINT, NULL, NULL);
+        if (r >= 0)
+                r = sd_event_add_signal(d.event, NULL, SIGHUP, on_sighup, &d);
+        if (r >= 0)
+                r = sd_event_set_watchdog(d.event, true);
+        if (r >= 0)
+                r = sd_event_add_time_relative(d.event, &d.wake, CLOCK_MONOTONIC, 0, USEC_PER_SEC, on_wake, &d);
+        if (r < 0) {
+                daemon_free(&d);
+                return cli_fail(c, CLI_EXIT_FAILURE, "cannot set up the event loop: %s", strerror(-r));
+        }
+        /* The network coming back wakes the upstream sync. */
+        if (d.sync && network_watch(&d) < 0)
+                log_warning("Cannot watch the network; the upstream back-off alone will retry");
+        log_notice("event=start state_dir=%s upstream=%s", store_dir(d.store), d.sync ? "yes" : "no");
+        (void)sd_notify(0, "READY=1\nSTATUS=Provisioning bookings to locks");
+        r = sd_event_loop(d.event);
+        (void)sd_notify(0, "STOPPING=1");
+        log_notice("event=stop");
+        daemon_free(&d);
+        if (r < 0)
+                return cli_fail(c, CLI_EXIT_FAILURE, "the event loop failed: %s", strerror(-r));
+        return 0;
+}
