@@ -18,6 +18,7 @@ Control: one command per line on stdin, one line of answer on stdout:
   stats           {"accepted":n,"duplicates":n,"rejected":n,"requests":n,"grants_200":n,
                    "grants_304":n,"events_posts":n,"ids":[accepted ids in order],
                    "types":{...},"auth_failures":n}
+  events [TYPE]   the events received (of TYPE), in arrival order, as one JSON line
   reset           forget events, counters and modes
   release         let hung requests go
   quit            exit
@@ -231,6 +232,10 @@ def control(httpd):
                     types[e["type"]] = types.get(e["type"], 0) + 1
                 s["types"] = types
                 answer = json.dumps(s)
+            elif cmd == "events":
+                # the events received, optionally of one type, in arrival order (one line)
+                answer = json.dumps([state.events[i] for i in state.order
+                                     if not arg or state.events[i].get("type") == arg])
             elif cmd == "reset":
                 state.reset()
                 released.set()
