@@ -27,7 +27,7 @@ static const char schema_v1[] =
         "  PRIMARY KEY (lock, code_id)) WITHOUT ROWID;"
         "PRAGMA user_version = 1;";
 
-static int sqlite_errno(int rc)
+int db_errno(int rc)
 {
         switch (rc & 0xFF) {
         case SQLITE_OK:
@@ -48,6 +48,8 @@ static int sqlite_errno(int rc)
                 return -EBADMSG;
         case SQLITE_FULL:
                 return -ENOSPC;
+        case SQLITE_CONSTRAINT:
+                return -EEXIST;
         default:
                 return -EIO;
         }
@@ -61,7 +63,7 @@ int db_exec(struct db *db, const char *sql)
         if (rc != SQLITE_OK) {
                 log_debug("SQLite: %s", err ? err : sqlite3_errstr(rc));
                 sqlite3_free(err);
-                return sqlite_errno(rc);
+                return db_errno(rc);
         }
         return 0;
 }
@@ -84,7 +86,7 @@ int db_open(struct store *st, struct db **ret)
                 return -ENOMEM;
         rc = sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL);
         if (rc != SQLITE_OK) {
-                r = sqlite_errno(rc);
+                r = db_errno(rc);
                 db_free(db);
                 return r;
         }
@@ -114,15 +116,15 @@ struct sqlite3 *db_handle(struct db *db)
         return db->h;
 }
 
-static int prepare(struct db *db, const char *sql, sqlite3_stmt **ret)
+int db_prepare(struct db *db, const char *sql, struct sqlite3_stmt **ret)
 {
-        return sqlite_errno(sqlite3_prepare_v2(db->h, sql, -1, ret, NULL));
+        return db_errno(sqlite3_prepare_v2(db->h, sql, -1, ret, NULL));
 }
 
 int db_log_cursor(struct db *db, const char *lock, uint32_t *ret)
 {
         sqlite3_stmt *st;
-        int r = prepare(db, "SELECT COALESCE(MAX(idx), 0) FROM log_entries WHERE lock = ?", &st);
+        int r = db_prepare(db, "SELECT COALESCE(MAX(idx), 0) FROM log_entries WHERE lock = ?", &st);
 
         if (r < 0)
                 return r;
@@ -132,7 +134,7 @@ int db_log_cursor(struct db *db, const char *lock, uint32_t *ret)
                 *ret = (uint32_t)sqlite3_column_int64(st, 0);
                 r = 0;
         } else
-                r = sqlite_errno(r) ?: -EIO;
+                r = db_errno(r) ?: -EIO;
         sqlite3_finalize(st);
         return r;
 }
@@ -149,7 +151,7 @@ int db_log_put(struct db *db, const char *lock, const struct lk_log_entry *e)
         n = lk_log_entry_encode(e, data, sizeof(data));
         if (n < 0)
                 return (int)n;
-        r = prepare(db,
+        r = db_prepare(db,
                     "INSERT OR IGNORE INTO log_entries (lock, idx, ts, auth_id, name, type, action, trig,"
                     " completion, source, code_id, data) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                     &st);
@@ -180,7 +182,7 @@ int db_log_put(struct db *db, const char *lock, const struct lk_log_entry *e)
         }
         sqlite3_bind_blob(st, 12, data, (int)n, SQLITE_TRANSIENT);
         r = sqlite3_step(st);
-        r = r == SQLITE_DONE ? (sqlite3_changes(db->h) > 0 ? 1 : 0) : sqlite_errno(r);
+        r = r == SQLITE_DONE ? (sqlite3_changes(db->h) > 0 ? 1 : 0) : db_errno(r);
         sqlite3_finalize(st);
         return r;
 }
@@ -188,12 +190,12 @@ int db_log_put(struct db *db, const char *lock, const struct lk_log_entry *e)
 int db_log_forget(struct db *db, const char *lock)
 {
         sqlite3_stmt *st;
-        int r = prepare(db, "DELETE FROM log_entries WHERE lock = ?", &st);
+        int r = db_prepare(db, "DELETE FROM log_entries WHERE lock = ?", &st);
 
         if (r < 0)
                 return r;
         sqlite3_bind_text(st, 1, lock, -1, SQLITE_STATIC);
-        r = sqlite_errno(sqlite3_step(st));
+        r = db_errno(sqlite3_step(st));
         sqlite3_finalize(st);
         return r;
 }
@@ -201,14 +203,14 @@ int db_log_forget(struct db *db, const char *lock)
 int db_code_put(struct db *db, const char *lock, const struct lk_keypad_code *c)
 {
         sqlite3_stmt *st;
-        int r = prepare(db, "INSERT OR REPLACE INTO lock_codes (lock, code_id, name) VALUES (?,?,?)", &st);
+        int r = db_prepare(db, "INSERT OR REPLACE INTO lock_codes (lock, code_id, name) VALUES (?,?,?)", &st);
 
         if (r < 0)
                 return r;
         sqlite3_bind_text(st, 1, lock, -1, SQLITE_STATIC);
         sqlite3_bind_int(st, 2, c->id);
         sqlite3_bind_text(st, 3, c->name, -1, SQLITE_STATIC);
-        r = sqlite_errno(sqlite3_step(st));
+        r = db_errno(sqlite3_step(st));
         sqlite3_finalize(st);
         return r;
 }
@@ -216,13 +218,13 @@ int db_code_put(struct db *db, const char *lock, const struct lk_keypad_code *c)
 int db_code_del(struct db *db, const char *lock, uint16_t id)
 {
         sqlite3_stmt *st;
-        int r = prepare(db, "DELETE FROM lock_codes WHERE lock = ? AND code_id = ?", &st);
+        int r = db_prepare(db, "DELETE FROM lock_codes WHERE lock = ? AND code_id = ?", &st);
 
         if (r < 0)
                 return r;
         sqlite3_bind_text(st, 1, lock, -1, SQLITE_STATIC);
         sqlite3_bind_int(st, 2, id);
-        r = sqlite_errno(sqlite3_step(st));
+        r = db_errno(sqlite3_step(st));
         sqlite3_finalize(st);
         return r;
 }
@@ -235,10 +237,10 @@ int db_codes_replace(struct db *db, const char *lock, const struct lk_keypad_cod
         r = db_exec(db, "BEGIN IMMEDIATE");
         if (r < 0)
                 return r;
-        r = prepare(db, "DELETE FROM lock_codes WHERE lock = ?", &st);
+        r = db_prepare(db, "DELETE FROM lock_codes WHERE lock = ?", &st);
         if (r >= 0) {
                 sqlite3_bind_text(st, 1, lock, -1, SQLITE_STATIC);
-                r = sqlite_errno(sqlite3_step(st));
+                r = db_errno(sqlite3_step(st));
                 sqlite3_finalize(st);
         }
         for (size_t i = 0; r >= 0 && i < n; i++)
@@ -253,7 +255,7 @@ int db_codes_replace(struct db *db, const char *lock, const struct lk_keypad_cod
 int db_code_name(struct db *db, const char *lock, uint16_t id, char ret[LK_CODE_NAME_SIZE + 1])
 {
         sqlite3_stmt *st;
-        int r = prepare(db, "SELECT name FROM lock_codes WHERE lock = ? AND code_id = ?", &st);
+        int r = db_prepare(db, "SELECT name FROM lock_codes WHERE lock = ? AND code_id = ?", &st);
 
         if (r < 0)
                 return r;
@@ -264,7 +266,7 @@ int db_code_name(struct db *db, const char *lock, uint16_t id, char ret[LK_CODE_
                 snprintf(ret, LK_CODE_NAME_SIZE + 1, "%s", (const char *)sqlite3_column_text(st, 0));
                 r = 0;
         } else
-                r = r == SQLITE_DONE ? -ENOENT : sqlite_errno(r);
+                r = r == SQLITE_DONE ? -ENOENT : db_errno(r);
         sqlite3_finalize(st);
         return r;
 }

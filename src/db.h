@@ -34,6 +34,12 @@ int db_code_del(struct db *db, const char *lock, uint16_t id);
 /* -ENOENT when unknown. */
 int db_code_name(struct db *db, const char *lock, uint16_t id, char ret[LK_CODE_NAME_SIZE + 1]);
 
+/* SQLite result code → 0 or -errno (one map for every module with tables in state.db). */
+int db_errno(int rc);
+/* Prepare a statement on the database; -errno on failure. */
+struct sqlite3_stmt;
+int db_prepare(struct db *db, const char *sql, struct sqlite3_stmt **ret);
+
 /* Run a statement list (schema migrations of later modules). */
 int db_exec(struct db *db, const char *sql);
 /* The raw handle, for modules with their own tables (lifecycle, outbox). */

@@ -68,37 +68,9 @@ static const char grants_schema[] =
         "  PRIMARY KEY (lock, auth_id)) WITHOUT ROWID;"
         "CREATE INDEX IF NOT EXISTS lc_grants_by_property ON lc_grants (property, status);";
 
-int grants_sql_errno(int rc)
-{
-        switch (rc & 0xFF) {
-        case SQLITE_OK:
-        case SQLITE_DONE:
-        case SQLITE_ROW:
-                return 0;
-        case SQLITE_NOMEM:
-                return -ENOMEM;
-        case SQLITE_BUSY:
-        case SQLITE_LOCKED:
-                return -EBUSY;
-        case SQLITE_READONLY:
-        case SQLITE_PERM:
-        case SQLITE_AUTH:
-                return -EACCES;
-        case SQLITE_CORRUPT:
-        case SQLITE_NOTADB:
-                return -EBADMSG;
-        case SQLITE_FULL:
-                return -ENOSPC;
-        case SQLITE_CONSTRAINT:
-                return -EEXIST;
-        default:
-                return -EIO;
-        }
-}
-
 static int prepare(struct db *db, const char *sql, sqlite3_stmt **ret)
 {
-        return grants_sql_errno(sqlite3_prepare_v2(db_handle(db), sql, -1, ret, NULL));
+        return db_prepare(db, sql, ret);
 }
 
 /* Step a statement that returns no rows, and finalize it. */
@@ -106,7 +78,7 @@ static int step_done(sqlite3_stmt *st)
 {
         int r = sqlite3_step(st);
 
-        r = r == SQLITE_DONE ? 0 : (grants_sql_errno(r) ?: -EIO);
+        r = r == SQLITE_DONE ? 0 : (db_errno(r) ?: -EIO);
         sqlite3_finalize(st);
         return r;
 }
@@ -586,7 +558,7 @@ static int property_lock_access(struct db *db, const struct imp_doc *d, const ch
         sqlite3_bind_text(st, 2, lock, -1, SQLITE_STATIC);
         r = sqlite3_step(st);
         *ret = r == SQLITE_ROW && sqlite3_column_int(st, 0);
-        r = r == SQLITE_ROW || r == SQLITE_DONE ? 0 : grants_sql_errno(r);
+        r = r == SQLITE_ROW || r == SQLITE_DONE ? 0 : db_errno(r);
         sqlite3_finalize(st);
         return r;
 }
@@ -606,7 +578,7 @@ static int property_known(struct db *db, const struct imp_doc *d, const char *id
         sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
         r = sqlite3_step(st);
         *ret = r == SQLITE_ROW;
-        r = r == SQLITE_ROW || r == SQLITE_DONE ? 0 : grants_sql_errno(r);
+        r = r == SQLITE_ROW || r == SQLITE_DONE ? 0 : db_errno(r);
         sqlite3_finalize(st);
         return r;
 }
@@ -838,7 +810,7 @@ static int overrides_text_db(struct db *db, const char *grant, char *buf, size_t
                                  sqlite3_column_int64(st, 4), sqlite3_column_int64(st, 5));
                 n += k > 0 ? (size_t)k : 0;
         }
-        r = r == SQLITE_DONE ? 0 : grants_sql_errno(r);
+        r = r == SQLITE_DONE ? 0 : db_errno(r);
         sqlite3_finalize(st);
         return r;
 }
@@ -922,7 +894,7 @@ static int write_grant(struct db *db, struct imp_grant *g, const char *source, i
         exists = r == SQLITE_ROW;
         if (!exists && r != SQLITE_DONE) {
                 sqlite3_finalize(st);
-                return grants_sql_errno(r) ?: -EIO;
+                return db_errno(r) ?: -EIO;
         }
         if (exists) {
                 bool generated = sqlite3_column_int(st, 4);
@@ -1048,7 +1020,7 @@ static int codes_near(struct db *db, const char *grant, uint32_t **ret, size_t *
         }
         sqlite3_finalize(st);
         if (r != SQLITE_DONE)
-                return grants_sql_errno(r) ?: -EIO;
+                return db_errno(r) ?: -EIO;
         *ret = TAKE_PTR(v);
         *ret_n = n;
         return 0;
@@ -1109,7 +1081,7 @@ static int check_code_clashes(struct db *db, struct grants_error *err)
                 r = fail(err, "grants '%s' and '%s': code: the same code on lock '%s' during overlapping stays",
                          sqlite3_column_text(st, 0), sqlite3_column_text(st, 1), sqlite3_column_text(st, 2));
         else
-                r = r == SQLITE_DONE ? 0 : grants_sql_errno(r);
+                r = r == SQLITE_DONE ? 0 : db_errno(r);
         sqlite3_finalize(st);
         return r;
 }
@@ -1354,7 +1326,7 @@ int grants_targets(struct db *db, const char *lock, struct grant_target **ret, s
                 if (v)
                         sodium_memzero(v, n * sizeof(*v));
                 free(v);
-                return grants_sql_errno(r) ?: -EIO;
+                return db_errno(r) ?: -EIO;
         }
         *ret = v;
         *ret_n = n;
@@ -1391,7 +1363,7 @@ static int strv_from_query(struct db *db, const char *sql, char ***ret)
         sqlite3_finalize(st);
         if (r != SQLITE_DONE) {
                 strv_free(v);
-                return grants_sql_errno(r) ?: -EIO;
+                return db_errno(r) ?: -EIO;
         }
         *ret = v;
         return 0;
@@ -1472,7 +1444,7 @@ int grants_codes(struct db *db, const char *lock, struct grant_code **ret, size_
                 if (v)
                         sodium_memzero(v, n * sizeof(*v));
                 free(v);
-                return grants_sql_errno(r) ?: -EIO;
+                return db_errno(r) ?: -EIO;
         }
         *ret = v;
         *ret_n = n;
@@ -1602,7 +1574,7 @@ int grants_next_boundary(struct db *db, int64_t now, int64_t lead, int64_t grace
                 }
         sqlite3_finalize(st);
         if (r != SQLITE_DONE)
-                return grants_sql_errno(r) ?: -EIO;
+                return db_errno(r) ?: -EIO;
         *ret = best;
         return 0;
 }
@@ -1629,7 +1601,7 @@ int grants_code_owner(struct db *db, const char *lock, uint16_t code_id, int64_t
                 snprintf(ret_guest, GRANT_GUEST_MAX + 1, "%s", (const char *)sqlite3_column_text(st, 1));
                 r = 0;
         } else
-                r = r == SQLITE_DONE ? -ENOENT : grants_sql_errno(r);
+                r = r == SQLITE_DONE ? -ENOENT : db_errno(r);
         sqlite3_finalize(st);
         return r;
 }
@@ -1677,7 +1649,7 @@ int grants_auth_name(struct db *db, const char *lock, uint32_t auth_id, char ret
                 snprintf(ret, LK_AUTH_NAME_SIZE + 1, "%s", (const char *)sqlite3_column_text(st, 0));
                 r = 0;
         } else
-                r = r == SQLITE_DONE ? -ENOENT : grants_sql_errno(r);
+                r = r == SQLITE_DONE ? -ENOENT : db_errno(r);
         sqlite3_finalize(st);
         return r;
 }
@@ -1699,7 +1671,7 @@ int grants_unmanaged_seen(struct db *db, const char *lock, uint16_t id, const ch
         }
         sqlite3_finalize(st);
         if (r != SQLITE_ROW && r != SQLITE_DONE)
-                return grants_sql_errno(r) ?: -EIO;
+                return db_errno(r) ?: -EIO;
         r = prepare(db, "INSERT OR REPLACE INTO lc_unmanaged (lock, code_id, name, first_seen) VALUES (?, ?, ?, ?)", &st);
         if (r < 0)
                 return r;
@@ -1736,5 +1708,5 @@ int grants_unmanaged_prune(struct db *db, const char *lock, const uint16_t *ids,
                 (void)step_done(del);
         }
         sqlite3_finalize(st);
-        return r == SQLITE_DONE ? 0 : grants_sql_errno(r);
+        return r == SQLITE_DONE ? 0 : db_errno(r);
 }

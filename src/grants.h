@@ -133,5 +133,3 @@ int grants_unmanaged_seen(struct db *db, const char *lock, uint16_t id, const ch
 /* Forget unmanaged codes of lock no longer present (ids[] are those present). */
 int grants_unmanaged_prune(struct db *db, const char *lock, const uint16_t *ids, size_t n);
 
-/* SQLite status → -errno. */
-int grants_sql_errno(int rc);

@@ -446,7 +446,7 @@ static int commit(struct rc *x, const struct grant_code *row, bool forget, const
         if (r < 0)
                 goto out;
         if (forget) {
-                r = grants_sql_errno(sqlite3_prepare_v2(db_handle(x->db),
+                r = db_errno(sqlite3_prepare_v2(db_handle(x->db),
                                                         "DELETE FROM lc_grant_codes WHERE grant_id = ? AND lock = ?", -1,
                                                         &st, NULL));
                 if (r >= 0) {
@@ -593,7 +593,7 @@ static int removal_reason(struct rc *x, const struct lc_step *s, const char *gra
                 snprintf(buf, size, "%s", s->reason);
                 return 0;
         }
-        r = grants_sql_errno(sqlite3_prepare_v2(db_handle(x->db), "SELECT status FROM lc_grants WHERE id = ?", -1, &st, NULL));
+        r = db_errno(sqlite3_prepare_v2(db_handle(x->db), "SELECT status FROM lc_grants WHERE id = ?", -1, &st, NULL));
         if (r < 0)
                 return r;
         sqlite3_bind_text(st, 1, grant, -1, SQLITE_STATIC);

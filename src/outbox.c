@@ -34,37 +34,9 @@ static const char outbox_schema[] =
         "  reason TEXT);"
         "CREATE INDEX IF NOT EXISTS outbox_by_state ON outbox (state, seq);";
 
-static int sql_errno(int rc)
-{
-        switch (rc & 0xFF) {
-        case SQLITE_OK:
-        case SQLITE_DONE:
-        case SQLITE_ROW:
-                return 0;
-        case SQLITE_NOMEM:
-                return -ENOMEM;
-        case SQLITE_BUSY:
-        case SQLITE_LOCKED:
-                return -EBUSY;
-        case SQLITE_READONLY:
-        case SQLITE_PERM:
-        case SQLITE_AUTH:
-                return -EACCES;
-        case SQLITE_CORRUPT:
-        case SQLITE_NOTADB:
-                return -EBADMSG;
-        case SQLITE_FULL:
-                return -ENOSPC;
-        case SQLITE_CONSTRAINT:
-                return -EEXIST;
-        default:
-                return -EIO;
-        }
-}
-
 static int prepare(struct db *db, const char *sql, sqlite3_stmt **ret)
 {
-        return sql_errno(sqlite3_prepare_v2(db_handle(db), sql, -1, ret, NULL));
+        return db_prepare(db, sql, ret);
 }
 
 int outbox_init(struct db *db)
@@ -116,7 +88,7 @@ int outbox_add(struct db *db, const char *type, const char *lock, const cJSON *p
                 sqlite3_bind_null(st, 3);
         sqlite3_bind_text(st, 4, text, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 5, (int64_t)time(NULL));
-        r = sql_errno(sqlite3_step(st));
+        r = db_errno(sqlite3_step(st));
         sqlite3_finalize(st);
         if (r < 0)
                 return r;
@@ -138,7 +110,7 @@ int outbox_count(struct db *db, enum outbox_state state, unsigned *ret)
                 *ret = (unsigned)sqlite3_column_int64(st, 0);
                 r = 0;
         } else
-                r = sql_errno(r) ?: -EIO;
+                r = db_errno(r) ?: -EIO;
         sqlite3_finalize(st);
         return r;
 }
@@ -211,7 +183,7 @@ int outbox_list(struct db *db, enum outbox_state state, int64_t now, size_t max,
                 copy_col(st, 10, e->reason, sizeof(e->reason));
         }
         sqlite3_finalize(st);
-        r = r == SQLITE_DONE ? 0 : (sql_errno(r) ?: -EIO);
+        r = r == SQLITE_DONE ? 0 : (db_errno(r) ?: -EIO);
         if (r < 0) {
                 outbox_events_free(ev, n);
                 return r;
@@ -243,7 +215,7 @@ static int update_ids(struct db *db, const char *sql, const char *const *ids, si
                         sqlite3_bind_text(st, 3, text, -1, SQLITE_STATIC);
                 else
                         sqlite3_bind_null(st, 3);
-                r = sql_errno(sqlite3_step(st));
+                r = db_errno(sqlite3_step(st));
                 if (r >= 0)
                         changed += sqlite3_changes(h);
         }
@@ -295,7 +267,7 @@ int outbox_prune(struct db *db, int64_t before)
         if (r < 0)
                 return r;
         sqlite3_bind_int64(st, 1, before);
-        r = sql_errno(sqlite3_step(st));
+        r = db_errno(sqlite3_step(st));
         if (r >= 0)
                 r = sqlite3_changes(db_handle(db));
         sqlite3_finalize(st);
