@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "agent.h"
+#include "latchkey/ble.h"
 
 int agent_transport(sd_event *event, const char *via, const char *adapter, struct lk_transport **ret)
 {
@@ -14,8 +15,11 @@ int agent_transport(sd_event *event, const char *via, const char *adapter, struc
                         return -EINVAL;
                 return lk_transport_sim_new(event, via + 4, &none, NULL, ret);
         }
-        if (strncmp(via, "ble", 3) == 0 && (via[3] == '\0' || via[3] == ':'))
-                return -EOPNOTSUPP;
+        if (strncmp(via, "ble:", 4) == 0) {
+                if (!lk_ble_address_is_valid(via + 4))
+                        return -EINVAL;
+                return lk_transport_ble_new(event, adapter, via + 4, &none, NULL, ret);
+        }
         return -EINVAL;
 }
 
@@ -29,7 +33,14 @@ int agent_session_open(sd_event *event, const struct lk_creds *creds, const char
         r = agent_transport(event, creds->via, adapter, &t);
         if (r < 0)
                 return r;
-        r = session_new(event, t, creds, NULL, opts, &s);
+        /* BLE connects take seconds (discovery, retries, service resolution): allow 30 s. */
+        if (strncmp(creds->via, "ble:", 4) == 0 && (!opts || !opts->connect_timeout_usec)) {
+                struct session_opts o = opts ? *opts : (struct session_opts){ .busy_retries = 5 };
+
+                o.connect_timeout_usec = 30 * 1000000ULL;
+                r = session_new(event, t, creds, NULL, &o, &s);
+        } else
+                r = session_new(event, t, creds, NULL, opts, &s);
         if (r < 0) {
                 lk_transport_free(t);
                 return r;

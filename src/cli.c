@@ -231,10 +231,10 @@ int cli_transport(struct cli *c, const char *via, struct lk_transport **ret)
                         return cli_fail(c, CLI_EXIT_FAILURE, "cannot create the event loop: %s", strerror(-r));
         }
         r = agent_transport(c->event, via, c->adapter, ret);
-        if (r == -EOPNOTSUPP)
-                return cli_fail(c, CLI_EXIT_USAGE, "Bluetooth (--via ble) is not available in this build; use --via sim:PATH");
         if (r == -EINVAL)
-                return cli_fail(c, CLI_EXIT_USAGE, "unknown --via '%s': use sim:PATH or ble:ADDRESS", via);
+                return cli_fail(c, CLI_EXIT_USAGE, "invalid --via '%s': use sim:PATH or ble:AA:BB:CC:DD:EE:FF", via);
+        if (r == -ENOENT || r == -ECONNREFUSED)
+                return cli_fail(c, CLI_EXIT_LINK, "the system D-Bus is not running (needed for Bluetooth)");
         if (r < 0)
                 return cli_fail(c, CLI_EXIT_FAILURE, "cannot set up the transport: %s", strerror(-r));
         return 0;
@@ -262,6 +262,8 @@ int cli_connect(struct cli *c)
                 return -1;
         if (c->timeout_usec)
                 opts.reply_timeout_usec = opts.connect_timeout_usec = c->timeout_usec;
+        else if (strncmp(via, "ble:", 4) == 0)
+                opts.connect_timeout_usec = 30 * 1000000ULL; /* discovery, retries, services */
         r = session_new(c->event, t, &c->creds, NULL, &opts, &c->session);
         if (r < 0) {
                 lk_transport_free(t);

@@ -4,12 +4,14 @@
 #include <inttypes.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "cmds.h"
+#include "latchkey/ble.h"
 #include "latchkey/names.h"
 #include "latchkey/pairing.h"
 #include "lockops.h"
@@ -27,6 +29,49 @@ static const char *gen_name(enum lk_generation g)
 
 /* ---- scan ---------------------------------------------------------------------------------- */
 
+/* Bluetooth: discover Nuki devices for a while (the advertisement parser filters them). */
+static int scan_ble(struct cli *c)
+{
+        struct lk_ble_scan_result *res = NULL;
+        uint64_t usec = c->timeout_usec ? c->timeout_usec : 10 * 1000000ull;
+        cJSON *arr;
+        size_t n = 0, i;
+        int r;
+
+        if (!c->event && (r = sd_event_default(&c->event)) < 0)
+                return cli_fail(c, CLI_EXIT_FAILURE, "cannot create the event loop: %s", strerror(-r));
+        r = lk_ble_scan_collect(c->event, c->adapter, usec, 0, &res, &n);
+        if (r < 0)
+                return cli_fail_errno(c, r, "scanning for locks");
+        arr = cJSON_AddArrayToObject(c->out, "devices");
+        for (i = 0; i < n; i++) {
+                const struct lk_ble_scan_result *d = &res[i];
+                cJSON *o = cJSON_CreateObject();
+                char id[16];
+
+                cJSON_AddStringToObject(o, "address", d->address);
+                cJSON_AddStringToObject(o, "name", d->adv.name);
+                if (d->has_rssi)
+                        cJSON_AddNumberToObject(o, "rssi", d->rssi);
+                else
+                        cJSON_AddNullToObject(o, "rssi");
+                cJSON_AddStringToObject(o, "family", lk_ble_family_name(d->adv.family));
+                cJSON_AddBoolToObject(o, "pairing_mode", d->adv.pairing_mode);
+                if (d->adv.has_beacon) {
+                        snprintf(id, sizeof(id), "%08" PRIX32, d->adv.nuki_id);
+                        cJSON_AddStringToObject(o, "nuki_id", id);
+                        cJSON_AddBoolToObject(o, "state_changed", d->adv.state_changed);
+                }
+                cJSON_AddItemToArray(arr, o);
+                if (!c->json)
+                        printf("%s  %-16s %-16s %s%s\n", d->address, d->adv.name[0] ? d->adv.name : "-",
+                               lk_ble_family_name(d->adv.family), d->adv.pairing_mode ? "pairing mode" : "",
+                               d->adv.has_beacon && d->adv.state_changed ? " state changed" : "");
+        }
+        free(res);
+        return 0;
+}
+
 int cmd_scan(struct cli *c, int argc, char **argv)
 {
         struct lk_transport *t = NULL;
@@ -37,8 +82,8 @@ int cmd_scan(struct cli *c, int argc, char **argv)
 
         if (cli_getopt(c, argc, argv, NULL, NULL) == '?')
                 return -1;
-        if (!c->via)
-                return cli_fail(c, CLI_EXIT_USAGE, "scan needs --via sim:PATH (Bluetooth scanning arrives with --via ble)");
+        if (!c->via || strcmp(c->via, "ble") == 0)
+                return scan_ble(c); /* the default: what is on the air */
         if (cli_transport(c, c->via, &t) < 0)
                 return -1;
         r = session_new(c->event, t, NULL, NULL, NULL, &s);
