@@ -6,7 +6,7 @@ BENCH_BUILD ?= build-bench
 FUZZ_SECONDS ?= 60
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps build check demo bench fuzz crash clean
+.PHONY: all deps build check demo bench fuzz crash rig clean
 
 all: build
 
@@ -32,6 +32,11 @@ bench: deps
 RUNS ?= 200
 crash: build
 	@scripts/crash-test $(BUILD) $(RUNS)
+
+# The virtual-radio rig: a Debian kernel under qemu, btvirt, one bluetoothd (hw-tests/rig).
+rig: build
+	@scripts/install-deps build rig
+	@LATCHKEY_RIG=1 hw-tests/rig/run.sh $(BUILD)
 
 fuzz:
 	@scripts/install-deps build fuzz

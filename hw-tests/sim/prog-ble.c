@@ -425,11 +425,14 @@ static int prop_adv_sd(sd_bus *bus, const char *path, const char *iface, const c
 {
         struct prog_ble *b = userdata;
 
-        /* spec §1.4: pairing mode = service data of the pairing service, UUID only. */
+        /* spec §1.4: pairing mode = service data of the pairing service. The [DECISION] there
+         * is the UUID alone, but BlueZ 5.66 refuses an empty ServiceData value ("Error parsing
+         * ServiceData property"), so one 0x00 byte follows it; scanners look only at the UUID
+         * (the bytes after it are unknown on real locks). */
         if (!b->adv.pairing_mode)
                 return sd_bus_message_append(reply, "a{sv}", 0);
         return sd_bus_message_append(reply, "a{sv}", 1, pairing_uuid(b->adv.generation), "ay",
-                                     0);
+                                     1, 0x00);
 }
 
 static int m_release(sd_bus_message *m, void *userdata, sd_bus_error *e)
