@@ -16,7 +16,8 @@ finish() {
         dmesg > "$OUT/dmesg.txt" 2>/dev/null
         sync
         echo o > /proc/sysrq-trigger
-        sleep 30
+        # PID 1 must not exit before the power-off lands: block on a pipe nobody writes.
+        mkfifo /dev/hold 2>/dev/null; read -r _ < /dev/hold
 }
 trap 'finish 99' EXIT
 
@@ -40,20 +41,23 @@ note "dbus"
 mkdir -p /run/dbus
 dbus-daemon --system --fork --nopidfile || { note "dbus-daemon failed"; exit 1; }
 
-# Boot-time readiness: btvirt and bluetoothd give no notification a busybox guest can wait on
-# (no udev, no gdbus), so these two waits poll kernel and D-Bus state with a hard deadline.
-# They are boot steps, not test synchronisation; the scenarios wait on events (scenarios.sh).
+# Readiness is awaited as events: a watcher starts first (btmon reports each new controller,
+# dbus-monitor each new BlueZ object), then the current state is checked, then the watcher's
+# output is followed with a deadline. Nothing polls on a timer.
+. "$RIG_SRC/guest/follow.sh"
 note "btvirt"
+nctl() { btmgmt info 2>/dev/null | grep -c '^hci[0-9]'; }
 ok=
 for try in 1 2 3; do
+        stdbuf -oL btmon > "$OUT/btmon-index.log" 2>&1 &
+        BTMON=$!
         btvirt -L -l3 > "$OUT/btvirt.log" 2>&1 &
         BTVIRT=$!
-        for i in $(seq 1 50); do
-                n=$(btmgmt info 2>/dev/null | grep -c '^hci[0-9]')
-                [ "$n" -ge 3 ] && { ok=1; break; }
-                sleep 0.2
-        done
-        [ -n "$ok" ] && break
+        [ "$(nctl)" -ge 3 ] ||
+                follow "$OUT/btmon-index.log" 'New Index' 3 10
+        kill "$BTMON" 2>/dev/null; wait "$BTMON" 2>/dev/null
+        n=$(nctl)
+        [ "$n" -ge 3 ] && { ok=1; break; }
         note "btvirt try $try: only $n controllers; again"
         kill "$BTVIRT" 2>/dev/null; wait "$BTVIRT" 2>/dev/null
 done
@@ -62,12 +66,14 @@ echo "$RIG/modprobe.sh" > /proc/sys/kernel/modprobe
 
 btmon -w "$OUT/btmon.snoop" > /dev/null 2>&1 &
 note "bluetoothd"
+stdbuf -oL dbus-monitor --system "type='signal',interface='org.freedesktop.DBus.ObjectManager',member='InterfacesAdded'" \
+        > "$OUT/dbus-added.log" 2>&1 &
+DBUSMON=$!
 /usr/libexec/bluetooth/bluetoothd -n -f "$RIG_SRC/guest/main.conf" ${BTD_DEBUG:+-d} > "$OUT/bluetoothd.log" 2>&1 &
-for i in $(seq 1 100); do
-        busctl --system tree org.bluez 2>/dev/null | grep -q '/org/bluez/hci2' && break
-        sleep 0.2
-done
-busctl --system tree org.bluez 2>/dev/null | grep -q '/org/bluez/hci2' || { note "bluetoothd has no adapters"; exit 1; }
+has_hci2() { busctl --system tree org.bluez 2>/dev/null | grep -q '/org/bluez/hci2'; }
+has_hci2 || follow "$OUT/dbus-added.log" 'object path "/org/bluez/hci2"' 1 20
+kill "$DBUSMON" 2>/dev/null; wait "$DBUSMON" 2>/dev/null
+has_hci2 || { note "bluetoothd has no adapters"; exit 1; }
 note "bluetooth ready"
 
 sh "$RIG_SRC/guest/scenarios.sh" > "$OUT/scenarios.log" 2>&1

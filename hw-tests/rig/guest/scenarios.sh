@@ -40,11 +40,11 @@ for k in sys.argv[1].split("."):
 print(d)' "$1"; }
 addr_of() { busctl --system get-property org.bluez "/org/bluez/$1" org.bluez.Adapter1 Address | cut -d'"' -f2; }
 ctl() { n=$1; shift; "$SIM" ctl --socket "$W/sim$n.sock" "$@"; }
-# Wait (at most SECONDS) until the lock's log shows COUNT more lines matching PATTERN than it
-# had when called with BASE: tail -f follows the file as it grows, nothing polls on a timer.
+. "$RIG_SRC/guest/follow.sh"
+# Wait (at most SECONDS) until lock N's log shows COUNT more lines matching PATTERN than the
+# BASE it had before: event-driven (follow.sh), nothing polls on a timer.
 wait_log() { # N PATTERN BASE COUNT SECONDS
-        timeout "$5" tail -n +1 -f "$W/sim$1.log" |
-                awk -v p="$2" -v want=$(($3 + $4)) '$0 ~ p { if (++c >= want) exit 0 }'
+        follow "$W/sim$1.log" "$2" $(($3 + $4)) "$5"
 }
 
 start_lock() { # N ADAPTER
@@ -117,6 +117,7 @@ t_second_lock() {
         start_lock 2 hci2 || return 1
         LOCK2=$(addr_of hci2)
         ctl 2 press-button > /dev/null &&
+        wait_log 2 'advertising .*pairing mode' 0 1 15 &&   # the central has never seen it: wait for the advert
         $LK --json --adapter hci1 pair --via "ble:$LOCK2" --name back --pin-file "$W/pin2" &&
         $LK --json --adapter hci1 --lock front state &&
         $LK --json --adapter hci1 --lock back state
