@@ -77,6 +77,7 @@ struct ble_transport {
         bool we_connected;        /* Device1.Connect succeeded: Disconnect on the way out */
         bool resolved;            /* ServicesResolved seen true */
         unsigned attempt;
+        unsigned stale;           /* NotConnected before UP: BlueZ's device state is stuck */
         int last_error;
         struct lk_link_info info;
         struct ble_char chars[LK_CH_COUNT];
@@ -141,6 +142,36 @@ static void ble_reset(struct ble_transport *b)
 
 static void connect_attempt(struct ble_transport *b);
 static int arm_timer(struct ble_transport *b, uint64_t usec);
+static void discover(struct ble_transport *b);
+static void ble_fail(struct ble_transport *b, int error);
+
+static int on_device_removed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+        struct ble_transport *b = userdata;
+
+        b->call = sd_bus_slot_unref(b->call);
+        /* DoesNotExist is fine: gone is what we wanted. Find it again from its adverts. */
+        discover(b);
+        return 0;
+}
+
+/*
+ * BlueZ can keep a device flagged "disconnecting" after the previous client's Disconnect
+ * (seen with two locks on one central): Connect answers AlreadyConnected and every
+ * StartNotify NotConnected, forever. Removing the device object clears that state; the lock
+ * is found again from its advertisements. Nuki locks do not bond, so nothing is lost.
+ */
+static bool forget_device(struct ble_transport *b)
+{
+        b->state = BLE_DISCOVER; /* its InterfacesRemoved is then no failure */
+        b->we_connected = false;
+        b->resolved = false;
+        b->attempt = 0;
+        if (sd_bus_call_method_async(b->bus, &b->call, BLE_BUS_NAME, b->adapter.path, BLE_IFACE_ADAPTER,
+                                     "RemoveDevice", on_device_removed, b, "o", b->dev_path) < 0)
+                return false;
+        return arm_timer(b, BLE_DISCOVER_USEC) >= 0;
+}
 
 /*
  * Before UP, a link that drops (NotConnected from StartNotify, Connected turning false) is
@@ -165,6 +196,10 @@ static bool connect_retry(struct ble_transport *b, int error)
         b->resolved = false;
         b->subscribing = 0;
         b->last_error = error;
+        /* Ordinary races clear within a retry or two; the third NotConnected in one connect
+         * means a stuck device: forget it as a last resort (once), then rediscover. */
+        if (error == -ENOTCONN && ++b->stale == 3)
+                return forget_device(b);
         b->state = BLE_CONNECT;
         return arm_timer(b, BLE_RETRY_BASE_USEC * b->attempt) >= 0;
 }
@@ -859,6 +894,7 @@ static int ble_connect(struct lk_transport *t)
         if (b->state != BLE_IDLE)
                 return -EALREADY;
         b->attempt = 0;
+        b->stale = 0;
         b->dev_path[0] = '\0';
         /* Matches before the first call: bluetoothd answers after dbus-daemon installed them.
          * The path namespace is not known before the adapter is: watch all of org.bluez. */

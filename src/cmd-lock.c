@@ -200,7 +200,16 @@ int cmd_pair(struct cli *c, int argc, char **argv)
 
         if (cli_transport(c, c->via, &t) < 0)
                 return -1;
-        r = session_new(c->event, t, NULL, NULL, NULL, &c->session);
+        {
+                /* BLE: discovery, retries and service resolution take seconds (30 s budget). */
+                struct session_opts sopts = { .busy_retries = 5 };
+
+                if (c->timeout_usec)
+                        sopts.connect_timeout_usec = sopts.reply_timeout_usec = c->timeout_usec;
+                else if (strncmp(c->via, "ble:", 4) == 0)
+                        sopts.connect_timeout_usec = 30 * 1000000ULL;
+                r = session_new(c->event, t, NULL, NULL, &sopts, &c->session);
+        }
         if (r < 0) {
                 lk_transport_free(t);
                 return cli_fail(c, CLI_EXIT_FAILURE, "cannot create a session: %s", strerror(-r));

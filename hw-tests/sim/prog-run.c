@@ -96,7 +96,7 @@ struct prog {
 
 bool prog_verbose;
 
-static void vlog(const char *fmt, va_list ap)
+__attribute__((format(printf, 1, 0))) static void vlog(const char *fmt, va_list ap)
 {
         fputs("latchkey-sim: ", stderr);
         vfprintf(stderr, fmt, ap);

@@ -111,7 +111,7 @@ static inline void up_start(struct upstream *u, const char *dir, const char *cer
 }
 
 /* Send one command, return its one-line answer (malloc'd, newline stripped). */
-static inline char *up_cmd(struct upstream *u, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static inline char *up_cmd(struct upstream *u, const char *fmt, ...)
 {
         char *line = NULL;
         size_t cap = 0;
@@ -130,7 +130,7 @@ static inline char *up_cmd(struct upstream *u, const char *fmt, ...)
         return line;
 }
 
-static inline void up_ok(struct upstream *u, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static inline void up_ok(struct upstream *u, const char *fmt, ...)
 {
         char buf[4096];
         char *a;

@@ -117,7 +117,9 @@ t_second_lock() {
         start_lock 2 hci2 || return 1
         LOCK2=$(addr_of hci2)
         ctl 2 press-button > /dev/null &&
-        wait_log 2 'advertising .*pairing mode' 0 1 15 &&   # the central has never seen it: wait for the advert
+        wait_log 2 'advertising .*pairing mode' 0 1 15 &&
+        # The central has never seen this lock: scan first, as a technician would.
+        $LK --json --adapter hci1 scan --via ble --timeout 20 | grep -q "$LOCK2" &&
         $LK --json --adapter hci1 pair --via "ble:$LOCK2" --name back --pin-file "$W/pin2" &&
         $LK --json --adapter hci1 --lock front state &&
         $LK --json --adapter hci1 --lock back state
