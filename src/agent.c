@@ -23,9 +23,19 @@ int agent_transport(sd_event *event, const char *via, const char *adapter, struc
         return -EINVAL;
 }
 
+void agent_session_opts(const char *via, uint64_t timeout_usec, struct session_opts *ret)
+{
+        *ret = (struct session_opts){ .busy_retries = 5 };
+        if (timeout_usec)
+                ret->connect_timeout_usec = ret->reply_timeout_usec = timeout_usec;
+        else if (strncmp(via, "ble:", 4) == 0)
+                ret->connect_timeout_usec = 30 * 1000000ULL;
+}
+
 int agent_session_open(sd_event *event, const struct lk_creds *creds, const char *adapter,
                        const struct session_opts *opts, struct session **ret)
 {
+        struct session_opts defaults;
         struct lk_transport *t = NULL;
         struct session *s = NULL;
         int r;
@@ -33,14 +43,16 @@ int agent_session_open(sd_event *event, const struct lk_creds *creds, const char
         r = agent_transport(event, creds->via, adapter, &t);
         if (r < 0)
                 return r;
-        /* BLE connects take seconds (discovery, retries, service resolution): allow 30 s. */
-        if (strncmp(creds->via, "ble:", 4) == 0 && (!opts || !opts->connect_timeout_usec)) {
-                struct session_opts o = opts ? *opts : (struct session_opts){ .busy_retries = 5 };
+        /* What the caller left unset takes this lock's default (options may cover many locks). */
+        agent_session_opts(creds->via, 0, &defaults);
+        if (opts) {
+                uint64_t connect = defaults.connect_timeout_usec;
 
-                o.connect_timeout_usec = 30 * 1000000ULL;
-                r = session_new(event, t, creds, NULL, &o, &s);
-        } else
-                r = session_new(event, t, creds, NULL, opts, &s);
+                defaults = *opts;
+                if (!defaults.connect_timeout_usec)
+                        defaults.connect_timeout_usec = connect;
+        }
+        r = session_new(event, t, creds, NULL, &defaults, &s);
         if (r < 0) {
                 lk_transport_free(t);
                 return r;

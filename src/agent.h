@@ -13,6 +13,14 @@
  */
 int agent_transport(sd_event *event, const char *via, const char *adapter, struct lk_transport **ret);
 
-/* Open and connect a session to the lock of creds; opts may be NULL. */
+/*
+ * Session options for reaching a lock through via: timeout_usec (0 = defaults) bounds both
+ * connecting and each reply; otherwise a BLE link gets 30 s to connect (discovery, retries,
+ * service resolution take seconds), a socket the session's defaults.
+ */
+void agent_session_opts(const char *via, uint64_t timeout_usec, struct session_opts *ret);
+
+/* Open and connect a session to the lock of creds; what opts (may be NULL) leaves unset takes
+ * agent_session_opts(creds->via, 0). */
 int agent_session_open(sd_event *event, const struct lk_creds *creds, const char *adapter,
                        const struct session_opts *opts, struct session **ret);

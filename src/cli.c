@@ -242,7 +242,7 @@ int cli_transport(struct cli *c, const char *via, struct lk_transport **ret)
 
 int cli_connect(struct cli *c)
 {
-        struct session_opts opts = { .busy_retries = 5 };
+        struct session_opts opts;
         struct lk_transport *t = NULL;
         const char *via;
         int r;
@@ -260,10 +260,7 @@ int cli_connect(struct cli *c)
         via = c->via ? c->via : c->creds.via;
         if (cli_transport(c, via, &t) < 0)
                 return -1;
-        if (c->timeout_usec)
-                opts.reply_timeout_usec = opts.connect_timeout_usec = c->timeout_usec;
-        else if (strncmp(via, "ble:", 4) == 0)
-                opts.connect_timeout_usec = 30 * 1000000ULL; /* discovery, retries, services */
+        agent_session_opts(via, c->timeout_usec, &opts);
         r = session_new(c->event, t, &c->creds, NULL, &opts, &c->session);
         if (r < 0) {
                 lk_transport_free(t);

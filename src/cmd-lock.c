@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agent.h"
 #include "cli.h"
 #include "cmds.h"
 #include "latchkey/ble.h"
@@ -143,6 +144,7 @@ int cmd_pair(struct cli *c, int argc, char **argv)
         };
         const char *alias = NULL, *auth_name = "latchkey";
         struct lk_pair_client_config cfg = { .id_type = LK_ID_APP };
+        struct session_opts sopts;
         struct lk_pair_client pc;
         struct lk_pair_result res;
         struct lk_transport *t = NULL;
@@ -200,16 +202,8 @@ int cmd_pair(struct cli *c, int argc, char **argv)
 
         if (cli_transport(c, c->via, &t) < 0)
                 return -1;
-        {
-                /* BLE: discovery, retries and service resolution take seconds (30 s budget). */
-                struct session_opts sopts = { .busy_retries = 5 };
-
-                if (c->timeout_usec)
-                        sopts.connect_timeout_usec = sopts.reply_timeout_usec = c->timeout_usec;
-                else if (strncmp(c->via, "ble:", 4) == 0)
-                        sopts.connect_timeout_usec = 30 * 1000000ULL;
-                r = session_new(c->event, t, NULL, NULL, &sopts, &c->session);
-        }
+        agent_session_opts(c->via, c->timeout_usec, &sopts);
+        r = session_new(c->event, t, NULL, NULL, &sopts, &c->session);
         if (r < 0) {
                 lk_transport_free(t);
                 return cli_fail(c, CLI_EXIT_FAILURE, "cannot create a session: %s", strerror(-r));
