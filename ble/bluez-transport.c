@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ble-internal.h"
 #include "latchkey/frame.h"
@@ -34,6 +35,7 @@
 #define BLE_RESOLVE_USEC       (30 * USEC_PER_SEC)
 #define BLE_CALL_USEC          (30 * USEC_PER_SEC) /* StartNotify, WriteValue */
 #define BLE_RESCAN_USEC        (4 * USEC_PER_SEC)  /* btvirt reports only on enable edges */
+#define BLE_DISCONNECT_USEC    (8 * USEC_PER_SEC)  /* BlueZ waits 2 s, then HCI: 2.1–3.3 s */
 #define BLE_ATT_MTU_DEFAULT    23u                 /* spec §1.2 */
 #define BLE_ATT_VALUE_MAX      512u                /* ATT: longest attribute value */
 
@@ -85,6 +87,7 @@ struct ble_transport {
 
         sd_bus_slot *match_props, *match_objects, *match_owner;
         sd_bus_slot *call, *call_filter, *call_discovery;
+        sd_bus_slot *call_disconnect;     /* our Device1.Disconnect, until the link is down */
         sd_event_source *timer, *rescan;
         struct ble_write *writes;
 };
@@ -116,6 +119,49 @@ static void discovery_stop(struct ble_transport *b)
         }
 }
 
+static int on_disconnect_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+        struct ble_transport *b = userdata;
+
+        /* BlueZ answers Disconnect once the link is gone (or with NotConnected: also gone). */
+        b->call_disconnect = sd_bus_slot_unref(b->call_disconnect);
+        return 0;
+}
+
+/*
+ * Wait, bounded, until BlueZ confirms our Disconnect. BlueZ holds the link 2 s after
+ * Device1.Disconnect before it takes it down; leaving earlier hands the next client (the
+ * Nuki app, a Bridge, our next command or the next lock's session) a lock that is still
+ * busy with us (field-lessons.md: the lock allows few connections), and gives the central
+ * two links at once. Our private bus carries nothing else by now: every match is dropped.
+ */
+static void disconnect_wait(struct ble_transport *b)
+{
+        struct timespec ts;
+        uint64_t now, end;
+
+        if (clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
+                return;
+        end = (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / 1000u +
+              BLE_DISCONNECT_USEC;
+        while (b->call_disconnect) {
+                int r;
+
+                if (clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
+                        return;
+                now = (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / 1000u;
+                if (now >= end)
+                        return;
+                r = sd_bus_process(b->bus, NULL);
+                if (r < 0)
+                        return;
+                if (r > 0)
+                        continue;
+                if (sd_bus_wait(b->bus, end - now) < 0)
+                        return;
+        }
+}
+
 /* Drop everything; disconnect the device if we connected it. No callbacks. */
 static void ble_reset(struct ble_transport *b)
 {
@@ -132,8 +178,12 @@ static void ble_reset(struct ble_transport *b)
                 b->chars[i].notify_slot = sd_bus_slot_unref(b->chars[i].notify_slot);
                 b->chars[i] = (struct ble_char){ 0 };
         }
-        if (b->we_connected && b->dev_path[0])
-                (void) ble_call_noreply(b->bus, b->dev_path, BLE_IFACE_DEVICE, "Disconnect");
+        if (b->we_connected && b->dev_path[0]) {
+                b->call_disconnect = sd_bus_slot_unref(b->call_disconnect);
+                (void) sd_bus_call_method_async(b->bus, &b->call_disconnect, BLE_BUS_NAME,
+                                                b->dev_path, BLE_IFACE_DEVICE, "Disconnect",
+                                                on_disconnect_reply, b, "");
+        }
         b->we_connected = false;
         b->resolved = false;
         b->subscribing = 0;
@@ -893,6 +943,10 @@ static int ble_connect(struct lk_transport *t)
 
         if (b->state != BLE_IDLE)
                 return -EALREADY;
+        /* Again after a disconnect of ours: let BlueZ finish taking the old link down first,
+         * or Connect meets a device still "disconnecting". */
+        disconnect_wait(b);
+        b->call_disconnect = sd_bus_slot_unref(b->call_disconnect);
         b->attempt = 0;
         b->stale = 0;
         b->dev_path[0] = '\0';
@@ -937,7 +991,9 @@ static void ble_free(struct lk_transport *t)
         struct ble_transport *b = ble_of(t);
 
         ble_reset(b);
-        /* Flush: the Disconnect/StopDiscovery just queued must reach bluetoothd. */
+        disconnect_wait(b);
+        b->call_disconnect = sd_bus_slot_unref(b->call_disconnect);
+        /* Flush: a StopDiscovery just queued must reach bluetoothd. */
         sd_bus_flush_close_unref(b->bus);
         sd_event_unref(b->event);
         free(b->adapter_want);
