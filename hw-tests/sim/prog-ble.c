@@ -53,6 +53,14 @@ struct ble_char {
         uint8_t value[ATT_VALUE_MAX];
 };
 
+/* An indication waiting for the link model's indicate_ms (docs/sim-socket.md). */
+struct ble_pending {
+        struct ble_pending *next;
+        enum lk_channel ch;
+        size_t len;
+        uint8_t data[ATT_VALUE_MAX];
+};
+
 struct ble_service {
         char path[96];
         char uuid[40];
@@ -75,6 +83,9 @@ struct prog_ble {
         bool connected;
         char peer[128];               /* the central's Device1 path */
         uint16_t mtu;
+        /* indications paced by the link model, oldest first */
+        struct ble_pending *out_head, *out_tail;
+        sd_event_source *out_timer;
 };
 
 /* ---- GATT objects ---- */
@@ -156,6 +167,20 @@ static void link_up(struct prog_ble *b, const char *device)
         sim_lock_connect(prog_lock(p));
 }
 
+static void out_drop(struct prog_ble *b)
+{
+        while (b->out_head) {
+                struct ble_pending *o = b->out_head;
+
+                b->out_head = o->next;
+                sodium_memzero(o, sizeof(*o));
+                free(o);
+        }
+        b->out_tail = NULL;
+        if (b->out_timer)
+                (void) sd_event_source_set_enabled(b->out_timer, SD_EVENT_OFF);
+}
+
 static void link_down(struct prog_ble *b, const char *why)
 {
         size_t i;
@@ -163,6 +188,7 @@ static void link_down(struct prog_ble *b, const char *why)
         if (!b->connected)
                 return;
         b->connected = false;
+        out_drop(b); /* what was still on its way is lost with the link, as on the air */
         for (i = 0; i < LK_CH_COUNT; i++)
                 lk_reasm_reset(&b->chars[i].reasm);
         prog_debug("BLE: disconnected (%s)", why);
@@ -274,10 +300,84 @@ static const sd_bus_vtable char_vtable[] = {
         SD_BUS_VTABLE_END
 };
 
+/* One chunk as one PropertiesChanged(Value): bluetoothd makes it one indication. */
+static int indicate(struct prog_ble *b, enum lk_channel ch, const uint8_t *data, size_t k)
+{
+        struct ble_char *c = &b->chars[ch];
+        int r;
+
+        memcpy(c->value, data, k);
+        c->value_len = k;
+        r = sd_bus_emit_properties_changed(b->bus, c->path, IFACE_CHAR, "Value", NULL);
+        prog_debug("BLE: indication %zu bytes on channel %d", k, (int)ch);
+        sodium_memzero(c->value, sizeof(c->value));
+        c->value_len = 0;
+        if (r < 0)
+                prog_log_errno(r, "BLE: failed to send an indication");
+        return r;
+}
+
+static int out_arm(struct prog_ble *b);
+
+static int on_out_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        struct prog_ble *b = userdata;
+        struct ble_pending *o = b->out_head;
+
+        if (!o)
+                return 0;
+        b->out_head = o->next;
+        if (!b->out_head)
+                b->out_tail = NULL;
+        (void) indicate(b, o->ch, o->data, o->len);
+        sodium_memzero(o, sizeof(*o));
+        free(o);
+        if (b->out_head && out_arm(b) < 0)
+                out_drop(b);
+        return 0;
+}
+
+/* Each queued indication waits indicate_ms after the one before it. */
+static int out_arm(struct prog_ble *b)
+{
+        uint64_t usec = (uint64_t)prog_link(b->p)->indicate_ms * 1000u;
+        int r;
+
+        if (!b->out_timer) {
+                r = sd_event_add_time_relative(prog_event(b->p), &b->out_timer, CLOCK_MONOTONIC,
+                                               usec, 0, on_out_timer, b);
+                if (r >= 0)
+                        (void) sd_event_source_set_description(b->out_timer, "sim-ble-out");
+                return r;
+        }
+        r = sd_event_source_set_time_relative(b->out_timer, usec);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(b->out_timer, SD_EVENT_ONESHOT);
+        return r;
+}
+
+static int out_push(struct prog_ble *b, enum lk_channel ch, const uint8_t *data, size_t k)
+{
+        struct ble_pending *o = calloc(1, sizeof(*o));
+        bool idle = !b->out_head;
+
+        if (!o)
+                return -ENOMEM;
+        o->ch = ch;
+        o->len = k;
+        memcpy(o->data, data, k);
+        if (b->out_tail)
+                b->out_tail->next = o;
+        else
+                b->out_head = o;
+        b->out_tail = o;
+        return idle ? out_arm(b) : 0;
+}
+
 bool prog_ble_send(struct prog_ble *b, enum lk_channel ch, const uint8_t *msg, size_t n)
 {
         struct prog_faults *f = prog_faults(b->p);
-        struct ble_char *c = &b->chars[ch];
+        bool paced = prog_link(b->p)->indicate_ms > 0 || b->out_head;
         uint8_t buf[LK_MSG_MAX];
         size_t chunk, off;
 
@@ -297,24 +397,19 @@ bool prog_ble_send(struct prog_ble *b, enum lk_channel ch, const uint8_t *msg, s
                 prog_log("fault: corrupted a %zu-byte reply on channel %d", n, (int)ch);
         }
         /* spec §1.2: chunks of at most ATT_MTU − 3, each message from a fresh one; the lock's
-         * own limit (--mtu) caps what the link negotiated. */
+         * own limit (--mtu) caps what the link negotiated. With the link model's indicate_ms
+         * each chunk waits its turn on a timer, so a reply takes time on the air as it does
+         * on the socket path (and a link can drop in the middle of one). */
         chunk = (size_t)(b->mtu < prog_opts(b->p)->mtu ? b->mtu : prog_opts(b->p)->mtu) - 3u;
         for (off = 0; off < n; off += chunk) {
                 size_t k = n - off < chunk ? n - off : chunk;
-                int r;
 
-                memcpy(c->value, buf + off, k);
-                c->value_len = k;
-                r = sd_bus_emit_properties_changed(b->bus, c->path, IFACE_CHAR, "Value", NULL);
-                prog_debug("BLE: indication %zu bytes on channel %d", k, (int)ch);
-                if (r < 0) {
-                        prog_log_errno(r, "BLE: failed to send an indication");
+                if (paced ? out_push(b, ch, buf + off, k) < 0 : indicate(b, ch, buf + off, k) < 0) {
+                        prog_log("BLE: could not send or queue a reply; dropped its rest");
                         break;
                 }
         }
         sodium_memzero(buf, sizeof(buf));
-        sodium_memzero(c->value, sizeof(c->value));
-        c->value_len = 0;
         return true;
 }
 
@@ -600,6 +695,8 @@ struct prog_ble *prog_ble_free(struct prog_ble *b)
                 return NULL;
         if (b->connected)
                 sim_lock_disconnect(prog_lock(b->p));
+        out_drop(b);
+        sd_event_source_disable_unref(b->out_timer);
         sd_bus_slot_unref(b->app_call);
         sd_bus_slot_unref(b->adv_call);
         sd_bus_slot_unref(b->match_device);
