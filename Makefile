@@ -18,7 +18,10 @@ build: deps
 	@cmake --build $(BUILD) -j $(JOBS)
 
 check: build
+	@scripts/install-deps rig || echo "make check: the virtual-radio rig's packages are missing; rig/virtual-radio will skip"
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+	@if [ -f $(BUILD)/rig-out/scenarios.log ]; then echo "virtual-radio rig (ctest rig/virtual-radio):"; \
+		sed -n 's/^SCENARIO /  /p' $(BUILD)/rig-out/scenarios.log; fi
 
 demo: build
 	@scripts/demo $(BUILD)
@@ -36,7 +39,7 @@ crash: build
 # The virtual-radio rig: a Debian kernel under qemu, btvirt, one bluetoothd (hw-tests/rig).
 rig: build
 	@scripts/install-deps build rig
-	@LATCHKEY_RIG=1 hw-tests/rig/run.sh $(BUILD)
+	@hw-tests/rig/run.sh $(BUILD)
 
 fuzz:
 	@scripts/install-deps build fuzz

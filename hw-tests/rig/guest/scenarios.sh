@@ -84,6 +84,13 @@ t_keypad() { ctl 1 type-code 234567 unlock && ctl 1 type-code 999999 unlock; }
 t_log() { $LK --json --adapter hci1 log | tee "$W/log.json" | grep -q 'Guest Rig'; }
 t_code_remove() { $LK --json --adapter hci1 code remove "$CODE_ID"; }
 t_unlock() { $LK --json --adapter hci1 unlock; }
+t_corrupt() { # one reply from the air fails its MAC: a clear refusal (8), then all is well
+        ctl 1 fault corrupt > /dev/null || return 1
+        $LK --json --adapter hci1 state > "$W/corrupt.json"; rc=$?
+        cat "$W/corrupt.json"; echo "exit $rc"
+        [ "$rc" = 8 ] && grep -q 'failed its checks' "$W/corrupt.json" &&
+        $LK --json --adapter hci1 state > /dev/null
+}
 t_fill_log() { # 200 refused keypad entries, four ctl clients at a time
         for i in $(seq 1 50); do
                 pids=
@@ -94,7 +101,11 @@ t_fill_log() { # 200 refused keypad entries, four ctl clients at a time
 t_log_200() { $LK --json --adapter hci1 log --all > "$W/log200.json" || return 1
         n=$($PY -c 'import json,sys; print(len(json.load(sys.stdin)["entries"]))' < "$W/log200.json")
         echo "entries: $n"; [ "$n" -ge 200 ]; }
-t_drop() { # the lock's side drops the link during a long read; the command must end, not hang
+t_connect() { # connect, discover GATT, subscribe, and let go: no protocol message
+        $LK -v --json --adapter hci1 scan --via "ble:$LOCK1" 2> "$W/connect.err" || { cat "$W/connect.err"; return 1; }
+        grep -o 'Link up in [0-9]* ms.*' "$W/connect.err"
+}
+t_drop() { # the lock's side drops the link in the middle of a long read
         central=$(echo "$CENTRAL" | tr : _)
         ctl 1 link indicate-ms 20 > /dev/null   # 200 entries now take seconds: a real middle
         base=$(grep -c 'BLE: indication' "$W/sim1.log")
@@ -103,26 +114,49 @@ t_drop() { # the lock's side drops the link during a long read; the command must
         # Drop once the answer is streaming: 20 indications into the read.
         wait_log 1 'BLE: indication' "$base" 20 60 || { echo "the read never started"; kill $p; return 1; }
         busctl --system call org.bluez "/org/bluez/hci0/dev_$central" org.bluez.Device1 Disconnect || true
-        ctl 1 link indicate-ms 0 > /dev/null
         # latchkey must give up by itself (its timeouts), never hang: bound the wait at 60 s.
         timeout 60 sh -c "while kill -0 $p 2>/dev/null; do wait $p 2>/dev/null || true; done" ||
                 { echo "latchkey still running 60 s after the drop"; kill $p; return 1; }
         wait $p 2>/dev/null
-        rc=$(cat "$W/drop.rc"); echo "interrupted command: exit $rc"; cat "$W/drop.json"
-        # A link failure (5), reported as such; entries read before the drop were kept.
-        [ "$rc" = 5 ] || [ "$rc" = 0 ]
+        ctl 1 link indicate-ms 0 > /dev/null
+        sent=$(($(grep -c 'BLE: indication' "$W/sim1.log") - base))
+        rc=$(cat "$W/drop.rc"); echo "interrupted command: exit $rc after $sent of 203 indications"
+        cat "$W/drop.json"
+        # The drop must have landed mid-read, and latchkey must report a link failure (5).
+        [ "$sent" -lt 203 ] && [ "$rc" = 5 ] && grep -q '"exit_code":5' "$W/drop.json"
 }
-t_recover() { $LK --json --adapter hci1 state; }
-t_second_lock() {
+t_recover() { # the next command reads the whole log again over a fresh link
+        $LK --json --adapter hci1 log --all > "$W/recover.json" || return 1
+        n=$($PY -c 'import json,sys; print(len(json.load(sys.stdin)["entries"]))' < "$W/recover.json")
+        echo "entries: $n"; [ "$n" -ge 200 ]; }
+t_second_lock() { # a second lock beside the first: found by a scan, paired
         start_lock 2 hci2 || return 1
         LOCK2=$(addr_of hci2)
         ctl 2 press-button > /dev/null &&
         wait_log 2 'advertising .*pairing mode' 0 1 15 &&
         # The central has never seen this lock: scan first, as a technician would.
         $LK --json --adapter hci1 scan --via ble --timeout 20 | grep -q "$LOCK2" &&
-        $LK --json --adapter hci1 pair --via "ble:$LOCK2" --name back --pin-file "$W/pin2" &&
+        $LK --json --adapter hci1 pair --via "ble:$LOCK2" --name back --pin-file "$W/pin2"
+}
+t_two_locks() { # one after the other, back and forth: each link is released before the next
         $LK --json --adapter hci1 --lock front state &&
-        $LK --json --adapter hci1 --lock back state
+        $LK --json --adapter hci1 --lock back state &&
+        $LK --json --adapter hci1 --lock front state
+}
+t_booking() { # a booking becomes the same code on both doors, each write verified
+        from=$(date -u -d "@$(($(date +%s) - 3600))" +%Y-%m-%dT%H:%M:00Z)
+        to=$(date -u -d "@$(($(date +%s) + 2 * 86400))" +%Y-%m-%dT%H:%M:00Z)
+        cat > "$W/bookings.json" <<JSON
+{"version": 1,
+ "properties": [{"id": "rig-flat", "locks": ["front", "back"]}],
+ "grants": [{"id": "BK-RIG-1", "property": "rig-flat", "guest": "Rig Guest",
+             "code": "735914", "check_in": "$from", "check_out": "$to"}]}
+JSON
+        $LK --json grants import "$W/bookings.json" &&
+        $LK --json --adapter hci1 reconcile --no-clock | tee "$W/reconcile.json" &&
+        $LK --json --adapter hci1 --lock front code list | grep -q 'Rig Guest' &&
+        $LK --json --adapter hci1 --lock back code list | grep -q 'Rig Guest' &&
+        ctl 2 type-code 735914 unlock > /dev/null
 }
 
 echo "bluez $(/usr/libexec/bluetooth/bluetoothd -v), kernel $(uname -r)"
@@ -133,6 +167,7 @@ CODE_ID=0
 
 scenario scan 1 t_scan
 scenario pair 1 t_pair
+scenario connect 1 t_connect
 scenario state 1 t_state
 scenario code-add 1 t_code_add
 scenario code-list 1 t_code_list
@@ -141,11 +176,14 @@ scenario keypad-entry 1 t_keypad
 scenario log 1 t_log
 scenario code-remove 1 t_code_remove
 scenario unlock 1 t_unlock
+scenario corrupt-reply 1 t_corrupt
 t_fill_log > /dev/null 2>&1
 scenario log-200 1 t_log_200
 scenario link-drop 1 t_drop
 scenario link-recovered 1 t_recover
-scenario two-locks 2 t_second_lock
+scenario second-lock 2 t_second_lock
+scenario two-locks 1 t_two_locks
+scenario booking-two-locks 2 t_booking
 
 kill $SIMPID1 ${SIMPID2:-} 2>/dev/null
 wait 2>/dev/null
