@@ -31,6 +31,7 @@ struct session {
         struct session_stats stats;
 
         bool connected;
+        uint64_t up_usec;         /* CLOCK_MONOTONIC when the link last came up; 0 never */
         struct lk_link_info info;
         struct lk_reasm usdio;
         struct lk_reasm gdio;
@@ -70,7 +71,7 @@ static int mono_usec(uint64_t *ret)
 
 static int arm_timer(struct session *s, uint64_t usec)
 {
-        uint64_t now;
+        uint64_t now = 0;
         int r;
 
         r = mono_usec(&now);
@@ -286,9 +287,17 @@ int session_new(sd_event *event, struct lk_transport *transport, const struct lk
 
 struct session *session_free(struct session *s)
 {
+        uint64_t t0 = 0, t1 = 0;
+
         if (!s)
                 return NULL;
-        lk_transport_free(s->transport);
+        (void) mono_usec(&t0);
+        lk_transport_free(s->transport); /* BLE: waits until BlueZ has released the link */
+        (void) mono_usec(&t1);
+        if (s->up_usec && t0 >= s->up_usec)
+                log_debug("Link released in %llu ms, after %llu ms up",
+                          (unsigned long long)(t1 - t0) / 1000,
+                          (unsigned long long)(t0 - s->up_usec) / 1000);
         sd_event_source_unref(s->timer);
         sd_event_unref(s->event);
         sodium_memzero(&s->usdio, sizeof(s->usdio));
@@ -332,7 +341,8 @@ int session_connect(struct session *s, struct lk_link_info *ret_info)
                 return r;
         }
         (void) mono_usec(&t1);
-        /* The rig's "connect" figure (make bench) reads this line. */
+        s->up_usec = t1;
+        /* The rig's figures (make bench) read this line and the one in session_free(). */
         log_debug("Link up in %llu ms (ATT MTU %u)", (unsigned long long)(t1 - t0) / 1000,
                   s->info.mtu);
         if (ret_info)
