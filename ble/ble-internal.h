@@ -93,6 +93,10 @@ typedef int (*ble_object_fn)(void *userdata, const char *path, const char *iface
                              sd_bus_message *m);
 int ble_objects_walk(sd_bus_message *m, ble_object_fn fn, void *userdata);
 int ble_interfaces_walk(sd_bus_message *m, const char *path, ble_object_fn fn, void *userdata);
+/* Walk one interface's properties, a{sv}: fn sees each key with the message at its variant;
+ * it returns 1 if it read the variant, 0 to have it skipped, -errno to stop. */
+typedef int (*ble_prop_fn)(void *userdata, const char *key, sd_bus_message *m);
+int ble_props_walk(sd_bus_message *m, ble_prop_fn fn, void *userdata);
 /* The adapter from a GetManagedObjects reply, as ble_adapter_pick(). */
 int ble_adapter_from_objects(sd_bus_message *reply, const char *want, struct ble_adapter *ret);
 

@@ -135,29 +135,24 @@ static int on_disconnect_reply(sd_bus_message *m, void *userdata, sd_bus_error *
  * busy with us (field-lessons.md: the lock allows few connections), and gives the central
  * two links at once. Our private bus carries nothing else by now: every match is dropped.
  */
-static void disconnect_wait(struct ble_transport *b)
+static uint64_t mono_usec(void)
 {
         struct timespec ts;
-        uint64_t now, end;
 
-        if (clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
-                return;
-        end = (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / 1000u +
-              BLE_DISCONNECT_USEC;
-        while (b->call_disconnect) {
-                int r;
+        (void) clock_gettime(CLOCK_MONOTONIC, &ts); /* cannot fail for CLOCK_MONOTONIC */
+        return (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / 1000u;
+}
 
-                if (clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
-                        return;
-                now = (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / 1000u;
-                if (now >= end)
-                        return;
-                r = sd_bus_process(b->bus, NULL);
+static void disconnect_wait(struct ble_transport *b)
+{
+        uint64_t now, end = mono_usec() + BLE_DISCONNECT_USEC;
+
+        while (b->call_disconnect && (now = mono_usec()) < end) {
+                int r = sd_bus_process(b->bus, NULL);
+
                 if (r < 0)
                         return;
-                if (r > 0)
-                        continue;
-                if (sd_bus_wait(b->bus, end - now) < 0)
+                if (r == 0 && sd_bus_wait(b->bus, end - now) < 0)
                         return;
         }
 }
@@ -634,12 +629,30 @@ struct find_ctx {
         uint16_t mtu;
 };
 
+struct char_props {
+        const char *uuid;
+        uint16_t mtu;
+};
+
+static int char_prop(void *userdata, const char *key, sd_bus_message *m)
+{
+        struct char_props *c = userdata;
+        int r;
+
+        if (strcmp(key, "UUID") == 0)
+                r = sd_bus_message_read(m, "v", "s", &c->uuid);
+        else if (strcmp(key, "MTU") == 0) /* BlueZ 5.62+: the ATT MTU of the link */
+                r = sd_bus_message_read(m, "v", "q", &c->mtu);
+        else
+                return 0;
+        return r < 0 ? r : 1;
+}
+
 static int find_one(void *userdata, const char *path, const char *iface, sd_bus_message *m)
 {
         struct find_ctx *f = userdata;
         struct ble_transport *b = f->b;
-        const char *uuid = NULL;
-        uint16_t mtu = 0;
+        struct char_props c = { 0 };
         enum lk_channel ch;
         enum lk_ble_family fam;
         int r;
@@ -647,33 +660,10 @@ static int find_one(void *userdata, const char *path, const char *iface, sd_bus_
         if (strcmp(iface, BLE_IFACE_CHAR) != 0 || strncmp(path, b->dev_path, f->prefix) != 0 ||
             path[f->prefix] != '/')
                 return 0;
-        r = sd_bus_message_enter_container(m, 'a', "{sv}");
+        r = ble_props_walk(m, char_prop, &c);
         if (r < 0)
                 return r;
-        while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
-                const char *key;
-
-                r = sd_bus_message_read_basic(m, 's', &key);
-                if (r < 0)
-                        return r;
-                if (strcmp(key, "UUID") == 0)
-                        r = sd_bus_message_read(m, "v", "s", &uuid);
-                else if (strcmp(key, "MTU") == 0) /* BlueZ 5.62+: the ATT MTU of the link */
-                        r = sd_bus_message_read(m, "v", "q", &mtu);
-                else
-                        r = sd_bus_message_skip(m, "v");
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_exit_container(m);
-                if (r < 0)
-                        return r;
-        }
-        if (r < 0)
-                return r;
-        r = sd_bus_message_exit_container(m);
-        if (r < 0)
-                return r;
-        if (!uuid || ble_uuid_channel(uuid, &ch, &fam) < 0)
+        if (!c.uuid || ble_uuid_channel(c.uuid, &ch, &fam) < 0)
                 return 1;
         if (strlen(path) >= sizeof(b->chars[ch].path))
                 return 1;
@@ -683,8 +673,8 @@ static int find_one(void *userdata, const char *path, const char *iface, sd_bus_
                 f->family = fam;
         else if (f->family == LK_BLE_FAMILY_UNKNOWN && fam == LK_BLE_FAMILY_OPENER)
                 f->family = fam;
-        if (mtu >= BLE_ATT_MTU_DEFAULT && (f->mtu == 0 || mtu < f->mtu))
-                f->mtu = mtu;
+        if (c.mtu >= BLE_ATT_MTU_DEFAULT && (f->mtu == 0 || c.mtu < f->mtu))
+                f->mtu = c.mtu;
         return 1;
 }
 

@@ -123,6 +123,25 @@ static int read_msd(sd_bus_message *m, struct ble_device_props *p)
         return sd_bus_message_exit_container(m);
 }
 
+static int service_data_one(void *userdata, const char *uuid, sd_bus_message *m)
+{
+        struct ble_device_props *p = userdata;
+        const void *data = NULL;
+        const char *why = NULL;
+        size_t n = 0;
+        int r;
+
+        r = sd_bus_message_enter_container(m, 'v', "ay");
+        if (r <= 0)
+                return 0;
+        r = sd_bus_message_read_array(m, 'y', &data, &n);
+        if (r < 0)
+                return r;
+        adv_fail(p, lk_adv_parse_service_data(uuid, data, n, &p->adv, &why), why);
+        r = sd_bus_message_exit_container(m);
+        return r < 0 ? r : 1;
+}
+
 /* ServiceData a{sv}, each v an ay. */
 static int read_service_data(sd_bus_message *m, struct ble_device_props *p)
 {
@@ -131,36 +150,7 @@ static int read_service_data(sd_bus_message *m, struct ble_device_props *p)
         r = sd_bus_message_enter_container(m, 'v', "a{sv}");
         if (r <= 0)
                 return r < 0 && r != -ENXIO ? r : sd_bus_message_skip(m, "v");
-        r = sd_bus_message_enter_container(m, 'a', "{sv}");
-        if (r < 0)
-                return r;
-        while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
-                const void *data = NULL;
-                const char *uuid, *why = NULL;
-                size_t n = 0;
-
-                r = sd_bus_message_read_basic(m, 's', &uuid);
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_enter_container(m, 'v', "ay");
-                if (r > 0) {
-                        r = sd_bus_message_read_array(m, 'y', &data, &n);
-                        if (r < 0)
-                                return r;
-                        adv_fail(p, lk_adv_parse_service_data(uuid, data, n, &p->adv, &why), why);
-                        r = sd_bus_message_exit_container(m);
-                } else {
-                        r = sd_bus_message_skip(m, "v");
-                }
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_exit_container(m);
-                if (r < 0)
-                        return r;
-        }
-        if (r < 0)
-                return r;
-        r = sd_bus_message_exit_container(m);
+        r = ble_props_walk(m, service_data_one, p);
         if (r < 0)
                 return r;
         return sd_bus_message_exit_container(m);
@@ -187,64 +177,54 @@ static int read_uuids(sd_bus_message *m, struct ble_device_props *p)
         return sd_bus_message_exit_container(m);
 }
 
+static int device_prop(void *userdata, const char *key, sd_bus_message *m)
+{
+        struct ble_device_props *p = userdata;
+        const char *s;
+        int b, r;
+
+        if (strcmp(key, "Address") == 0) {
+                r = read_variant(m, 's', &s);
+                if (r >= 0) {
+                        copy_address(p->address, s);
+                        p->has_address = p->address[0] != '\0';
+                }
+        } else if (strcmp(key, "RSSI") == 0) {
+                r = read_variant(m, 'n', &p->rssi);
+                if (r >= 0)
+                        p->has_rssi = true;
+        } else if (strcmp(key, "Connected") == 0) {
+                r = read_variant(m, 'b', &b);
+                if (r >= 0) {
+                        p->has_connected = true;
+                        p->connected = b;
+                }
+        } else if (strcmp(key, "ServicesResolved") == 0) {
+                r = read_variant(m, 'b', &b);
+                if (r >= 0) {
+                        p->has_resolved = true;
+                        p->services_resolved = b;
+                }
+        } else if (strcmp(key, "Name") == 0) {
+                r = read_variant(m, 's', &s);
+                if (r >= 0)
+                        snprintf(p->adv.name, sizeof(p->adv.name), "%s", s);
+        } else if (strcmp(key, "ManufacturerData") == 0) {
+                r = read_msd(m, p);
+        } else if (strcmp(key, "ServiceData") == 0) {
+                r = read_service_data(m, p);
+        } else if (strcmp(key, "UUIDs") == 0) {
+                r = read_uuids(m, p);
+        } else {
+                return 0;
+        }
+        /* -ENXIO: a variant of another type, already skipped; the rest still counts. */
+        return r < 0 && r != -ENXIO ? r : 1;
+}
+
 int ble_device_props_read(sd_bus_message *m, struct ble_device_props *p)
 {
-        int r;
-
-        r = sd_bus_message_enter_container(m, 'a', "{sv}");
-        if (r < 0)
-                return r;
-        while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
-                const char *key, *s;
-                int b;
-
-                r = sd_bus_message_read_basic(m, 's', &key);
-                if (r < 0)
-                        return r;
-                if (strcmp(key, "Address") == 0) {
-                        r = read_variant(m, 's', &s);
-                        if (r >= 0) {
-                                copy_address(p->address, s);
-                                p->has_address = p->address[0] != '\0';
-                        }
-                } else if (strcmp(key, "RSSI") == 0) {
-                        r = read_variant(m, 'n', &p->rssi);
-                        if (r >= 0)
-                                p->has_rssi = true;
-                } else if (strcmp(key, "Connected") == 0) {
-                        r = read_variant(m, 'b', &b);
-                        if (r >= 0) {
-                                p->has_connected = true;
-                                p->connected = b;
-                        }
-                } else if (strcmp(key, "ServicesResolved") == 0) {
-                        r = read_variant(m, 'b', &b);
-                        if (r >= 0) {
-                                p->has_resolved = true;
-                                p->services_resolved = b;
-                        }
-                } else if (strcmp(key, "Name") == 0) {
-                        r = read_variant(m, 's', &s);
-                        if (r >= 0)
-                                snprintf(p->adv.name, sizeof(p->adv.name), "%s", s);
-                } else if (strcmp(key, "ManufacturerData") == 0) {
-                        r = read_msd(m, p);
-                } else if (strcmp(key, "ServiceData") == 0) {
-                        r = read_service_data(m, p);
-                } else if (strcmp(key, "UUIDs") == 0) {
-                        r = read_uuids(m, p);
-                } else {
-                        r = sd_bus_message_skip(m, "v");
-                }
-                if (r < 0 && r != -ENXIO)
-                        return r;
-                r = sd_bus_message_exit_container(m);
-                if (r < 0)
-                        return r;
-        }
-        if (r < 0)
-                return r;
-        return sd_bus_message_exit_container(m);
+        return ble_props_walk(m, device_prop, p);
 }
 
 int ble_objects_walk(sd_bus_message *m, ble_object_fn fn, void *userdata)
@@ -302,11 +282,58 @@ int ble_interfaces_walk(sd_bus_message *m, const char *path, ble_object_fn fn, v
         return sd_bus_message_exit_container(m);
 }
 
+int ble_props_walk(sd_bus_message *m, ble_prop_fn fn, void *userdata)
+{
+        int r;
+
+        r = sd_bus_message_enter_container(m, 'a', "{sv}");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
+                const char *key;
+
+                r = sd_bus_message_read_basic(m, 's', &key);
+                if (r < 0)
+                        return r;
+                r = fn(userdata, key, m);
+                if (r == 0)
+                        r = sd_bus_message_skip(m, "v");
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_exit_container(m);
+                if (r < 0)
+                        return r;
+        }
+        if (r < 0)
+                return r;
+        return sd_bus_message_exit_container(m);
+}
+
 struct pick_ctx {
         const char *want;
         struct ble_adapter best;
         bool found, found_powered;
 };
+
+static int adapter_prop(void *userdata, const char *key, sd_bus_message *m)
+{
+        struct ble_adapter *a = userdata;
+        const char *s;
+        int b, r;
+
+        if (strcmp(key, "Address") == 0) {
+                r = read_variant(m, 's', &s);
+                if (r >= 0)
+                        copy_address(a->address, s);
+        } else if (strcmp(key, "Powered") == 0) {
+                r = read_variant(m, 'b', &b);
+                if (r >= 0)
+                        a->powered = b;
+        } else {
+                return 0;
+        }
+        return r < 0 && r != -ENXIO ? r : 1;
+}
 
 static int pick_one(void *userdata, const char *path, const char *iface, sd_bus_message *m)
 {
@@ -321,36 +348,7 @@ static int pick_one(void *userdata, const char *path, const char *iface, sd_bus_
                 return 0;
         memcpy(a.path, path, strlen(path) + 1);
 
-        r = sd_bus_message_enter_container(m, 'a', "{sv}");
-        if (r < 0)
-                return r;
-        while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
-                const char *key, *s;
-                int b;
-
-                r = sd_bus_message_read_basic(m, 's', &key);
-                if (r < 0)
-                        return r;
-                if (strcmp(key, "Address") == 0) {
-                        r = read_variant(m, 's', &s);
-                        if (r >= 0)
-                                copy_address(a.address, s);
-                } else if (strcmp(key, "Powered") == 0) {
-                        r = read_variant(m, 'b', &b);
-                        if (r >= 0)
-                                a.powered = b;
-                } else {
-                        r = sd_bus_message_skip(m, "v");
-                }
-                if (r < 0 && r != -ENXIO)
-                        return r;
-                r = sd_bus_message_exit_container(m);
-                if (r < 0)
-                        return r;
-        }
-        if (r < 0)
-                return r;
-        r = sd_bus_message_exit_container(m);
+        r = ble_props_walk(m, adapter_prop, &a);
         if (r < 0)
                 return r;
 
