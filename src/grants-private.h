@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Inside the grants module (grants.c, grants-doc.c, grants-import.c, grants-store.c,
+ * grants-history.c): the parsed document's records and the helpers the files share. Nothing
+ * outside src/grants*.c includes this.
+ */
+#pragma once
+
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "db.h"
+#include "grants.h"
+#include "store.h"
+
+/* Step a statement that returns no rows, and finalize it. */
+static inline int grants_step_done(sqlite3_stmt *st)
+{
+        int r = sqlite3_step(st);
+
+        r = r == SQLITE_DONE ? 0 : (db_errno(r) ?: -EIO);
+        sqlite3_finalize(st);
+        return r;
+}
+
+static inline void grants_bind_opt_int(sqlite3_stmt *st, int i, bool has, int64_t v)
+{
+        if (has)
+                sqlite3_bind_int64(st, i, v);
+        else
+                sqlite3_bind_null(st, i);
+}
+
+/* [A-Za-z0-9._:-], 1..max characters. */
+bool grants_ident_is_valid(const char *id, size_t max);
+/* UTF-8, 1..GRANT_GUEST_MAX bytes, no control characters. */
+bool grants_guest_is_valid(const char *s);
+/* Write the message into err (may be NULL); returns -EINVAL. */
+__attribute__((format(printf, 2, 3))) int grants_fail(struct grants_error *err, const char *fmt, ...);
+
+/* ---- the parsed document (grants-doc.c) ---------------------------------------------------- */
+
+struct imp_lock {
+        char alias[STORE_ALIAS_MAX + 1];
+        bool guest_access;
+};
+
+struct imp_property {
+        char id[PROPERTY_ID_MAX + 1];
+        char name[GRANT_GUEST_MAX + 1];
+        struct imp_lock *locks;
+        size_t n_locks;
+};
+
+struct imp_daily {
+        bool set;
+        struct lk_time from, until;
+};
+
+struct imp_override {
+        char lock[STORE_ALIAS_MAX + 1];
+        bool has_code, has_lead, has_weekdays;
+        uint32_t code;
+        int64_t lead;
+        uint8_t weekdays;
+        struct imp_daily daily;
+};
+
+struct imp_grant {
+        char id[GRANT_ID_MAX + 1];
+        char property[PROPERTY_ID_MAX + 1];
+        char guest[GRANT_GUEST_MAX + 1];
+        bool has_code;
+        uint32_t code;
+        int64_t check_in, check_out;
+        uint8_t weekdays;
+        struct imp_daily daily;
+        bool cancelled;
+        struct imp_override *ov;
+        size_t n_ov;
+};
+
+struct imp_doc {
+        struct imp_property *props;
+        size_t n_props;
+        struct imp_grant *grants;
+        size_t n_grants;
+};
+
+/* Parse and check the whole document (db: to look up properties imported before). */
+int grants_doc_parse(struct db *db, const cJSON *root, struct imp_doc *d, struct grants_error *err);
+int grants_doc_check_ids(const struct imp_doc *d, struct grants_error *err);
+void grants_doc_done(struct imp_doc *d);
+/* Minutes of the lock-local day of a daily window's start (from) or end. */
+int grants_daily_minutes(const struct imp_daily *dl, bool from);
+
+/* ---- rows (grants-store.c, grants-history.c) ------------------------------------------------ */
+
+void grants_minutes_to_time(int64_t m, struct lk_time *t);
+/* Record that c's grant holds c's code id on lock from now on (closing what held it before). */
+int grants_history_put(struct db *db, const char *lock, const struct grant_code *c, int64_t now);
+/* The grant no longer holds a code id on lock from now on. */
+int grants_history_close(struct db *db, const char *lock, const char *grant, int64_t now);

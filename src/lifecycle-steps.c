@@ -1,0 +1,432 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Executing one step of a plan on a lock, and recording its outcome: the lock write first, then
+ * the row and its event in one transaction.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <sodium.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+
+#include "agent.h"
+#include "codes.h"
+#include "lifecycle-private.h"
+#include "lockops.h"
+#include "log.h"
+#include "outbox.h"
+#include "timefmt.h"
+#include "util.h"
+
+static int commit(struct rc *x, const struct grant_code *row, bool forget, const char *event, cJSON *payload)
+{
+        sqlite3_stmt *st;
+        int r;
+
+        r = db_exec(x->db, "BEGIN IMMEDIATE");
+        if (r < 0)
+                goto out;
+        if (forget) {
+                r = db_errno(sqlite3_prepare_v2(db_handle(x->db),
+                                                        "DELETE FROM lc_grant_codes WHERE grant_id = ? AND lock = ?", -1,
+                                                        &st, NULL));
+                if (r >= 0) {
+                        sqlite3_bind_text(st, 1, row->grant, -1, SQLITE_STATIC);
+                        sqlite3_bind_text(st, 2, x->lock, -1, SQLITE_STATIC);
+                        r = sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
+                        sqlite3_finalize(st);
+                }
+        } else if (row)
+                r = grants_code_put(x->db, x->lock, row, x->now);
+        if (r >= 0 && event) {
+                cJSON_AddStringToObject(payload, "lock", x->lock);
+                r = outbox_add(x->db, event, x->lock, payload, NULL);
+        }
+        if (r >= 0)
+                r = db_exec(x->db, "COMMIT");
+        if (r < 0)
+                (void)db_exec(x->db, "ROLLBACK");
+out:
+        cJSON_Delete(payload);
+        return r;
+}
+
+static cJSON *payload_new(const char *grant, uint16_t code_id)
+{
+        cJSON *p = cJSON_CreateObject();
+
+        if (!p)
+                return NULL;
+        if (grant)
+                cJSON_AddStringToObject(p, "grant", grant);
+        if (code_id)
+                cJSON_AddNumberToObject(p, "code_id", code_id);
+        return p;
+}
+
+static cJSON *payload_provisioned(const char *grant, const struct lk_keypad_code *rec, const char *change)
+{
+        cJSON *p = payload_new(grant, rec->id);
+        char buf[40];
+        int64_t t;
+
+        if (!p)
+                return NULL;
+        cJSON_AddStringToObject(p, "name", rec->name);
+        cJSON_AddStringToObject(p, "change", change);
+        if (rec->window.time_limited) {
+                if (lk_datetime_to_unix(&rec->window.from, &t) >= 0)
+                        lc_add_time(p, "valid_from", t);
+                if (lk_datetime_to_unix(&rec->window.until, &t) >= 0)
+                        lc_add_time(p, "valid_until", t);
+                time_format_weekdays(rec->window.weekdays, buf, sizeof(buf));
+                cJSON_AddStringToObject(p, "weekdays", buf);
+                snprintf(buf, sizeof(buf), "%02u:%02u-%02u:%02u", rec->window.from_time.hour, rec->window.from_time.minute,
+                         rec->window.until_time.hour, rec->window.until_time.minute);
+                cJSON_AddStringToObject(p, "daily", buf);
+        }
+        cJSON_AddBoolToObject(p, "verified", true);
+        return p;
+}
+
+static const struct grant_code *step_row(const struct rc *x, const struct lc_step *s)
+{
+        return s->row >= 0 ? &x->rows[s->row] : NULL;
+}
+
+static const char *step_grant(const struct rc *x, const struct lc_step *s)
+{
+        if (s->target >= 0)
+                return x->targets[s->target].grant;
+        if (s->row >= 0)
+                return x->rows[s->row].grant;
+        return NULL;
+}
+
+/* Record a provisioned code (row + event) unless the row says exactly that already. */
+static int record_provisioned(struct rc *x, const struct lc_step *s, const struct lk_keypad_code *rec,
+                              const char *change, enum lc_outcome outcome)
+{
+        const struct grant_code *old = step_row(x, s);
+        const struct grant_target *t = s->target >= 0 ? &x->targets[s->target] : NULL;
+        struct grant_code row = { .state = GRANT_CODE_PROVISIONED, .code_id = rec->id, .rec = *rec };
+        struct lc_item *it;
+        int r = 0;
+
+        snprintf(row.grant, sizeof(row.grant), "%s", step_grant(x, s));
+        row.rec.id = rec->id;
+        if (!(old && old->state == GRANT_CODE_PROVISIONED && old->code_id == rec->id && codes_same(&old->rec, rec) &&
+              streq(old->grant, row.grant))) {
+                if (outcome == LC_UNCHANGED) {
+                        /* On the lock as wanted, but not (so) in our rows: a crash after the write. */
+                        change = old && old->state == GRANT_CODE_PROVISIONED && old->code_id == rec->id ? "updated" : "found";
+                        outcome = streq(change, "found") ? LC_PROVISIONED : LC_UPDATED;
+                }
+                r = commit(x, &row, false, "code.provisioned", payload_provisioned(row.grant, rec, change));
+        }
+        sodium_memzero(&row, sizeof(row));
+        if (r < 0)
+                return r;
+        it = lc_item_add(x->res, outcome, step_grant(x, s), rec->id, rec->name, outcome == LC_UNCHANGED ? NULL : change);
+        lc_item_times(it, t);
+        return 0;
+}
+
+/* Record a failure: the row says failed (reason), an event once per new reason. */
+static int record_failed(struct rc *x, const struct lc_step *s, enum lc_outcome outcome, const char *reason,
+                         const char *detail)
+{
+        const struct grant_code *old = step_row(x, s);
+        const struct grant_target *t = s->target >= 0 ? &x->targets[s->target] : NULL;
+        struct grant_code row = { .state = GRANT_CODE_FAILED };
+        struct lc_item *it;
+        int r = 0;
+
+        snprintf(row.grant, sizeof(row.grant), "%s", step_grant(x, s));
+        snprintf(row.reason, sizeof(row.reason), "%s", reason);
+        if (!(old && old->state == GRANT_CODE_FAILED && streq(old->reason, reason))) {
+                cJSON *p = payload_new(row.grant, 0);
+
+                if (p) {
+                        cJSON_AddStringToObject(p, "reason", reason);
+                        if (detail)
+                                cJSON_AddStringToObject(p, "detail", detail);
+                        if (t)
+                                lc_add_time(p, "check_in", t->check_in);
+                }
+                r = commit(x, &row, false, "code.failed", p);
+                if (r < 0)
+                        return r;
+        }
+        it = lc_item_add(x->res, outcome, row.grant, 0, t ? t->rec.name : NULL, detail ? detail : reason);
+        if (it && detail)
+                snprintf(it->reason, sizeof(it->reason), "%s: %s", reason, detail);
+        lc_item_times(it, t);
+        return 0;
+}
+
+static int removal_reason(struct rc *x, const struct lc_step *s, const char *grant, char *buf, size_t size)
+{
+        sqlite3_stmt *st;
+        int r;
+
+        if (s->reason) {
+                snprintf(buf, size, "%s", s->reason);
+                return 0;
+        }
+        r = db_errno(sqlite3_prepare_v2(db_handle(x->db), "SELECT status FROM lc_grants WHERE id = ?", -1, &st, NULL));
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, grant, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW)
+                snprintf(buf, size, "%s",
+                         streq((const char *)sqlite3_column_text(st, 0), "cancelled") ? "cancelled" : "no_access");
+        else
+                snprintf(buf, size, "deleted");
+        sqlite3_finalize(st);
+        return 0;
+}
+
+static int do_remove(struct rc *x, const struct lc_step *s)
+{
+        const struct lk_keypad_code *c = &x->codes[s->code];
+        const struct grant_code *old = step_row(x, s);
+        struct grant_code row = { .state = GRANT_CODE_REMOVED, .code_id = c->id };
+        struct codes_outcome out = { 0 };
+        char reason[GRANTS_REASON_MAX + 1];
+        const char *grant;
+        cJSON *p;
+        int r;
+
+        grant = old ? old->grant : step_grant(x, s);
+        if (!grant) { /* found by value and name for a grant that is gone: its name tells */
+                for (size_t i = 0; i < x->n_targets && !grant; i++)
+                        if (x->targets[i].rec.code == c->code)
+                                grant = x->targets[i].grant;
+        }
+        r = removal_reason(x, s, grant ? grant : "", reason, sizeof(reason));
+        if (r < 0)
+                return r;
+        r = codes_remove(x->s, c->id, &out);
+        if (r < 0 && r != -ENOENT) {
+                if (lc_is_link_error(r)) {
+                        x->dead = true;
+                        x->res->error = r;
+                        lc_item_add(x->res, LC_PENDING, grant, c->id, c->name, "remove: the link failed");
+                        return 0;
+                }
+                lc_item_add(x->res, LC_FAILED, grant, c->id, c->name, "remove failed");
+                snprintf(x->res->items[x->res->n_items - 1].reason, GRANTS_REASON_MAX + 1, "remove failed: %s", strerror(-r));
+                return 0;
+        }
+        snprintf(row.grant, sizeof(row.grant), "%s", grant ? grant : "");
+        snprintf(row.reason, sizeof(row.reason), "%s", reason);
+        p = payload_new(row.grant, c->id);
+        if (p)
+                cJSON_AddStringToObject(p, "reason", reason);
+        /* A duplicate's grant keeps its other code: only the event, the row stays. */
+        r = commit(x, streq(reason, "duplicate") ? NULL : &row, false, "code.removed", p);
+        if (r < 0)
+                return r;
+        lc_item_add(x->res, LC_REMOVED, row.grant, c->id, c->name, reason);
+        return 0;
+}
+
+static int do_forget(struct rc *x, const struct lc_step *s)
+{
+        const struct grant_code *old = step_row(x, s);
+        struct grant_code row = { .state = GRANT_CODE_REMOVED, .code_id = old->code_id };
+        cJSON *p;
+        int r;
+
+        if (old->state == GRANT_CODE_FAILED) /* never on the lock and not wanted any more */
+                return commit(x, old, true, NULL, NULL);
+        snprintf(row.grant, sizeof(row.grant), "%s", old->grant);
+        snprintf(row.reason, sizeof(row.reason), "gone");
+        p = payload_new(row.grant, old->code_id);
+        if (p)
+                cJSON_AddStringToObject(p, "reason", "gone");
+        r = commit(x, &row, false, "code.removed", p);
+        if (r < 0)
+                return r;
+        lc_item_add(x->res, LC_REMOVED, row.grant, old->code_id, old->rec.name, "gone");
+        return 0;
+}
+
+/* Map a codes.c failure of a write; 0 when handled (item added), < 0 for local errors. */
+static int write_failed(struct rc *x, const struct lc_step *s, int error, enum lk_code_problem problem,
+                        const struct codes_outcome *out)
+{
+        char detail[96];
+
+        if (lc_is_link_error(error)) {
+                const struct grant_target *t = s->target >= 0 ? &x->targets[s->target] : NULL;
+
+                x->dead = true;
+                x->res->error = error;
+                lc_item_times(lc_item_add(x->res, LC_PENDING, step_grant(x, s), 0, t ? t->rec.name : NULL, "the link failed"), t);
+                return 0;
+        }
+        switch (error) {
+        case -ENOSPC:
+                return record_failed(x, s, LC_NO_SPACE, "no_space", NULL);
+        case -EEXIST:
+                snprintf(detail, sizeof(detail), "another code on the lock (id %u) has the same value", out->id);
+                return record_failed(x, s, LC_FAILED, "code_in_use", detail);
+        case -EINVAL:
+                return record_failed(x, s, LC_FAILED, "invalid", lk_code_problem_str(problem));
+        case -EIO:
+                return record_failed(x, s, LC_FAILED, "verify_failed", "the lock accepted the write but reads back something else");
+        case -EREMOTEIO:
+                snprintf(detail, sizeof(detail), "the lock refused it (error 0x%02X)", session_remote_error(x->s));
+                return record_failed(x, s, LC_FAILED, "refused", detail);
+        default:
+                return record_failed(x, s, LC_FAILED, "error", strerror(-error));
+        }
+}
+
+static int redraw(struct rc *x, struct grant_target *t)
+{
+        _cleanup_free_ uint32_t *avoid = calloc(x->n_codes + 1, sizeof(uint32_t));
+        uint32_t code;
+        int r;
+
+        if (!avoid)
+                return -ENOMEM;
+        for (size_t i = 0; i < x->n_codes; i++)
+                avoid[i] = x->codes[i].code;
+        r = grants_redraw_code(x->db, t->grant, avoid, x->n_codes, &code);
+        sodium_memzero(avoid, x->n_codes * sizeof(uint32_t));
+        if (r < 0)
+                return r;
+        t->rec.code = code;
+        x->redrawn = true;
+        return 0;
+}
+
+static int do_add(struct rc *x, const struct lc_step *s)
+{
+        struct grant_target *t = &x->targets[s->target];
+        struct codes_outcome out = { 0 };
+        enum lk_code_problem problem = LK_CODE_OK;
+        bool redrawn = false;
+        int r;
+
+        if (s->reason && streq(s->reason, "redraw")) {
+                r = redraw(x, t);
+                if (r < 0)
+                        return r;
+                redrawn = true;
+        }
+        for (;;) {
+                r = codes_add(x->s, &t->rec, &problem, &out);
+                if (r == -EEXIST && t->may_redraw && !redrawn) {
+                        /* A generated code met a code we did not know of: draw another. */
+                        r = redraw(x, t);
+                        if (r < 0)
+                                return r;
+                        redrawn = true;
+                        continue;
+                }
+                break;
+        }
+        if (r < 0)
+                return write_failed(x, s, r, problem, &out);
+        out.record.id = out.id;
+        r = record_provisioned(x, s, &out.record, out.already ? "found" : "added", LC_PROVISIONED);
+        sodium_memzero(&out, sizeof(out));
+        return r;
+}
+
+static int do_update(struct rc *x, const struct lc_step *s)
+{
+        const struct grant_target *t = &x->targets[s->target];
+        const struct lk_keypad_code *c = &x->codes[s->code];
+        struct code_changes ch = {
+                .set_code = true, .set_name = true, .set_enabled = true, .enabled = true,
+                .window_from = true, .window_until = true, .window_weekdays = true, .window_daily = true,
+                .code = t->rec.code, .window = t->rec.window,
+        };
+        struct codes_outcome out = { 0 };
+        enum lk_code_problem problem = LK_CODE_OK;
+        int r;
+
+        memcpy(ch.name, t->rec.name, sizeof(ch.name));
+        r = codes_update(x->s, c->id, &ch, &problem, &out);
+        sodium_memzero(&ch, sizeof(ch));
+        if (r == -ENOENT) /* removed under us: the next run adds it again */
+                return record_failed(x, s, LC_FAILED, "gone", "the code disappeared from the lock during the update");
+        if (r < 0)
+                return write_failed(x, s, r, problem, &out);
+        out.record.id = c->id;
+        r = record_provisioned(x, s, &out.record, "updated", LC_UPDATED);
+        sodium_memzero(&out, sizeof(out));
+        return r;
+}
+
+static int do_unmanaged(struct rc *x, const struct lc_step *s)
+{
+        const struct lk_keypad_code *c = &x->codes[s->code];
+        int r;
+
+        r = db_exec(x->db, "BEGIN IMMEDIATE");
+        if (r < 0)
+                return r;
+        r = grants_unmanaged_seen(x->db, x->lock, c->id, c->name, x->now);
+        if (r > 0) {
+                cJSON *p = payload_new(NULL, c->id);
+
+                if (p) {
+                        cJSON_AddStringToObject(p, "name", c->name);
+                        cJSON_AddStringToObject(p, "lock", x->lock);
+                        r = outbox_add(x->db, "code.unmanaged", x->lock, p, NULL);
+                        cJSON_Delete(p);
+                } else
+                        r = -ENOMEM;
+        }
+        r = r >= 0 ? db_exec(x->db, "COMMIT") : r;
+        if (r < 0) {
+                (void)db_exec(x->db, "ROLLBACK");
+                return r;
+        }
+        lc_item_add(x->res, LC_UNMANAGED, NULL, c->id, c->name, "not created by latchkey: left alone");
+        return 0;
+}
+
+int lc_run_step(struct rc *x, const struct lc_step *s)
+{
+        const struct grant_target *t = s->target >= 0 ? &x->targets[s->target] : NULL;
+
+        if (x->dead && s->kind != LC_STEP_UNMANAGED && s->kind != LC_STEP_KEEP) {
+                lc_item_times(lc_item_add(x->res, LC_PENDING, step_grant(x, s), s->code >= 0 ? x->codes[s->code].id : 0,
+                                    t ? t->rec.name : NULL, "the link failed before this step"),
+                           t);
+                return 0;
+        }
+        switch (s->kind) {
+        case LC_STEP_KEEP:
+                return record_provisioned(x, s, &x->codes[s->code], "found", LC_UNCHANGED);
+        case LC_STEP_UPDATE:
+                return do_update(x, s);
+        case LC_STEP_ADD:
+                return do_add(x, s);
+        case LC_STEP_REMOVE:
+                return do_remove(x, s);
+        case LC_STEP_FORGET:
+                return do_forget(x, s);
+        case LC_STEP_NO_SPACE:
+                return record_failed(x, s, LC_NO_SPACE, "no_space", NULL);
+        case LC_STEP_CONFLICT: {
+                char detail[96];
+
+                snprintf(detail, sizeof(detail), "another code on the lock (id %u) has the same value", x->codes[s->code].id);
+                return record_failed(x, s, LC_FAILED, "code_in_use", detail);
+        }
+        case LC_STEP_UNMANAGED:
+                return do_unmanaged(x, s);
+        }
+        return 0;
+}
