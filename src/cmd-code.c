@@ -11,12 +11,14 @@
 #include "cmds.h"
 #include "codes.h"
 #include "db.h"
+#include "json.h"
 #include "latchkey/names.h"
 #include "lockops.h"
 #include "log.h"
 #include "render.h"
 #include "timefmt.h"
 #include "util.h"
+#include "window.h"
 
 /* Window options shared by add and update. */
 enum {
@@ -109,15 +111,15 @@ struct window_opts {
 
 static int parse_window_opt(struct cli *c, int opt, struct window_opts *wo)
 {
+        char why[400];
         int64_t t;
 
         switch (opt) {
         case OPT_FROM:
         case OPT_UNTIL:
-                if (time_parse_instant(optarg, (int64_t)time(NULL), &t) < 0)
-                        return cli_fail(c, CLI_EXIT_USAGE,
-                                        "invalid time '%s': use 2026-11-22T15:00+01:00, 2026-11-22T14:00Z or '2026-11-22 15:00' (local)",
-                                        optarg);
+                if (time_parse(optarg, (int64_t)time(NULL), 0, &t, why, sizeof(why)) < 0)
+                        return cli_fail(c, CLI_EXIT_USAGE, "%s '%s' %s%s", opt == OPT_FROM ? "--from" : "--until", optarg,
+                                        why, strstr(why, "not a time") ? " or '2026-11-22 15:00' (this machine's zone)" : "");
                 if (lk_datetime_from_unix(t, opt == OPT_FROM ? &wo->w.from : &wo->w.until) < 0)
                         return cli_fail(c, CLI_EXIT_USAGE, "time '%s' is out of range", optarg);
                 if (opt == OPT_FROM)
@@ -148,6 +150,11 @@ static int parse_window_opt(struct cli *c, int opt, struct window_opts *wo)
 static int problem_fail(struct cli *c, enum lk_code_problem p)
 {
         return cli_fail(c, CLI_EXIT_USAGE, "invalid keypad code: %s; nothing was written", lk_code_problem_str(p));
+}
+
+static int window_fail(struct cli *c, enum window_problem p)
+{
+        return cli_fail(c, CLI_EXIT_USAGE, "invalid window: %s; nothing was written", window_problem_str(p));
 }
 
 static int read_code_value(struct cli *c, const char *file, uint32_t *ret)
@@ -203,6 +210,8 @@ static int code_write_error(struct cli *c, int r, const struct codes_outcome *o,
         switch (r) {
         case -EINVAL:
                 return problem_fail(c, p);
+        case -EDOM:
+                return window_fail(c, o->window_problem);
         case -EEXIST:
                 return cli_fail(c, CLI_EXIT_REFUSED,
                                 "%s: this code is already on the lock as id %u with another name or window; nothing was written",
@@ -271,6 +280,8 @@ int cmd_code_add(struct cli *c, int argc, char **argv)
         p = lk_keypad_code_check(&want);
         if (p != LK_CODE_OK)
                 return problem_fail(c, p);
+        if (window_check(&want.window, (int64_t)time(NULL)) != WINDOW_OK)
+                return window_fail(c, window_check(&want.window, (int64_t)time(NULL)));
         if (cli_connect(c) < 0)
                 return -1;
         for (int tries = 0;; tries++) {
@@ -344,6 +355,8 @@ int cmd_code_update(struct cli *c, int argc, char **argv)
         ch.window_daily = wo.daily;
         ch.window_clear = wo.none;
         ch.window = wo.w;
+        if (wo.from || wo.until || wo.weekdays || wo.daily)
+                ch.now = (int64_t)time(NULL); /* a window changed must still be able to open */
         if (new_code) {
                 if (read_code_value(c, code_file, &ch.code) < 0)
                         return -1;
@@ -432,6 +445,7 @@ int cmd_code_import(struct cli *c, int argc, char **argv)
         _cleanup_free_ char *text = calloc(1, IMPORT_FILE_MAX + 1);
         _cleanup_free_ struct codes_batch_item *items = NULL;
         cJSON *root = NULL, *arr, *o, *res;
+        struct json_error jerr;
         size_t n = 0, i = 0, ok = 0;
         struct db *db = NULL;
         int r;
@@ -450,10 +464,11 @@ int cmd_code_import(struct cli *c, int argc, char **argv)
                 return cli_fail(c, CLI_EXIT_USAGE, "'%s' is larger than %d bytes", argv[optind], IMPORT_FILE_MAX);
         if (r < 0)
                 return cli_fail(c, CLI_EXIT_USAGE, "cannot read '%s': %s", argv[optind], strerror(-r));
-        root = cJSON_Parse(text);
+        r = json_parse_strict(text, strlen(text), &root, &jerr);
         sodium_memzero(text, IMPORT_FILE_MAX + 1);
-        if (!root)
-                return cli_fail(c, CLI_EXIT_USAGE, "'%s' is not valid JSON; nothing was written", argv[optind]);
+        if (r < 0)
+                return cli_fail(c, CLI_EXIT_USAGE, "'%s' is not valid JSON: %s (line %u); nothing was written", argv[optind],
+                                jerr.msg, jerr.line);
         arr = cJSON_IsArray(root) ? root : cJSON_GetObjectItemCaseSensitive(root, "codes");
         if (!cJSON_IsArray(arr) || (n = (size_t)cJSON_GetArraySize(arr)) == 0 || n > CODES_MAX) {
                 cJSON_Delete(root);
@@ -492,6 +507,11 @@ int cmd_code_import(struct cli *c, int argc, char **argv)
                 if (p != LK_CODE_OK) {
                         r = cli_fail(c, CLI_EXIT_USAGE, "code %zu ('%s'): %s; nothing was written", i + 1, k->name,
                                      lk_code_problem_str(p));
+                        goto out;
+                }
+                if (window_check(&k->window, (int64_t)time(NULL)) != WINDOW_OK) {
+                        r = cli_fail(c, CLI_EXIT_USAGE, "code %zu ('%s'): %s; nothing was written", i + 1, k->name,
+                                     window_problem_str(window_check(&k->window, (int64_t)time(NULL))));
                         goto out;
                 }
                 i++;

@@ -237,6 +237,11 @@ int codes_update(struct session *s, uint16_t id, const struct code_changes *ch,
                                 *ret_problem = p;
                         return -EINVAL;
                 }
+                if (ch->now > 0 && window_check(&rec.window, ch->now) != WINDOW_OK) {
+                        o.window_problem = window_check(&rec.window, ch->now);
+                        *ret = o;
+                        return -EDOM;
+                }
                 if (find_by_value(l, rec.code, id)) {
                         o.id = find_by_value(l, rec.code, id)->id;
                         *ret = o;

@@ -9,6 +9,7 @@
 
 #include "latchkey/keypad.h"
 #include "session.h"
+#include "window.h"
 
 #define CODES_MAX LK_MAX_KEYPAD_CODES
 #define CODES_ATTEMPTS 3 /* link failures tolerated per write */
@@ -18,6 +19,7 @@ struct codes_outcome {
         bool already;        /* the same code was there already: nothing was written */
         unsigned reconnects; /* link failures survived */
         struct lk_keypad_code record; /* as read back from the lock */
+        enum window_problem window_problem; /* codes_update's -EDOM: why the merged window cannot open */
 };
 
 /*
@@ -31,6 +33,7 @@ struct code_changes {
         char name[LK_CODE_NAME_SIZE + 1];
         bool enabled;
         struct lk_window window; /* the values of the parts being set */
+        int64_t now; /* > 0: refuse (-EDOM) a merged window that cannot open (window.h), ended at now included */
 };
 
 /* Equal for our purposes: code, name, enabled and the window as the lock stores it. */
@@ -39,7 +42,8 @@ bool codes_same(const struct lk_keypad_code *a, const struct lk_keypad_code *b);
 /*
  * Errors: -EINVAL the record breaks a rule (*ret_problem says which), -EEXIST the code is on
  * the lock already with other details (ret->id names it), -ENOENT no code with that id,
- * -EIO read-back differs from what was written, and the session's errors.
+ * -EIO read-back differs from what was written, -EDOM (update with ch->now set) the merged window
+ * could never open (ret->window_problem says why), and the session's errors.
  */
 int codes_add(struct session *s, const struct lk_keypad_code *want, enum lk_code_problem *ret_problem,
               struct codes_outcome *ret);

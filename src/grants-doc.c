@@ -24,6 +24,7 @@
 #include "store.h"
 #include "timefmt.h"
 #include "util.h"
+#include "window.h"
 
 void grants_doc_done(struct imp_doc *d)
 {
@@ -85,20 +86,19 @@ static int get_string(const cJSON *o, const char *key, bool required, const char
         return 0;
 }
 
-/* RFC 3339 with an explicit zone: a booking must not depend on this machine's zone. */
-static int parse_instant(const char *s, int64_t *ret)
+/* One instant field: RFC 3339 with a zone, in the supported range (timefmt.h, the same rules as
+ * every entry point). */
+static int parse_instant(const cJSON *o, const char *key, int64_t *ret, const char *where, struct grants_error *err)
 {
-        size_t n = strlen(s);
-        struct lk_datetime dt;
-        int64_t t;
+        char why[400];
+        const char *s;
+        int r;
 
-        if (n < 17 || s[10] != 'T')
-                return -EINVAL;
-        if (s[n - 1] != 'Z' && !(n >= 6 && (s[n - 6] == '+' || s[n - 6] == '-') && s[n - 3] == ':'))
-                return -EINVAL;
-        if (time_parse_instant(s, 0, &t) < 0 || lk_datetime_from_unix(t, &dt) < 0 || dt.year > 2099)
-                return -EINVAL;
-        *ret = t;
+        r = get_string(o, key, true, &s, where, err);
+        if (r < 0)
+                return r;
+        if (time_parse(s, 0, TIME_DOCUMENT, ret, why, sizeof(why)) < 0)
+                return grants_fail(err, "%s: %s: '%.40s' %s", where, key, s, why);
         return 0;
 }
 
@@ -168,6 +168,8 @@ static int parse_window_parts(const cJSON *o, uint8_t *weekdays, bool *has_weekd
                 p = lk_keypad_code_check(&probe);
                 if (p != LK_CODE_OK)
                         return grants_fail(err, "%s: daily: %s", where, lk_code_problem_str(p));
+                if (window_check(&probe.window, 0) != WINDOW_OK)
+                        return grants_fail(err, "%s: daily: %s", where, window_problem_str(window_check(&probe.window, 0)));
                 daily->set = true;
         }
         return 0;
@@ -326,6 +328,43 @@ static int property_known(struct db *db, const struct imp_doc *d, const char *id
         return r;
 }
 
+/* "locks": per-lock overrides, each for a guest-access lock of the grant's property. */
+static int parse_grant_locks(struct db *db, const struct imp_doc *d, const cJSON *x, struct imp_grant *g,
+                             const char *where, struct grants_error *err)
+{
+        const cJSON *it;
+        int r;
+
+        if (!x)
+                return 0;
+        if (!cJSON_IsObject(x))
+                return grants_fail(err, "%s: locks: must be an object of lock name → overrides", where);
+        g->ov = calloc((size_t)cJSON_GetArraySize(x) + 1, sizeof(*g->ov));
+        if (!g->ov)
+                return -ENOMEM;
+        cJSON_ArrayForEach(it, x) {
+                char ow[256];
+                struct imp_override *v = &g->ov[g->n_ov];
+                bool access;
+
+                snprintf(ow, sizeof(ow), "%s: locks.%.63s", where, it->string);
+                if (!store_alias_is_valid(it->string))
+                        return grants_fail(err, "%s: not a lock name", ow);
+                r = property_lock_access(db, d, g->property, it->string, &access);
+                if (r < 0)
+                        return r;
+                if (!access)
+                        return grants_fail(err, "%s: lock '%s' is not a guest-access lock of property '%s'", ow,
+                                           it->string, g->property);
+                snprintf(v->lock, sizeof(v->lock), "%s", it->string);
+                r = parse_override(it, v, ow, err);
+                if (r < 0)
+                        return r;
+                g->n_ov++;
+        }
+        return 0;
+}
+
 static int parse_grant(struct db *db, const struct imp_doc *d, const cJSON *o, size_t index, struct imp_grant *g,
                        struct grants_error *err)
 {
@@ -334,7 +373,7 @@ static int parse_grant(struct db *db, const struct imp_doc *d, const cJSON *o, s
         struct lk_keypad_code probe = { .code = 111111, .enabled = true };
         char where[128], name[LK_CODE_NAME_SIZE + 1];
         enum lk_code_problem p;
-        const cJSON *x, *it;
+        const cJSON *x;
         const char *s;
         bool known;
         int r;
@@ -381,18 +420,11 @@ static int parse_grant(struct db *db, const struct imp_doc *d, const cJSON *o, s
                 g->has_code = true;
         }
 
-        r = get_string(o, "check_in", true, &s, where, err);
+        r = parse_instant(o, "check_in", &g->check_in, where, err);
+        if (r >= 0)
+                r = parse_instant(o, "check_out", &g->check_out, where, err);
         if (r < 0)
                 return r;
-        if (parse_instant(s, &g->check_in) < 0)
-                return grants_fail(err, "%s: check_in: '%.40s' is not an RFC 3339 time with a zone, e.g. 2026-11-22T15:00:00+01:00",
-                            where, s);
-        r = get_string(o, "check_out", true, &s, where, err);
-        if (r < 0)
-                return r;
-        if (parse_instant(s, &g->check_out) < 0)
-                return grants_fail(err, "%s: check_out: '%.40s' is not an RFC 3339 time with a zone, e.g. 2026-11-25T10:00:00Z",
-                            where, s);
         if (g->check_out <= g->check_in)
                 return grants_fail(err, "%s: check_out: is not after check_in", where);
 
@@ -419,36 +451,9 @@ static int parse_grant(struct db *db, const struct imp_doc *d, const cJSON *o, s
         p = lk_keypad_code_check(&probe);
         if (p != LK_CODE_OK)
                 return grants_fail(err, "%s: %s", where, lk_code_problem_str(p));
-
-        x = cJSON_GetObjectItemCaseSensitive(o, "locks");
-        if (x) {
-                if (!cJSON_IsObject(x))
-                        return grants_fail(err, "%s: locks: must be an object of lock name → overrides", where);
-                g->ov = calloc((size_t)cJSON_GetArraySize(x) + 1, sizeof(*g->ov));
-                if (!g->ov)
-                        return -ENOMEM;
-                cJSON_ArrayForEach(it, x) {
-                        char ow[256];
-                        struct imp_override *v = &g->ov[g->n_ov];
-                        bool access;
-
-                        snprintf(ow, sizeof(ow), "%s: locks.%.63s", where, it->string);
-                        if (!store_alias_is_valid(it->string))
-                                return grants_fail(err, "%s: not a lock name", ow);
-                        r = property_lock_access(db, d, g->property, it->string, &access);
-                        if (r < 0)
-                                return r;
-                        if (!access)
-                                return grants_fail(err, "%s: lock '%s' is not a guest-access lock of property '%s'", ow,
-                                            it->string, g->property);
-                        snprintf(v->lock, sizeof(v->lock), "%s", it->string);
-                        r = parse_override(it, v, ow, err);
-                        if (r < 0)
-                                return r;
-                        g->n_ov++;
-                }
-        }
-        return 0;
+        if (window_check(&probe.window, 0) != WINDOW_OK) /* a stay that has ended is kept as history */
+                return grants_fail(err, "%s: %s", where, window_problem_str(window_check(&probe.window, 0)));
+        return parse_grant_locks(db, d, cJSON_GetObjectItemCaseSensitive(o, "locks"), g, where, err);
 }
 
 int grants_doc_parse(struct db *db, const cJSON *root, struct imp_doc *d, struct grants_error *err)

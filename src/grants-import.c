@@ -20,6 +20,7 @@
 #include <cjson/cJSON.h>
 
 #include "grants-private.h"
+#include "json.h"
 #include "outbox.h"
 #include "store.h"
 #include "timefmt.h"
@@ -410,7 +411,7 @@ int grants_import(struct db *db, const char *text, size_t len, const char *sourc
 {
         struct grants_import_result res = { 0 };
         struct imp_doc d = { 0 };
-        const char *end = NULL;
+        struct json_error jerr;
         cJSON *root;
         int r;
 
@@ -423,15 +424,11 @@ int grants_import(struct db *db, const char *text, size_t len, const char *sourc
         r = grants_init(db);
         if (r < 0)
                 return r;
-        root = cJSON_ParseWithLengthOpts(text, len, &end, false);
-        if (!root) {
-                size_t at = end && end >= text ? (size_t)(end - text) : 0;
-                unsigned line = 1;
-
-                for (size_t i = 0; i < at && i < len; i++)
-                        line += text[i] == '\n';
-                return grants_fail(err, "not valid JSON (near byte %zu, line %u)", at, line);
-        }
+        r = json_parse_strict(text, len, &root, &jerr);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return grants_fail(err, "not valid JSON: %s (byte %zu, line %u)", jerr.msg, jerr.offset, jerr.line);
         r = db_exec(db, "BEGIN IMMEDIATE");
         if (r < 0) {
                 cJSON_Delete(root);

@@ -10,6 +10,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "json.h"
 #include "outbox.h"
 #include "sync.h"
 #include "util.h"
@@ -475,7 +476,8 @@ int sync_pull(struct sync *s, int64_t now, struct sync_result *res)
                 http_response_done(&resp);
                 return r;
         }
-        doc = resp.body ? cJSON_ParseWithLength(resp.body, resp.size) : NULL;
+        if (!resp.body || json_parse_strict(resp.body, resp.size, &doc, NULL) < 0)
+                doc = NULL;
         grants = cJSON_GetObjectItemCaseSensitive(doc, "grants");
         props = cJSON_GetObjectItemCaseSensitive(doc, "properties");
         if (!cJSON_IsObject(doc) || !cJSON_IsArray(grants) || (props && !cJSON_IsArray(props))) {
@@ -593,7 +595,7 @@ static void reason_from_body(long status, const struct http_response *resp, char
 static int apply_answer(struct sync *s, const struct outbox_event *ev, size_t n, const struct http_response *resp,
                         int64_t now, struct sync_result *res)
 {
-        cJSON *j = resp->body ? cJSON_ParseWithLength(resp->body, resp->size) : NULL;
+        cJSON *j = NULL;
         const cJSON *acc = cJSON_GetObjectItemCaseSensitive(j, "accepted");
         const cJSON *dup = cJSON_GetObjectItemCaseSensitive(j, "duplicates");
         const cJSON *rej = cJSON_GetObjectItemCaseSensitive(j, "rejected");
@@ -602,6 +604,11 @@ static int apply_answer(struct sync *s, const struct outbox_event *ev, size_t n,
         size_t k = 0;
         int r, settled = 0;
 
+        if (resp->body && json_parse_strict(resp->body, resp->size, &j, NULL) >= 0) {
+                acc = cJSON_GetObjectItemCaseSensitive(j, "accepted");
+                dup = cJSON_GetObjectItemCaseSensitive(j, "duplicates");
+                rej = cJSON_GetObjectItemCaseSensitive(j, "rejected");
+        }
         if (!cJSON_IsObject(j) || !cJSON_IsArray(acc) || (dup && !cJSON_IsArray(dup)) || (rej && !cJSON_IsArray(rej))) {
                 r = -EBADMSG;
                 goto out;

@@ -2,7 +2,9 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "timefmt.h"
 #include "util.h"
@@ -31,73 +33,200 @@ static int expect(const char **p, char c)
         return 0;
 }
 
-int time_parse_instant(const char *s, int64_t now, int64_t *ret)
+/* The host's zone, by name when it has one: $TZ, else the /etc/localtime link's target. */
+static void zone_name(char *buf, size_t size)
 {
-        unsigned y, mo, d, h = 0, mi = 0, sec = 0, oh, om;
+        const char *tz = getenv("TZ");
+        char link[256];
+        ssize_t n;
+
+        if (tz && *tz) {
+                snprintf(buf, size, "%s", tz[0] == ':' ? tz + 1 : tz);
+                return;
+        }
+        n = readlink("/etc/localtime", link, sizeof(link) - 1);
+        if (n > 0) {
+                const char *z;
+
+                link[n] = '\0';
+                z = strstr(link, "zoneinfo/");
+                snprintf(buf, size, "%s", z ? z + strlen("zoneinfo/") : link);
+                return;
+        }
+        snprintf(buf, size, "this machine's time zone");
+}
+
+static int64_t local_offset(int64_t t)
+{
+        time_t tt = (time_t)t;
+        struct tm tm;
+
+        return localtime_r(&tt, &tm) ? (int64_t)tm.tm_gmtoff : 0;
+}
+
+/*
+ * A wall-clock time in the host's zone → the instant. The candidates are the offsets in force a
+ * day before and after (a zone never changes twice in two days): none that maps back to the
+ * same wall clock is a gap (the clocks skip it), two are a fold (it happens twice).
+ */
+static int local_to_instant(int64_t wall, int64_t *ret, char *why, size_t why_size)
+{
+        int64_t offs[3] = { local_offset(wall - 86400), local_offset(wall), local_offset(wall + 86400) };
+        int64_t found[3];
+        size_t n = 0;
+        char zone[280];
+
+        for (size_t i = 0; i < 3; i++) {
+                int64_t t = wall - offs[i];
+                bool dup = false;
+
+                if (local_offset(t) != offs[i])
+                        continue;
+                for (size_t k = 0; k < n; k++)
+                        dup = dup || found[k] == t;
+                if (!dup)
+                        found[n++] = t;
+        }
+        if (n == 1) {
+                *ret = found[0];
+                return 0;
+        }
+        zone_name(zone, sizeof(zone));
+        if (n == 0) {
+                snprintf(why, why_size, "does not exist in %s (the clocks skip it); give the offset, e.g. +01:00", zone);
+                return -ENXIO;
+        }
+        snprintf(why, why_size, "happens twice in %s (the clocks go back); give the offset, e.g. %+03d:00 or %+03d:00",
+                 zone, (int)(local_offset(found[0]) / 3600), (int)(local_offset(found[1]) / 3600));
+        return -EADDRNOTAVAIL;
+}
+
+static int parse_now(const char *s, int64_t now, int64_t *ret)
+{
+        uint64_t v;
+
+        if (s[3] == '\0') {
+                *ret = now;
+                return 0;
+        }
+        if ((s[3] != '+' && s[3] != '-') || parse_u64(s + 4, 0, 100ULL * 366 * 86400, &v) < 0)
+                return -EINVAL;
+        *ret = s[3] == '+' ? now + (int64_t)v : now - (int64_t)v;
+        return 0;
+}
+
+/* "Z", "z", "+hh:mm", "-hh:mm" (also without the colon) → seconds east of UTC. */
+static int parse_zone(const char **p, bool *zoned, int64_t *off)
+{
+        unsigned oh, om;
+        int sign;
+
+        if (**p == 'Z' || **p == 'z') {
+                (*p)++;
+                *zoned = true;
+                return 0;
+        }
+        if (**p != '+' && **p != '-')
+                return 0;
+        sign = **p == '+' ? 1 : -1;
+        (*p)++;
+        if (parse_fixed(p, 2, &oh) < 0)
+                return -EINVAL;
+        if (**p == ':')
+                (*p)++;
+        if (parse_fixed(p, 2, &om) < 0 || oh > 23 || om > 59)
+                return -EINVAL;
+        *off = sign * (int64_t)(oh * 3600 + om * 60);
+        *zoned = true;
+        return 0;
+}
+
+/* "HH:MM[:SS[.frac]]" (RFC 3339 §5.6 partial-time; the fraction is dropped, a leap second 60
+ * counts as the next second). */
+static int parse_clock(const char **p, unsigned *h, unsigned *mi, unsigned *sec)
+{
+        if (parse_fixed(p, 2, h) < 0 || expect(p, ':') < 0 || parse_fixed(p, 2, mi) < 0)
+                return -EINVAL;
+        if (**p != ':')
+                return 0;
+        (*p)++;
+        if (parse_fixed(p, 2, sec) < 0 || *sec > 60)
+                return -EINVAL;
+        if (**p == '.') {
+                unsigned digits = 0;
+
+                for ((*p)++; **p >= '0' && **p <= '9'; (*p)++)
+                        digits++;
+                if (digits < 1 || digits > 9)
+                        return -EINVAL;
+        }
+        return 0;
+}
+
+int time_parse(const char *s, int64_t now, unsigned flags, int64_t *ret, char *why, size_t why_size)
+{
+        unsigned y, mo, d, h = 0, mi = 0, sec = 0;
         const char *p = s;
         struct lk_datetime dt;
+        bool zoned = false, has_time = false;
         int64_t t, off = 0;
-        bool zoned = false;
+        char scratch[1];
+        int r;
 
-        if (strncmp(s, "now", 3) == 0) {
-                uint64_t v;
-
-                if (s[3] == '\0') {
-                        *ret = now;
-                        return 0;
-                }
-                if ((s[3] != '+' && s[3] != '-') || parse_u64(s + 4, 0, 100ULL * 366 * 86400, &v) < 0)
-                        return -EINVAL;
-                *ret = s[3] == '+' ? now + (int64_t)v : now - (int64_t)v;
-                return 0;
+        if (!why) {
+                why = scratch;
+                why_size = sizeof(scratch);
+        }
+        if (why_size)
+                why[0] = '\0';
+        if (!(flags & TIME_DOCUMENT) && strncmp(s, "now", 3) == 0) {
+                if (parse_now(s, now, &t) < 0)
+                        goto syntax;
+                goto range;
         }
         if (parse_fixed(&p, 4, &y) < 0 || expect(&p, '-') < 0 || parse_fixed(&p, 2, &mo) < 0 ||
             expect(&p, '-') < 0 || parse_fixed(&p, 2, &d) < 0)
-                return -EINVAL;
-        if (*p == 'T' || *p == ' ') {
+                goto syntax;
+        if (*p == 'T' || *p == 't' || *p == ' ') {
                 p++;
-                if (parse_fixed(&p, 2, &h) < 0 || expect(&p, ':') < 0 || parse_fixed(&p, 2, &mi) < 0)
-                        return -EINVAL;
-                if (*p == ':') {
-                        p++;
-                        if (parse_fixed(&p, 2, &sec) < 0)
-                                return -EINVAL;
-                }
+                if (parse_clock(&p, &h, &mi, &sec) < 0)
+                        goto syntax;
+                has_time = true;
         }
-        if (*p == 'Z') {
-                p++;
-                zoned = true;
-        } else if (*p == '+' || *p == '-') {
-                int sign = *p == '+' ? 1 : -1;
-
-                p++;
-                if (parse_fixed(&p, 2, &oh) < 0)
-                        return -EINVAL;
-                if (*p == ':')
-                        p++;
-                if (parse_fixed(&p, 2, &om) < 0 || oh > 23 || om > 59)
-                        return -EINVAL;
-                off = sign * (int64_t)(oh * 3600 + om * 60);
-                zoned = true;
+        if (parse_zone(&p, &zoned, &off) < 0 || *p != '\0')
+                goto syntax;
+        dt = (struct lk_datetime){ (uint16_t)y, (uint8_t)mo, (uint8_t)d, (uint8_t)h, (uint8_t)mi,
+                                   (uint8_t)(sec == 60 ? 59 : sec) };
+        if (lk_datetime_to_unix(&dt, &t) < 0) {
+                snprintf(why, why_size, "is not a real date and time");
+                return -EINVAL;
         }
-        if (*p != '\0' || y > 9999)
+        t += sec == 60;
+        if ((flags & TIME_DOCUMENT) && (!zoned || !has_time)) {
+                snprintf(why, why_size, "has no time zone: give Z or an offset like +01:00 (a booking must not depend on this machine's zone)");
                 return -EINVAL;
-        dt = (struct lk_datetime){ (uint16_t)y, (uint8_t)mo, (uint8_t)d, (uint8_t)h, (uint8_t)mi, (uint8_t)sec };
-        if (lk_datetime_to_unix(&dt, &t) < 0)
-                return -EINVAL;
+        }
         if (!zoned) {
-                /* The host's zone: let mktime find the offset, and refuse times DST skips. */
-                struct tm tm = { .tm_year = (int)y - 1900, .tm_mon = (int)mo - 1, .tm_mday = (int)d,
-                                 .tm_hour = (int)h, .tm_min = (int)mi, .tm_sec = (int)sec, .tm_isdst = -1 };
-                time_t lt = mktime(&tm);
-
-                if (lt == (time_t)-1 || tm.tm_hour != (int)h || tm.tm_min != (int)mi)
-                        return -EINVAL;
-                *ret = (int64_t)lt;
-                return 0;
+                r = local_to_instant(t, &t, why, why_size);
+                if (r < 0)
+                        return r;
+        } else
+                t -= off;
+range:
+        if (t < TIME_SUPPORTED_MIN || t > TIME_SUPPORTED_MAX) {
+                snprintf(why, why_size, "is outside the supported range 2000-01-01T00:00:00Z to 2099-12-31T23:59:59Z");
+                return -ERANGE;
         }
-        *ret = t - off;
+        *ret = t;
         return 0;
+syntax:
+        snprintf(why, why_size, "is not a time: use RFC 3339, e.g. 2026-11-22T15:00:00+01:00 or 2026-11-22T14:00:00Z");
+        return -EINVAL;
+}
+
+int time_parse_instant(const char *s, int64_t now, int64_t *ret)
+{
+        return time_parse(s, now, 0, ret, NULL, 0);
 }
 
 int time_parse_hhmm(const char *s, struct lk_time *ret)

@@ -119,8 +119,8 @@ static void update_survives_drops(void **state)
                         int rc;
 
                         snprintf(ids, sizeof(ids), "%u", id);
-                        snprintf(until, sizeof(until), "2027-01-%02dT10:00Z", n + (int)k * 10);
-                        snprintf(want, sizeof(want), "2027-01-%02dT10:00:00Z", n + (int)k * 10);
+                        snprintf(until, sizeof(until), "2037-01-%02dT10:00Z", n + (int)k * 10);
+                        snprintf(want, sizeof(want), "2037-01-%02dT10:00:00Z", n + (int)k * 10);
                         fault(kinds[k], n);
                         rc = h_cli(&H, NULL, &j, "--timeout", "2", "code", "update", ids, "--until", until, NULL);
                         assert_ok_or_link_error(rc, j);

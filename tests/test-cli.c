@@ -209,7 +209,7 @@ static void code_rules_refused_before_writing(void **state)
                                "-", NULL), 2);
         cJSON_Delete(j);
         assert_int_equal(h_cli(&H, "234567\n", &j, "code", "add", "--name", "Backwards", "--code-file", "-", "--from",
-                               "2026-12-02T10:00Z", "--until", "2026-12-01T10:00Z", NULL), 2);
+                               "2036-12-02T10:00Z", "--until", "2036-12-01T10:00Z", NULL), 2);
         assert_non_null(strstr(jstr(j, "error.message"), "before"));
         cJSON_Delete(j);
         assert_int_equal(h_cli(&H, "234567\n", &j, "code", "add", "--name", "Feb", "--code-file", "-", "--from",
@@ -224,20 +224,20 @@ static void code_add_update_remove(void **state)
         cJSON *j;
 
         assert_int_equal(h_cli(&H, "234567\n", &j, "code", "add", "--name", "Guest Smith", "--code-file", "-", "--from",
-                               "2026-12-01T15:00+01:00", "--until", "2026-12-05T11:00+01:00", "--daily", "08:00-22:00",
+                               "2036-12-01T15:00+01:00", "--until", "2036-12-05T11:00+01:00", "--daily", "08:00-22:00",
                                NULL),
                          0);
         assert_true(cJSON_IsTrue(jget(j, "verified")));
         assert_false(cJSON_IsTrue(jget(j, "already_present")));
-        assert_string_equal(jstr(j, "code.window.from"), "2026-12-01T14:00:00Z"); /* stored as UTC */
-        assert_string_equal(jstr(j, "code.window.until"), "2026-12-05T10:00:00Z");
+        assert_string_equal(jstr(j, "code.window.from"), "2036-12-01T14:00:00Z"); /* stored as UTC */
+        assert_string_equal(jstr(j, "code.window.until"), "2036-12-05T10:00:00Z");
         assert_string_equal(jstr(j, "code.window.daily_from"), "08:00");
         assert_int_equal(jnum(j, "code.code"), 234567);
         cJSON_Delete(j);
 
         /* the same again: found, nothing written (idempotent retry) */
         assert_int_equal(h_cli(&H, "234567\n", &j, "code", "add", "--name", "Guest Smith", "--code-file", "-", "--from",
-                               "2026-12-01T15:00+01:00", "--until", "2026-12-05T11:00+01:00", "--daily", "08:00-22:00",
+                               "2036-12-01T15:00+01:00", "--until", "2036-12-05T11:00+01:00", "--daily", "08:00-22:00",
                                NULL),
                          0);
         assert_true(cJSON_IsTrue(jget(j, "already_present")));
@@ -253,10 +253,10 @@ static void code_add_update_remove(void **state)
                 char ids[16];
 
                 snprintf(ids, sizeof(ids), "%u", id);
-                assert_int_equal(h_cli(&H, NULL, &j, "code", "update", ids, "--until", "2026-12-07T11:00+01:00", NULL), 0);
+                assert_int_equal(h_cli(&H, NULL, &j, "code", "update", ids, "--until", "2036-12-07T11:00+01:00", NULL), 0);
                 assert_string_equal(jstr(j, "code.name"), "Guest Smith");
-                assert_string_equal(jstr(j, "code.window.from"), "2026-12-01T14:00:00Z");
-                assert_string_equal(jstr(j, "code.window.until"), "2026-12-07T10:00:00Z");
+                assert_string_equal(jstr(j, "code.window.from"), "2036-12-01T14:00:00Z");
+                assert_string_equal(jstr(j, "code.window.until"), "2036-12-07T10:00:00Z");
                 assert_string_equal(jstr(j, "code.window.daily_from"), "08:00");
                 assert_int_equal(jnum(j, "code.code"), 234567);
                 cJSON_Delete(j);
@@ -305,7 +305,7 @@ static void code_import_batch(void **state)
         cJSON_Delete(j);
         /* three good ones with windows; then again: all already present */
         h_secret(file, "{\"codes\":[{\"name\":\"Imp A\",\"code\":456781},"
-                       "{\"name\":\"Imp B\",\"code\":456782,\"from\":\"2026-12-01T15:00+01:00\",\"until\":\"2026-12-03T11:00+01:00\"},"
+                       "{\"name\":\"Imp B\",\"code\":456782,\"from\":\"2036-12-01T15:00+01:00\",\"until\":\"2036-12-03T11:00+01:00\"},"
                        "{\"name\":\"Imp C\",\"code\":456783,\"daily\":\"09:00-17:00\",\"weekdays\":\"weekdays\"}]}");
         assert_int_equal(h_cli(&H, NULL, &j, "code", "import", file, NULL), 0);
         assert_int_equal(jnum(j, "imported"), 3);

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Windows that can open: the agent's rules for a code's window on top of the lock's own
+ * (lk_keypad_code_check, spec §9.3), the same for every entry point (code add/update/import,
+ * grants import, the upstream; docs/grants.md "Windows"). The lock itself would take a window
+ * that opens for no time, or one that ended last year, and report the write verified: we do not
+ * write a code nobody can use.
+ */
+#pragma once
+
+#include <stdint.h>
+
+#include "latchkey/wire.h"
+
+enum window_problem {
+        WINDOW_OK = 0,
+        WINDOW_EMPTY,        /* from == until: open for no time at all */
+        WINDOW_DAILY_EMPTY,  /* a daily window whose ends are equal (00:00-00:00 is the whole day) */
+        WINDOW_ENDED,        /* until <= now: it can never open again */
+        WINDOW_OUT_OF_RANGE, /* a date outside TIME_SUPPORTED_MIN..MAX (timefmt.h) */
+};
+
+/*
+ * Check a window that already passed the lock's rules. now > 0 also refuses a window that has
+ * wholly ended (code add/update/import); now <= 0 leaves that out (a bookings document keeps a
+ * stay that has ended as history and never writes it).
+ */
+enum window_problem window_check(const struct lk_window *w, int64_t now);
+/* A sentence: "the window opens and closes at the same time; it would never open". */
+const char *window_problem_str(enum window_problem p);
