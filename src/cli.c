@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -11,31 +12,10 @@
 
 #include "agent.h"
 #include "cli.h"
+#include "grants.h"
 #include "latchkey/names.h"
 #include "log.h"
 #include "util.h"
-
-enum {
-        OPT_JSON = 0x1000,
-        OPT_STATE_DIR,
-        OPT_VIA,
-        OPT_ADAPTER,
-        OPT_PIN_FILE,
-        OPT_TIMEOUT,
-};
-
-static const struct option global_options[] = {
-        { "json", no_argument, NULL, OPT_JSON },
-        { "state-dir", required_argument, NULL, OPT_STATE_DIR },
-        { "lock", required_argument, NULL, 'l' },
-        { "via", required_argument, NULL, OPT_VIA },
-        { "adapter", required_argument, NULL, OPT_ADAPTER },
-        { "pin-file", required_argument, NULL, OPT_PIN_FILE },
-        { "timeout", required_argument, NULL, OPT_TIMEOUT },
-        { "verbose", no_argument, NULL, 'v' },
-        { "quiet", no_argument, NULL, 'q' },
-        { "help", no_argument, NULL, 'h' },
-};
 
 int cli_fail(struct cli *c, enum cli_exit code, const char *fmt, ...)
 {
@@ -104,62 +84,110 @@ int cli_fail_errno(struct cli *c, int error, const char *what)
         }
 }
 
-int cli_getopt(struct cli *c, int argc, char **argv, const struct option *local, const char *local_short)
-{
-        struct option all[64];
-        char shorts[64];
-        size_t n = 0;
-        uint64_t v;
-        int opt;
+#define CLI_FLAGS_MAX 64
 
-        for (const struct option *o = local; o && o->name; o++)
-                all[n++] = *o;
-        for (size_t i = 0; i < ELEMENTSOF(global_options); i++)
-                all[n++] = global_options[i];
+static void add_flags(const struct cli_flag *f, struct option *all, size_t *n, char *shorts, size_t *ns)
+{
+        for (; f && f->name; f++) {
+                assert(*n < CLI_FLAGS_MAX && *ns + 3 < CLI_FLAGS_MAX);
+                all[(*n)++] = (struct option){ f->name, f->arg ? required_argument : no_argument, NULL, f->id };
+                if (f->short_name) {
+                        shorts[(*ns)++] = f->short_name;
+                        if (f->arg)
+                                shorts[(*ns)++] = ':';
+                }
+        }
+        shorts[*ns] = '\0';
+}
+
+/* A usage error from getopt, in our words (getopt's own are off: --json must stay one object). */
+static int getopt_error(struct cli *c, int opt, char **argv)
+{
+        const char *cmd = c->command ? c->command->name : "";
+        const struct cli_flag *f = cli_flag_by_id(c->command, optopt);
+
+        if (opt == ':' && f)
+                return cli_fail(c, CLI_EXIT_USAGE, "--%s needs a value (%s); see 'latchkey %s --help'", f->name, f->arg, cmd);
+        if (f && !f->arg)
+                return cli_fail(c, CLI_EXIT_USAGE, "--%s takes no value; see 'latchkey %s --help'", f->name, cmd);
+        if (optopt && !f)
+                return cli_fail(c, CLI_EXIT_USAGE, "unknown option '-%c'; see 'latchkey %s --help'", optopt, cmd);
+        return cli_fail(c, CLI_EXIT_USAGE, "unknown option '%s'; see 'latchkey %s --help'", argv[optind - 1], cmd);
+}
+
+static int global_flag(struct cli *c, int opt)
+{
+        int64_t secs;
+
+        switch (opt) {
+        case OPT_JSON:
+                c->json = true;
+                return 0;
+        case OPT_STATE_DIR:
+                snprintf(c->state_dir, sizeof(c->state_dir), "%s", optarg);
+                return 0;
+        case OPT_LOCK:
+                c->lock_alias = optarg;
+                return 0;
+        case OPT_VIA:
+                c->via = optarg;
+                return 0;
+        case OPT_ADAPTER:
+                c->adapter = optarg;
+                return 0;
+        case OPT_PIN_FILE:
+                c->pin_file = optarg;
+                return 0;
+        case OPT_TIMEOUT:
+                if (grants_parse_duration(optarg, &secs) < 0 || secs < 1 || secs > 3600)
+                        return cli_fail(c, CLI_EXIT_USAGE, "--timeout takes 1 s to 1 h: 10, 10s, 2m; not '%s'", optarg);
+                c->timeout_usec = (uint64_t)secs * 1000000ULL;
+                return 0;
+        case OPT_VERBOSE:
+                c->verbose++;
+                log_max_level = LOG_DEBUG;
+                return 0;
+        case OPT_QUIET:
+                c->quiet = true;
+                return 0;
+        case OPT_HELP:
+        case OPT_VERSION:
+                return 0; /* main answered these before the command ran */
+        default:
+                return 1; /* the command's own */
+        }
+}
+
+int cli_getopt(struct cli *c, int argc, char **argv)
+{
+        struct option all[CLI_FLAGS_MAX + 1];
+        char shorts[CLI_FLAGS_MAX] = ":";
+        const struct cli_flag *f;
+        size_t n = 0, ns = 1;
+        int opt, r;
+
+        add_flags(c->command ? c->command->flags : NULL, all, &n, shorts, &ns);
+        add_flags(cli_global_flags, all, &n, shorts, &ns);
         all[n] = (struct option){ 0 };
-        snprintf(shorts, sizeof(shorts), "l:vqh%s", local_short ? local_short : "");
+        opterr = 0;
 
         for (;;) {
                 opt = getopt_long(argc, argv, shorts, all, NULL);
-                switch (opt) {
-                case OPT_JSON:
-                        c->json = true;
-                        continue;
-                case OPT_STATE_DIR:
-                        snprintf(c->state_dir, sizeof(c->state_dir), "%s", optarg);
-                        continue;
-                case 'l':
-                        c->lock_alias = optarg;
-                        continue;
-                case OPT_VIA:
-                        c->via = optarg;
-                        continue;
-                case OPT_ADAPTER:
-                        c->adapter = optarg;
-                        continue;
-                case OPT_PIN_FILE:
-                        c->pin_file = optarg;
-                        continue;
-                case OPT_TIMEOUT:
-                        if (parse_u64(optarg, 1, 3600, &v) < 0) {
-                                cli_fail(c, CLI_EXIT_USAGE, "--timeout takes seconds, 1 to 3600: '%s'", optarg);
-                                return '?';
-                        }
-                        c->timeout_usec = v * 1000000ULL;
-                        continue;
-                case 'v':
-                        c->verbose++;
-                        log_max_level = LOG_DEBUG;
-                        continue;
-                case 'q':
-                        c->quiet = true;
-                        continue;
-                case '?':
-                        cli_fail(c, CLI_EXIT_USAGE, "invalid option (see --help)");
+                if (opt == -1)
+                        return -1;
+                if (opt == '?' || opt == ':') {
+                        getopt_error(c, opt, argv);
                         return '?';
-                default:
-                        return opt;
                 }
+                /* A short letter means the same as its long name. */
+                f = cli_flag_by_id(c->command, opt);
+                if (f)
+                        opt = (int)f->id;
+                r = global_flag(c, opt);
+                if (r < 0)
+                        return '?';
+                if (r > 0)
+                        return opt;
         }
 }
 

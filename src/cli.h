@@ -10,10 +10,11 @@
 #include <stdbool.h>
 #include <systemd/sd-event.h>
 
+#include "cli-table.h"
 #include "session.h"
 #include "store.h"
 
-/* Exit codes: stable, documented in latchkey(1) and `latchkey --help`. */
+/* Exit codes: stable; explained in cli_exit_codes (cli-table.c), so in latchkey(1) and --help. */
 enum cli_exit {
         CLI_EXIT_OK = 0,
         CLI_EXIT_FAILURE = 1,   /* internal error */
@@ -28,6 +29,8 @@ enum cli_exit {
 };
 
 struct cli {
+        const struct cli_command *command; /* the one running: its flags are what cli_getopt takes */
+
         /* global options */
         bool json;
         int verbose;
@@ -52,19 +55,12 @@ struct cli {
         int lock_error;   /* the lock's error code, or -1 */
 };
 
-struct cli_command {
-        const char *name;  /* "code add" */
-        int (*run)(struct cli *c, int argc, char **argv);
-        const char *args;  /* usage synopsis after the name */
-        const char *help;  /* one line */
-};
-
-extern const struct cli_command cli_commands[];
-
-/* Option parsing that accepts the global options anywhere. Returns the getopt value of a
- * local option, -1 at the end, or exits the command with a usage error on '?' (returns '?'). */
-int cli_getopt(struct cli *c, int argc, char **argv, const struct option *local, const char *local_short);
-void cli_usage(const struct cli_command *cmd, const char *options_help);
+/*
+ * Option parsing from the table: the running command's flags and the global ones, anywhere on
+ * the line. Returns the OPT_* id of one of the command's flags (optarg holds its value), -1 at
+ * the end, or '?' after recording a usage error (unknown flag, missing value, bad global value).
+ */
+int cli_getopt(struct cli *c, int argc, char **argv);
 
 /* Record an error (message, exit code) and return -1; the last one wins. */
 __attribute__((format(printf, 3, 4))) int cli_fail(struct cli *c, enum cli_exit code, const char *fmt, ...);

@@ -23,7 +23,7 @@ int cmd_auth_list(struct cli *c, int argc, char **argv)
 
         if (!a)
                 return cli_fail(c, CLI_EXIT_FAILURE, "out of memory");
-        if (cli_getopt(c, argc, argv, NULL, NULL) == '?')
+        if (cli_getopt(c, argc, argv) == '?')
                 return -1;
         if (cli_connect(c) < 0)
                 return -1;
@@ -47,16 +47,12 @@ int cmd_auth_list(struct cli *c, int argc, char **argv)
 
 int cmd_auth_remove(struct cli *c, int argc, char **argv)
 {
-        static const struct option opts[] = {
-                { "force", no_argument, NULL, 'f' },
-                {},
-        };
         bool force = false;
         uint64_t id;
         int opt, r;
 
-        while ((opt = cli_getopt(c, argc, argv, opts, "f")) != -1) {
-                if (opt == 'f')
+        while ((opt = cli_getopt(c, argc, argv)) != -1) {
+                if (opt == OPT_FORCE)
                         force = true;
                 else
                         return -1;
@@ -84,7 +80,7 @@ int cmd_pin_verify(struct cli *c, int argc, char **argv)
 {
         int r;
 
-        if (cli_getopt(c, argc, argv, NULL, NULL) == '?')
+        if (cli_getopt(c, argc, argv) == '?')
                 return -1;
         if (cli_connect(c) < 0)
                 return -1;
@@ -105,17 +101,13 @@ int cmd_pin_verify(struct cli *c, int argc, char **argv)
 
 int cmd_pin_set(struct cli *c, int argc, char **argv)
 {
-        static const struct option opts[] = {
-                { "new-pin-file", required_argument, NULL, 'N' },
-                {},
-        };
         const char *new_file = NULL;
         char buf[32], again[32];
         struct lk_pin pin;
         int opt, r;
 
-        while ((opt = cli_getopt(c, argc, argv, opts, "")) != -1) {
-                if (opt == 'N')
+        while ((opt = cli_getopt(c, argc, argv)) != -1) {
+                if (opt == OPT_NEW_PIN_FILE)
                         new_file = optarg;
                 else
                         return -1;

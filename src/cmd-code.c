@@ -20,19 +20,6 @@
 #include "util.h"
 #include "window.h"
 
-/* Window options shared by add and update. */
-enum {
-        OPT_FROM = 0x2000,
-        OPT_UNTIL,
-        OPT_WEEKDAYS,
-        OPT_DAILY,
-        OPT_NO_WINDOW,
-        OPT_CODE_FILE,
-        OPT_GENERATE,
-        OPT_ENABLE,
-        OPT_DISABLE,
-};
-
 static void progress_cb(void *userdata, unsigned done, unsigned total)
 {
         cli_progress(userdata, "Reading codes", done, total);
@@ -79,7 +66,7 @@ int cmd_code_list(struct cli *c, int argc, char **argv)
 
         if (!codes)
                 return cli_fail(c, CLI_EXIT_FAILURE, "out of memory");
-        if (cli_getopt(c, argc, argv, NULL, NULL) == '?')
+        if (cli_getopt(c, argc, argv) == '?')
                 return -1;
         if (cli_connect(c) < 0)
                 return -1;
@@ -230,16 +217,6 @@ static int code_write_error(struct cli *c, int r, const struct codes_outcome *o,
 
 int cmd_code_add(struct cli *c, int argc, char **argv)
 {
-        static const struct option opts[] = {
-                { "name", required_argument, NULL, 'n' },
-                { "code-file", required_argument, NULL, OPT_CODE_FILE },
-                { "generate", no_argument, NULL, OPT_GENERATE },
-                { "from", required_argument, NULL, OPT_FROM },
-                { "until", required_argument, NULL, OPT_UNTIL },
-                { "weekdays", required_argument, NULL, OPT_WEEKDAYS },
-                { "daily", required_argument, NULL, OPT_DAILY },
-                {},
-        };
         struct window_opts wo = { 0 };
         struct lk_keypad_code want = { 0 };
         struct codes_outcome o = { 0 };
@@ -249,8 +226,8 @@ int cmd_code_add(struct cli *c, int argc, char **argv)
         struct db *db = NULL;
         int opt, r;
 
-        while ((opt = cli_getopt(c, argc, argv, opts, "n:")) != -1) {
-                if (opt == 'n')
+        while ((opt = cli_getopt(c, argc, argv)) != -1) {
+                if (opt == OPT_NAME)
                         name = optarg;
                 else if (opt == OPT_CODE_FILE)
                         code_file = optarg;
@@ -303,18 +280,6 @@ int cmd_code_add(struct cli *c, int argc, char **argv)
 
 int cmd_code_update(struct cli *c, int argc, char **argv)
 {
-        static const struct option opts[] = {
-                { "name", required_argument, NULL, 'n' },
-                { "code-file", required_argument, NULL, OPT_CODE_FILE },
-                { "from", required_argument, NULL, OPT_FROM },
-                { "until", required_argument, NULL, OPT_UNTIL },
-                { "weekdays", required_argument, NULL, OPT_WEEKDAYS },
-                { "daily", required_argument, NULL, OPT_DAILY },
-                { "no-window", no_argument, NULL, OPT_NO_WINDOW },
-                { "enable", no_argument, NULL, OPT_ENABLE },
-                { "disable", no_argument, NULL, OPT_DISABLE },
-                {},
-        };
         struct window_opts wo = { 0 };
         struct code_changes ch = { 0 };
         struct codes_outcome o = { 0 };
@@ -325,8 +290,8 @@ int cmd_code_update(struct cli *c, int argc, char **argv)
         uint64_t id;
         int opt, r;
 
-        while ((opt = cli_getopt(c, argc, argv, opts, "n:")) != -1) {
-                if (opt == 'n') {
+        while ((opt = cli_getopt(c, argc, argv)) != -1) {
+                if (opt == OPT_NAME) {
                         if (strlen(optarg) > LK_CODE_NAME_SIZE)
                                 return problem_fail(c, LK_CODE_NAME_TOO_LONG);
                         ch.set_name = true;
@@ -388,7 +353,7 @@ int cmd_code_remove(struct cli *c, int argc, char **argv)
         uint64_t id;
         int r;
 
-        if (cli_getopt(c, argc, argv, NULL, NULL) == '?')
+        if (cli_getopt(c, argc, argv) == '?')
                 return -1;
         if (optind + 1 != argc)
                 return cli_fail(c, CLI_EXIT_USAGE, "code remove needs exactly one code ID (see 'latchkey code list')");
@@ -452,7 +417,7 @@ int cmd_code_import(struct cli *c, int argc, char **argv)
 
         if (!text)
                 return cli_fail(c, CLI_EXIT_FAILURE, "out of memory");
-        if (cli_getopt(c, argc, argv, NULL, NULL) == '?')
+        if (cli_getopt(c, argc, argv) == '?')
                 return -1;
         if (optind + 1 != argc)
                 return cli_fail(c, CLI_EXIT_USAGE, "code import needs one FILE (JSON; - for stdin)");

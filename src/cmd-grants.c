@@ -19,15 +19,6 @@
 #include "timefmt.h"
 #include "util.h"
 
-enum {
-        OPT_SOURCE = 0x3000,
-        OPT_NOW,
-        OPT_LEAD,
-        OPT_GRACE,
-        OPT_NO_CLOCK,
-        OPT_ALL,
-};
-
 static int open_db(struct cli *c, struct db **ret)
 {
         int r;
@@ -47,10 +38,6 @@ static int open_db(struct cli *c, struct db **ret)
 
 int cmd_grants_import(struct cli *c, int argc, char **argv)
 {
-        static const struct option opts[] = {
-                { "source", required_argument, NULL, OPT_SOURCE },
-                {},
-        };
         struct grants_import_result res = { 0 };
         struct grants_error err = { { 0 } };
         const char *source = "file";
@@ -59,7 +46,7 @@ int cmd_grants_import(struct cli *c, int argc, char **argv)
         cJSON *unpaired;
         int opt, r;
 
-        while ((opt = cli_getopt(c, argc, argv, opts, NULL)) != -1) {
+        while ((opt = cli_getopt(c, argc, argv)) != -1) {
                 if (opt == OPT_SOURCE)
                         source = optarg;
                 else
@@ -115,10 +102,6 @@ int cmd_grants_import(struct cli *c, int argc, char **argv)
 
 int cmd_grants_list(struct cli *c, int argc, char **argv)
 {
-        static const struct option opts[] = {
-                { "all", no_argument, NULL, OPT_ALL },
-                {},
-        };
         static const char sql[] =
                 "SELECT g.id, g.property, g.guest, g.check_in, g.check_out, g.status, g.code_generated,"
                 " c.lock, c.state, c.code_id, c.reason"
@@ -131,7 +114,7 @@ int cmd_grants_list(struct cli *c, int argc, char **argv)
         bool all = false;
         int opt, r;
 
-        while ((opt = cli_getopt(c, argc, argv, opts, NULL)) != -1) {
+        while ((opt = cli_getopt(c, argc, argv)) != -1) {
                 if (opt == OPT_ALL)
                         all = true;
                 else
@@ -220,13 +203,6 @@ static void print_lock_result(const struct lc_lock_result *l)
 
 int cmd_reconcile(struct cli *c, int argc, char **argv)
 {
-        static const struct option opts[] = {
-                { "now", required_argument, NULL, OPT_NOW },
-                { "lead", required_argument, NULL, OPT_LEAD },
-                { "grace", required_argument, NULL, OPT_GRACE },
-                { "no-clock", no_argument, NULL, OPT_NO_CLOCK },
-                {},
-        };
         _cleanup_(lc_result_freep) struct lc_result *res = NULL;
         struct session_opts sopts = { .busy_retries = 5 };
         struct lifecycle_opts o;
@@ -236,7 +212,7 @@ int cmd_reconcile(struct cli *c, int argc, char **argv)
         int opt, r;
 
         lifecycle_opts_default(&o);
-        while ((opt = cli_getopt(c, argc, argv, opts, NULL)) != -1) {
+        while ((opt = cli_getopt(c, argc, argv)) != -1) {
                 switch (opt) {
                 case OPT_NOW:
                         if (time_parse_instant(optarg, now, &now) < 0)

@@ -81,7 +81,7 @@ int cmd_scan(struct cli *c, int argc, char **argv)
         cJSON *dev;
         int r;
 
-        if (cli_getopt(c, argc, argv, NULL, NULL) == '?')
+        if (cli_getopt(c, argc, argv) == '?')
                 return -1;
         if (!c->via || strcmp(c->via, "ble") == 0)
                 return scan_ble(c); /* the default: what is on the air */
@@ -135,13 +135,6 @@ static int pair_on_chunk(void *userdata, const uint8_t *chunk, size_t n)
 
 int cmd_pair(struct cli *c, int argc, char **argv)
 {
-        static const struct option opts[] = {
-                { "name", required_argument, NULL, 'n' },
-                { "id-type", required_argument, NULL, 't' },
-                { "auth-name", required_argument, NULL, 'a' },
-                { "force", no_argument, NULL, 'f' },
-                {},
-        };
         const char *alias = NULL, *auth_name = "latchkey";
         struct lk_pair_client_config cfg = { .id_type = LK_ID_APP };
         struct session_opts sopts;
@@ -158,12 +151,12 @@ int cmd_pair(struct cli *c, int argc, char **argv)
         cJSON *o;
         int opt, r;
 
-        while ((opt = cli_getopt(c, argc, argv, opts, "n:t:a:f")) != -1)
+        while ((opt = cli_getopt(c, argc, argv)) != -1)
                 switch (opt) {
-                case 'n':
+                case OPT_NAME:
                         alias = optarg;
                         break;
-                case 't':
+                case OPT_ID_TYPE:
                         if (streq(optarg, "app"))
                                 cfg.id_type = LK_ID_APP;
                         else if (streq(optarg, "bridge"))
@@ -173,10 +166,10 @@ int cmd_pair(struct cli *c, int argc, char **argv)
                         else
                                 return cli_fail(c, CLI_EXIT_USAGE, "--id-type is app, bridge or fob, not '%s'", optarg);
                         break;
-                case 'a':
+                case OPT_AUTH_NAME:
                         auth_name = optarg;
                         break;
-                case 'f':
+                case OPT_FORCE:
                         force = true;
                         break;
                 default:
@@ -313,7 +306,7 @@ int cmd_locks(struct cli *c, int argc, char **argv)
         cJSON *arr;
         int r;
 
-        if (cli_getopt(c, argc, argv, NULL, NULL) == '?')
+        if (cli_getopt(c, argc, argv) == '?')
                 return -1;
         if (cli_store(c, NULL) < 0)
                 return -1;
@@ -355,7 +348,7 @@ int cmd_forget(struct cli *c, int argc, char **argv)
 {
         int r;
 
-        if (cli_getopt(c, argc, argv, NULL, NULL) == '?')
+        if (cli_getopt(c, argc, argv) == '?')
                 return -1;
         if (!c->lock_alias)
                 return cli_fail(c, CLI_EXIT_USAGE, "forget needs --lock NAME");
@@ -378,7 +371,7 @@ int cmd_state(struct cli *c, int argc, char **argv)
         char t[40];
         int r;
 
-        if (cli_getopt(c, argc, argv, NULL, NULL) == '?')
+        if (cli_getopt(c, argc, argv) == '?')
                 return -1;
         if (cli_connect(c) < 0)
                 return -1;
@@ -406,7 +399,7 @@ int cmd_battery(struct cli *c, int argc, char **argv)
         struct lk_battery_report b;
         int r;
 
-        if (cli_getopt(c, argc, argv, NULL, NULL) == '?')
+        if (cli_getopt(c, argc, argv) == '?')
                 return -1;
         if (cli_connect(c) < 0)
                 return -1;
@@ -429,7 +422,7 @@ static int run_action(struct cli *c, int argc, char **argv, uint8_t action)
         struct lk_keyturner_states ks;
         int r;
 
-        if (cli_getopt(c, argc, argv, NULL, NULL) == '?')
+        if (cli_getopt(c, argc, argv) == '?')
                 return -1;
         if (cli_connect(c) < 0)
                 return -1;
@@ -467,7 +460,7 @@ int cmd_time_sync(struct cli *c, int argc, char **argv)
         char buf[40];
         int r;
 
-        if (cli_getopt(c, argc, argv, NULL, NULL) == '?')
+        if (cli_getopt(c, argc, argv) == '?')
                 return -1;
         if (cli_connect(c) < 0)
                 return -1;
@@ -506,7 +499,7 @@ int cmd_config_show(struct cli *c, int argc, char **argv)
         cJSON *o;
         int r;
 
-        if (cli_getopt(c, argc, argv, NULL, NULL) == '?')
+        if (cli_getopt(c, argc, argv) == '?')
                 return -1;
         if (cli_connect(c) < 0)
                 return -1;

@@ -71,16 +71,12 @@ static void on_progress(void *userdata, unsigned done, unsigned total)
 
 int cmd_log(struct cli *c, int argc, char **argv)
 {
-        static const struct option opts[] = {
-                { "all", no_argument, NULL, 'a' },
-                {},
-        };
         struct log_out lo = { .c = c };
         struct logsync_result res;
         int opt, r;
 
-        while ((opt = cli_getopt(c, argc, argv, opts, "a")) != -1) {
-                if (opt == 'a')
+        while ((opt = cli_getopt(c, argc, argv)) != -1) {
+                if (opt == OPT_ALL)
                         lo.all = true;
                 else
                         return -1;

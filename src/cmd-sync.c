@@ -14,16 +14,26 @@
 
 int (*cmd_sync_load_config)(struct cli *c, struct sync_config *cfg);
 
-enum {
-        OPT_URL = 0x3000,
-        OPT_TOKEN_FILE,
-        OPT_CA_FILE,
-        OPT_CLIENT_CERT,
-        OPT_CLIENT_KEY,
-        OPT_BATCH_SIZE,
-        OPT_REJECTED,
-        OPT_LIMIT,
-};
+/* The [upstream] key each of sync's flags sets. */
+static const char *sync_key(int opt)
+{
+        switch (opt) {
+        case OPT_URL:
+                return "url";
+        case OPT_TOKEN_FILE:
+                return "token_file";
+        case OPT_CA_FILE:
+                return "ca_file";
+        case OPT_CLIENT_CERT:
+                return "client_cert_file";
+        case OPT_CLIENT_KEY:
+                return "client_key_file";
+        case OPT_BATCH_SIZE:
+                return "batch_size";
+        default:
+                return NULL;
+        }
+}
 
 /* One place where sync errors become exit codes (STYLE.md §3). */
 static enum cli_exit sync_exit_code(int r)
@@ -84,15 +94,6 @@ static void add_time(cJSON *o, const char *key, int64_t t)
 
 int cmd_sync(struct cli *c, int argc, char **argv)
 {
-        static const struct option opts[] = {
-                { "url", required_argument, NULL, OPT_URL },
-                { "token-file", required_argument, NULL, OPT_TOKEN_FILE },
-                { "ca-file", required_argument, NULL, OPT_CA_FILE },
-                { "client-cert", required_argument, NULL, OPT_CLIENT_CERT },
-                { "client-key", required_argument, NULL, OPT_CLIENT_KEY },
-                { "batch-size", required_argument, NULL, OPT_BATCH_SIZE },
-                {},
-        };
         struct sync_config *cfg = calloc(1, sizeof(*cfg));
         struct sync_result res = { 0 };
         struct sync *s = NULL;
@@ -107,18 +108,15 @@ int cmd_sync(struct cli *c, int argc, char **argv)
         sync_config_defaults(cfg);
         if (cmd_sync_load_config && cmd_sync_load_config(c, cfg) < 0)
                 goto out;
-        while ((opt = cli_getopt(c, argc, argv, opts, "")) != -1) {
-                static const char *const keys[] = { "url", "token_file", "ca_file", "client_cert_file",
-                                                    "client_key_file", "batch_size" };
-
+        while ((opt = cli_getopt(c, argc, argv)) != -1) {
                 if (opt == '?')
                         goto out;
-                if (opt < OPT_URL || opt > OPT_BATCH_SIZE)
+                if (!sync_key(opt))
                         continue;
-                r = sync_config_set(cfg, keys[opt - OPT_URL], optarg);
+                r = sync_config_set(cfg, sync_key(opt), optarg);
                 if (r < 0) {
-                        cli_fail(c, CLI_EXIT_USAGE, "invalid --%s '%s': %s", opts[opt - OPT_URL].name, optarg,
-                                 sync_config_problem(r));
+                        cli_fail(c, CLI_EXIT_USAGE, "invalid --%s '%s': %s", cli_flag_by_id(c->command, opt)->name,
+                                 optarg, sync_config_problem(r));
                         goto out;
                 }
         }
@@ -203,11 +201,6 @@ static const char *state_name(enum outbox_state s)
 
 int cmd_outbox_list(struct cli *c, int argc, char **argv)
 {
-        static const struct option opts[] = {
-                { "rejected", no_argument, NULL, OPT_REJECTED },
-                { "limit", required_argument, NULL, OPT_LIMIT },
-                {},
-        };
         enum outbox_state want = OUTBOX_PENDING;
         struct outbox_event *ev = NULL;
         struct db *db = NULL;
@@ -218,7 +211,7 @@ int cmd_outbox_list(struct cli *c, int argc, char **argv)
         cJSON *arr;
         int opt, r, ret = -1;
 
-        while ((opt = cli_getopt(c, argc, argv, opts, "")) != -1) {
+        while ((opt = cli_getopt(c, argc, argv)) != -1) {
                 if (opt == '?')
                         return -1;
                 if (opt == OPT_REJECTED)

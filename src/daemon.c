@@ -331,20 +331,15 @@ static void daemon_free(struct daemon *d)
 
 int cmd_daemon(struct cli *c, int argc, char **argv)
 {
-        static const struct option opts[] = {
-                { "config", required_argument, NULL, 'c' },
-                { "once", no_argument, NULL, 'o' },
-                {},
-        };
         const char *path = NULL;
         struct daemon d = { .netlink_fd = -1 };
         char err[512];
         int opt, r;
 
-        while ((opt = cli_getopt(c, argc, argv, opts, "c:")) != -1) {
-                if (opt == 'c')
+        while ((opt = cli_getopt(c, argc, argv)) != -1) {
+                if (opt == OPT_CONFIG)
                         path = optarg;
-                else if (opt == 'o')
+                else if (opt == OPT_ONCE)
                         d.once = true;
                 else
                         return -1;

@@ -7,97 +7,10 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 
+#include "cli-help.h"
 #include "cli.h"
-#include "cmds.h"
-#include "cmd-grants.h"
-#include "cmd-sync.h"
 #include "log.h"
 #include "util.h"
-
-const struct cli_command cli_commands[] = {
-        { "scan", cmd_scan, "--via sim:PATH", "probe a lock: its generation and link" },
-        { "pair", cmd_pair, "--via VIA --name NAME [--id-type app|bridge|fob] [--auth-name NAME] [--pin-file FILE] [--force]",
-          "pair with a lock in pairing mode and store its credentials" },
-        { "locks", cmd_locks, "", "list the locks paired on this machine" },
-        { "forget", cmd_forget, "--lock NAME", "delete a lock's credentials from this machine" },
-        { "state", cmd_state, "", "the lock's state, clock and battery flag" },
-        { "battery", cmd_battery, "", "the battery report" },
-        { "lock", cmd_lock, "", "lock" },
-        { "unlock", cmd_unlock, "", "unlock" },
-        { "unlatch", cmd_unlatch, "", "unlock and pull the latch" },
-        { "time sync", cmd_time_sync, "", "set the lock's clock to this machine's (UTC)" },
-        { "config show", cmd_config_show, "", "the lock's configuration and advanced configuration" },
-        { "code list", cmd_code_list, "", "the keypad codes on the lock" },
-        { "code add", cmd_code_add,
-          "--name NAME (--code-file FILE|- | --generate) [--from TIME] [--until TIME] [--weekdays LIST] [--daily HH:MM-HH:MM]",
-          "add a keypad code, checked first and verified after" },
-        { "code update", cmd_code_update,
-          "ID [--name NAME] [--code-file FILE|-] [--from TIME] [--until TIME] [--weekdays LIST] [--daily HH:MM-HH:MM] [--no-window] [--enable|--disable]",
-          "change a keypad code (the whole record is written)" },
-        { "code remove", cmd_code_remove, "ID", "remove a keypad code" },
-        { "code import", cmd_code_import, "FILE|-",
-          "add many codes from a JSON array in one connection, verified together" },
-        { "log", cmd_log, "[--all]", "new log entries since the last read (--all: the whole log)" },
-        { "auth list", cmd_auth_list, "", "the authorizations (apps, bridges, fobs, keypads) on the lock" },
-        { "auth remove", cmd_auth_remove, "AUTH_ID [--force]", "remove an authorization from the lock" },
-        { "pin verify", cmd_pin_verify, "[--pin-file FILE]", "check the security PIN (and store it when given)" },
-        { "pin set", cmd_pin_set, "[--new-pin-file FILE]", "change the lock's security PIN" },
-        { "grants import", cmd_grants_import, "FILE [--source NAME]",
-          "import properties and bookings from a JSON file (docs/grants.md)" },
-        { "grants list", cmd_grants_list, "[--all]", "the bookings and the state of their codes on each lock" },
-        { "reconcile", cmd_reconcile, "[--lock NAME] [--now TIME] [--lead DUR] [--grace DUR] [--no-clock]",
-          "bring the locks' keypad codes in line with the bookings" },
-        { "sync", cmd_sync,
-          "[--url URL] [--token-file FILE] [--ca-file FILE] [--client-cert FILE --client-key FILE] [--batch-size N]",
-          "pull grants and push the outbox to the upstream now" },
-        { "daemon", cmd_daemon, "[--config FILE] [--once]",
-          "keep bookings and locks in step, read logs, sync upstream (systemd service)" },
-        { "outbox list", cmd_outbox_list, "[--rejected] [--limit N]", "events waiting for the upstream (or refused by it)" },
-        {},
-};
-
-static void usage(FILE *f)
-{
-        fprintf(f,
-                "Usage: latchkey [OPTIONS] COMMAND [ARGS]\n"
-                "\n"
-                "Provision Nuki smart locks directly over Bluetooth LE: no bridge, no cloud.\n"
-                "\n"
-                "Commands:\n");
-        for (const struct cli_command *cmd = cli_commands; cmd->name; cmd++)
-                fprintf(f, "  %-14s %s\n", cmd->name, cmd->help);
-        fprintf(f,
-                "\n"
-                "Options (anywhere on the line):\n"
-                "  -l, --lock NAME     the lock to talk to (default: the only paired lock)\n"
-                "      --via VIA       how to reach it: sim:PATH (a virtual lock's socket)\n"
-                "      --adapter NAME  the Bluetooth adapter (with --via ble)\n"
-                "      --pin-file FILE the lock's security PIN from FILE (0600) or - for stdin\n"
-                "      --state-dir DIR where credentials and the log live\n"
-                "                      (default $LATCHKEY_STATE_DIR, /var/lib/latchkey for root,\n"
-                "                      else ~/.local/state/latchkey)\n"
-                "      --timeout SEC   give up on a silent lock after SEC seconds (default 5; connect 20)\n"
-                "      --json          print one JSON object: {\"ok\":true,...} or {\"ok\":false,\"error\":{...}}\n"
-                "  -v, --verbose       debug messages on stderr\n"
-                "  -q, --quiet         no progress output\n"
-                "  -h, --help          this help; 'latchkey COMMAND --help' for a command\n"
-                "\n"
-                "Times: 2026-11-22T15:00+01:00, 2026-11-22T14:00Z, '2026-11-22 15:00' (this machine's zone), now+3600.\n"
-                "Dates are kept on the lock in UTC; daily windows (--daily) are the lock's local time.\n"
-                "Secrets (PINs, keypad codes) are never taken from the command line: use files, stdin or the prompt.\n"
-                "\n"
-                "Exit codes: 0 ok, 1 internal error, 2 invalid input (nothing written), 3 not found,\n"
-                "4 refused by the lock, 5 link failure, 6 not authorized / wrong PIN, 7 lock full,\n"
-                "8 answer failed checks (corrupt or rogue), 9 local state problem.\n");
-}
-
-void cli_usage(const struct cli_command *cmd, const char *options_help)
-{
-        printf("Usage: latchkey %s %s\n\n%s.\n", cmd->name, cmd->args, cmd->help);
-        if (options_help)
-                printf("\n%s", options_help);
-        printf("\nGlobal options work too (see latchkey --help).\n");
-}
 
 /* Match the longest command name at argv[0..1]. */
 static const struct cli_command *find_command(int argc, char **argv, int *ret_words)
@@ -121,15 +34,56 @@ static const struct cli_command *find_command(int argc, char **argv, int *ret_wo
         return best;
 }
 
-static bool wants_help(int argc, char **argv)
+/* Is one of these flags on the line (before a "--")? */
+static bool has_flag(int argc, char **argv, const char *a, const char *b)
 {
-        for (int i = 0; i < argc; i++) {
+        for (int i = 1; i < argc; i++) {
                 if (streq(argv[i], "--"))
                         return false;
-                if (streq(argv[i], "--help") || streq(argv[i], "-h"))
+                if (streq(argv[i], a) || (b && streq(argv[i], b)))
                         return true;
         }
         return false;
+}
+
+/* The index of the first word that is not an option or a global option's value. */
+static int first_word(int argc, char **argv)
+{
+        int i;
+
+        for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
+                const struct cli_flag *f = NULL;
+
+                if (streq(argv[i], "--"))
+                        return i + 1;
+                if (argv[i][1] == '-')
+                        f = cli_flag_find(NULL, argv[i] + 2);
+                else if (!argv[i][2])
+                        f = cli_flag_by_id(NULL, argv[i][1]);
+                if (f && f->arg)
+                        i++;
+        }
+        return i;
+}
+
+/* No command ran: say why (and what a group holds). */
+static int usage_error(struct cli *c, int argc, char **argv, int first)
+{
+        const struct cli_group *g = first < argc ? cli_group_find(argv[first]) : NULL;
+        char verbs[256] = "";
+        size_t n = 0;
+
+        if (first >= argc)
+                return cli_fail(c, CLI_EXIT_USAGE, "no command given (see latchkey --help)");
+        if (!g)
+                return cli_fail(c, CLI_EXIT_USAGE, "unknown command '%s' (see latchkey --help)", argv[first]);
+        for (const struct cli_command *cmd = cli_commands; cmd->name; cmd++)
+                if (cli_group_of(cmd) == g)
+                        n += (size_t)snprintf(verbs + n, sizeof(verbs) - n, "%s%s", n ? ", " : "", strchr(cmd->name, ' ') + 1);
+        if (first + 1 >= argc || argv[first + 1][0] == '-')
+                return cli_fail(c, CLI_EXIT_USAGE, "'%s' needs one of: %s (see latchkey %s --help)", g->name, verbs, g->name);
+        return cli_fail(c, CLI_EXIT_USAGE, "unknown command '%s %s': '%s' has %s (see latchkey %s --help)", g->name,
+                        argv[first + 1], g->name, verbs, g->name);
 }
 
 static void print_result(struct cli *c, int r)
@@ -178,29 +132,35 @@ int main(int argc, char **argv)
         c.lock_error = -1;
         c.out = cJSON_CreateObject();
 
-        /* Global options before the command. */
-        for (first = 1; first < argc && argv[first][0] == '-'; first++)
-                if (streq(argv[first], "--via") || streq(argv[first], "--lock") || streq(argv[first], "-l") ||
-                    streq(argv[first], "--state-dir") || streq(argv[first], "--pin-file") ||
-                    streq(argv[first], "--adapter") || streq(argv[first], "--timeout"))
-                        first++;
-        if (first >= argc) {
-                if (wants_help(argc - 1, argv + 1)) {
-                        usage(stdout);
-                        return 0;
-                }
-                usage(stderr);
-                return CLI_EXIT_USAGE;
-        }
-        cmd = find_command(argc - first, argv + first, &words);
-        if (!cmd) {
-                fprintf(stderr, "latchkey: unknown command '%s' (see latchkey --help)\n", argv[first]);
-                return CLI_EXIT_USAGE;
-        }
-        if (wants_help(argc - 1, argv + 1)) {
-                cli_usage(cmd, NULL);
+        c.json = has_flag(argc, argv, "--json", NULL);
+        if (has_flag(argc, argv, "--version", NULL)) {
+                if (c.json) {
+                        cJSON_AddStringToObject(c.out, "version", LATCHKEY_VERSION);
+                        print_result(&c, 0);
+                } else
+                        cli_help_version(stdout);
+                cJSON_Delete(c.out);
                 return 0;
         }
+        first = first_word(argc, argv);
+        cmd = first < argc ? find_command(argc - first, argv + first, &words) : NULL;
+        if (has_flag(argc, argv, "--help", "-h")) {
+                const struct cli_group *g = first < argc ? cli_group_find(argv[first]) : NULL;
+
+                if (cmd)
+                        cli_help_command(stdout, cmd);
+                else if (g)
+                        cli_help_group(stdout, g);
+                else if (first >= argc)
+                        cli_help_main(stdout);
+                else
+                        goto fail;
+                cJSON_Delete(c.out);
+                return 0;
+        }
+        if (!cmd)
+                goto fail;
+        c.command = cmd;
         /* Let the command's getopt see: argv[0], the global options given before it, then its own. */
         {
                 int n = 0;
@@ -227,4 +187,10 @@ int main(int argc, char **argv)
         lk_creds_wipe(&c.creds);
         cJSON_Delete(c.out);
         return r < 0 ? c.exit_code : 0;
+
+fail:
+        usage_error(&c, argc, argv, first);
+        print_result(&c, -1);
+        cJSON_Delete(c.out);
+        return CLI_EXIT_USAGE;
 }

@@ -668,6 +668,8 @@ static cJSON *run_cmd(int (*fn)(struct cli *, int, char **), struct fx *f, int a
         struct cli c = { .lock_error = -1 };
         cJSON *out;
 
+        for (c.command = cli_commands; c.command->run != fn; c.command++) /* its flags, from the table */
+                assert_non_null(c.command->name);
         snprintf(c.state_dir, sizeof(c.state_dir), "%s", f->dir);
         c.json = true;
         c.out = cJSON_CreateObject();
