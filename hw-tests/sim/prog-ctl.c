@@ -118,9 +118,6 @@ static cJSON *faults_json(struct prog *p)
         return o;
 }
 
-/* The request's outcome: fills reply (ok:true) or returns a message for ok:false. */
-typedef const char *(*ctl_fn)(struct prog *p, int argc, char **argv, cJSON *reply);
-
 static const char *errno_text(int r, const char *what)
 {
         static char buf[128];
@@ -355,30 +352,34 @@ static const char *ctl_quit(struct prog *p, int argc, char **argv, cJSON *reply)
 
 static const char *ctl_help(struct prog *p, int argc, char **argv, cJSON *reply);
 
-static const struct ctl_request {
-        const char *name;
-        ctl_fn fn;
-        const char *usage;
-} requests[] = {
-        { "press-button", ctl_press_button, "press-button [SECONDS]" },
-        { "type-code", ctl_type_code, "type-code CODE [intelligent|unlock|lock|unlatch|lock-n-go]" },
-        { "turn-knob", ctl_turn_knob, "turn-knob lock|unlock|unlatch" },
-        { "clock", ctl_clock, "clock [set YYYY-MM-DDTHH:MM:SSZ | advance SECONDS]" },
-        { "battery", ctl_battery, "battery PERCENT" },
-        { "fault", ctl_fault, "fault drop-before N|drop-after N|lose-reply|corrupt|busy N|stall|clear" },
-        { "link", ctl_link, "link [connect-ms N] [write-ms N] [indicate-ms N] [process-ms N]" },
-        { "state", ctl_state, "state" },
-        { "quit", ctl_quit, "quit" },
-        { "help", ctl_help, "help" },
+/* The control requests: what `latchkey-sim --help` and latchkey-sim(1) list, from here. */
+const struct prog_ctl_request prog_ctl_requests[] = {
+        { "press-button", ctl_press_button, "press-button [SECONDS]", "Hold the button for SECONDS (default 5: pairing mode)." },
+        { "type-code", ctl_type_code, "type-code CODE [intelligent|unlock|lock|unlatch|lock-n-go]",
+          "Type a keypad code, then the action key (default unlock)." },
+        { "turn-knob", ctl_turn_knob, "turn-knob lock|unlock|unlatch", "Turn the knob by hand." },
+        { "clock", ctl_clock, "clock [set YYYY-MM-DDTHH:MM:SSZ | advance SECONDS]",
+          "Show, set (UTC) or move the virtual clock (a negative advance goes back)." },
+        { "battery", ctl_battery, "battery PERCENT", "Set the battery charge, 0..100; critical below 20." },
+        { "fault", ctl_fault, "fault drop-before N|drop-after N|lose-reply|corrupt|busy N|stall|clear",
+          "Faults on demand. drop-before N: close the link before handling write N; drop-after N: after answering it; lose-reply: "
+          "drop the next message the lock sends; corrupt: flip a bit in it (fails CRC/MAC); busy N: answer the next "
+          "N commands K_ERROR_BUSY; stall: answer nothing until the client disconnects; clear: every fault. Writes "
+          "count per connection; drop, lose-reply and corrupt fire once." },
+        { "link", ctl_link, "link [connect-ms N] [write-ms N] [indicate-ms N] [process-ms N]",
+          "Set (or show) the link model's latencies, in milliseconds." },
+        { "state", ctl_state, "state", "The lock's whole state as JSON." },
+        { "quit", ctl_quit, "quit", "Stop the simulator." },
+        { "help", ctl_help, "help", "The requests' usage lines, as JSON." },
+        {},
 };
 
 static const char *ctl_help(struct prog *p, int argc, char **argv, cJSON *reply)
 {
         cJSON *list = cJSON_AddArrayToObject(reply, "requests");
-        size_t i;
 
-        for (i = 0; i < sizeof(requests) / sizeof(requests[0]); i++)
-                cJSON_AddItemToArray(list, cJSON_CreateString(requests[i].usage));
+        for (const struct prog_ctl_request *q = prog_ctl_requests; q->name; q++)
+                cJSON_AddItemToArray(list, cJSON_CreateString(q->usage));
         return NULL;
 }
 
@@ -388,7 +389,6 @@ int prog_ctl_handle(struct prog *p, const char *line, char **ret)
         const char *error = "unknown request; try 'help'";
         cJSON *reply;
         int argc = 0;
-        size_t i;
         char *text;
 
         reply = cJSON_CreateObject();
@@ -412,10 +412,10 @@ int prog_ctl_handle(struct prog *p, const char *line, char **ret)
                 error = "empty request; try 'help'";
                 goto fail;
         }
-        for (i = 0; i < sizeof(requests) / sizeof(requests[0]); i++) {
-                if (strcmp(argv[0], requests[i].name) != 0)
+        for (const struct prog_ctl_request *q = prog_ctl_requests; q->name; q++) {
+                if (strcmp(argv[0], q->name) != 0)
                         continue;
-                error = requests[i].fn(p, argc, argv, reply);
+                error = q->fn(p, argc, argv, reply);
                 break;
         }
         if (error)

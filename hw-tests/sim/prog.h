@@ -13,7 +13,7 @@
 
 #include "lock.h"
 
-/* Exit codes, documented in --help (main.c). */
+/* Exit codes, explained in prog_exit_codes[] (prog-cli.c): --help and latchkey-sim(1). */
 enum prog_exit {
         PROG_EXIT_OK = 0,
         PROG_EXIT_FAILED = 1,   /* a ctl request answered ok:false, or the run loop failed */
@@ -70,6 +70,38 @@ struct prog_options {
         const char *adapter;  /* --adapter hciX for --ble; NULL = hci0 */
 };
 
+/*
+ * prog-cli.c: the command line as data, the one source of --help and (through
+ * tools/latchkey-surface.c) of latchkey-sim(1). A flag is one row of its command's list.
+ */
+struct prog_flag {
+        const char *name;  /* the long name without "--" */
+        int id;            /* what getopt_long returns for it */
+        const char *arg;   /* the value's name ("PATH", "N"); NULL: a switch */
+        const char *help;  /* plain text sentences */
+        const char *values; /* the accepted words, space separated, when it is one of a set */
+};
+
+struct prog_command {
+        const char *name;
+        int (*run)(int argc, char **argv);
+        const char *synopsis;    /* after "latchkey-sim NAME" */
+        const char *summary;     /* lower case, one line */
+        const char *description; /* sentences; "\n\n" between paragraphs */
+        const struct prog_flag *flags; /* ended by an all-zero row */
+};
+
+struct prog_exit_info {
+        int code;
+        const char *meaning;
+};
+
+extern const struct prog_command prog_commands[];    /* ended by a NULL name */
+extern const struct prog_exit_info prog_exit_codes[]; /* ended by a NULL meaning */
+
+/* The program: parse the command line, run the command. Returns an exit code. */
+int prog_main(int argc, char **argv);
+
 /* prog-run.c: serve until SIGTERM/SIGINT or "quit". Returns an exit code. */
 int prog_run(const struct prog_options *opts);
 
@@ -85,6 +117,17 @@ int prog_pin_read(const char *path, enum lk_generation gen, struct lk_pin *ret);
 
 /* prog-ctl.c: control requests. */
 struct prog;
+struct cJSON;
+
+/* One control request: its handler fills reply (ok:true) or returns a message for ok:false. */
+struct prog_ctl_request {
+        const char *name;
+        const char *(*fn)(struct prog *p, int argc, char **argv, struct cJSON *reply);
+        const char *usage; /* "press-button [SECONDS]" */
+        const char *help;  /* plain text sentences */
+};
+extern const struct prog_ctl_request prog_ctl_requests[]; /* ended by a NULL name */
+
 /* Handle one request line; *ret is a malloc'd JSON object text. Never fails but -ENOMEM. */
 int prog_ctl_handle(struct prog *p, const char *line, char **ret);
 /* The client: send one request to PATH.ctl, print the reply. Returns an exit code. */
