@@ -2,8 +2,11 @@
 /* Little-endian load/store helpers for proto/ (spec §0: every integer is little-endian). */
 #pragma once
 
+#include <errno.h>
 #include <stdint.h>
 #include <string.h>
+
+#include "latchkey/wire.h"
 
 static inline void put_u8(uint8_t *p, uint8_t v) { p[0] = v; }
 static inline void put_le16(uint8_t *p, uint16_t v)
@@ -38,6 +41,17 @@ static inline float get_float(const uint8_t *p)
 
         memcpy(&f, &v, sizeof(f));
         return f;
+}
+
+/*
+ * A name field of a struct (char[cap], NUL-terminated) into its size-byte wire field (spec §0):
+ * -EMSGSIZE when name is not terminated within cap, else as lk_name_put().
+ */
+static inline int put_name_field(uint8_t *p, size_t size, const char *name, size_t cap)
+{
+        if (!memchr(name, '\0', cap))
+                return -EMSGSIZE;
+        return lk_name_put(p, size, name);
 }
 
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))

@@ -10,13 +10,6 @@
 #include "latchkey/commands.h"
 #include "latchkey/crypto.h"
 
-static int put_name(uint8_t *p, size_t size, const char *name, size_t cap)
-{
-        if (!memchr(name, '\0', cap))
-                return -EMSGSIZE;
-        return lk_name_put(p, size, name);
-}
-
 /* spec §6.7 */
 ssize_t lk_remove_authorization_entry_encode(const struct lk_remove_authorization_entry *m,
                                              uint8_t *buf, size_t size)
@@ -84,7 +77,7 @@ ssize_t lk_authorization_entry_encode(const struct lk_authorization_entry *m, ui
                 return -ENOBUFS;
         put_le32(b, m->auth_id);
         b[4] = m->id_type;
-        r = put_name(b + 5, LK_AUTH_NAME_SIZE, m->name, sizeof(m->name));
+        r = put_name_field(b + 5, LK_AUTH_NAME_SIZE, m->name, sizeof(m->name));
         if (r < 0)
                 return r;
         b[37] = m->enabled;
@@ -148,7 +141,7 @@ ssize_t lk_update_authorization_entry_encode(const struct lk_update_authorizatio
         if (size < LK_UPDATE_AUTHORIZATION_ENTRY_SIZE)
                 return -ENOBUFS;
         put_le32(buf, m->auth_id);
-        r = put_name(buf + 4, LK_AUTH_NAME_SIZE, m->name, sizeof(m->name));
+        r = put_name_field(buf + 4, LK_AUTH_NAME_SIZE, m->name, sizeof(m->name));
         if (r < 0)
                 return r;
         buf[36] = m->enabled;
@@ -182,7 +175,7 @@ ssize_t lk_authorization_invite_encode(const struct lk_authorization_invite *m, 
 
         if (size < LK_AUTHORIZATION_INVITE_SIZE)
                 return -ENOBUFS;
-        r = put_name(buf, LK_AUTH_NAME_SIZE, m->name, sizeof(m->name));
+        r = put_name_field(buf, LK_AUTH_NAME_SIZE, m->name, sizeof(m->name));
         if (r < 0)
                 return r;
         buf[32] = m->id_type;

@@ -9,13 +9,6 @@
 #include "bytes.h"
 #include "latchkey/commands.h"
 
-static int put_name(uint8_t *p, size_t size, const char *name, size_t cap)
-{
-        if (!memchr(name, '\0', cap))
-                return -EMSGSIZE;
-        return lk_name_put(p, size, name);
-}
-
 /* spec §6.35 Add Keypad Code: code ‖ name (20) ‖ window (20), 44 bytes. */
 ssize_t lk_add_keypad_code_encode(const struct lk_keypad_code *c, uint8_t *buf, size_t size)
 {
@@ -24,7 +17,7 @@ ssize_t lk_add_keypad_code_encode(const struct lk_keypad_code *c, uint8_t *buf, 
         if (size < LK_ADD_KEYPAD_CODE_SIZE)
                 return -ENOBUFS;
         put_le32(buf, c->code);
-        r = put_name(buf + 4, LK_CODE_NAME_SIZE, c->name, sizeof(c->name));
+        r = put_name_field(buf + 4, LK_CODE_NAME_SIZE, c->name, sizeof(c->name));
         if (r < 0)
                 return r;
         lk_window_put(buf + 24, &c->window); /* zero-filled if not time limited [DECISION] */
@@ -56,7 +49,7 @@ ssize_t lk_keypad_code_encode(const struct lk_keypad_code *c, uint8_t *buf, size
                 return -ENOBUFS;
         put_le16(b, c->id);
         put_le32(b + 2, c->code);
-        r = put_name(b + 6, LK_CODE_NAME_SIZE, c->name, sizeof(c->name));
+        r = put_name_field(b + 6, LK_CODE_NAME_SIZE, c->name, sizeof(c->name));
         if (r < 0)
                 return r;
         b[26] = c->enabled;
@@ -99,7 +92,7 @@ ssize_t lk_update_keypad_code_encode(const struct lk_keypad_code *c, uint8_t *bu
                 return -ENOBUFS;
         put_le16(buf, c->id);
         put_le32(buf + 2, c->code);
-        r = put_name(buf + 6, LK_CODE_NAME_SIZE, c->name, sizeof(c->name));
+        r = put_name_field(buf + 6, LK_CODE_NAME_SIZE, c->name, sizeof(c->name));
         if (r < 0)
                 return r;
         buf[26] = c->enabled;

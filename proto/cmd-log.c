@@ -6,13 +6,6 @@
 #include "bytes.h"
 #include "latchkey/commands.h"
 
-static int put_name(uint8_t *p, size_t size, const char *name, size_t cap)
-{
-        if (!memchr(name, '\0', cap))
-                return -EMSGSIZE;
-        return lk_name_put(p, size, name);
-}
-
 /* spec §6.28 */
 ssize_t lk_request_log_entries_encode(const struct lk_request_log_entries *m, uint8_t *buf,
                                       size_t size)
@@ -148,7 +141,7 @@ ssize_t lk_log_entry_encode(const struct lk_log_entry *m, uint8_t *buf, size_t s
         put_le32(b, m->index);
         lk_datetime_put(b + 4, &m->timestamp);
         put_le32(b + 11, m->auth_id);
-        r = put_name(b + 15, LK_AUTH_NAME_SIZE, m->name, sizeof(m->name));
+        r = put_name_field(b + 15, LK_AUTH_NAME_SIZE, m->name, sizeof(m->name));
         if (r < 0)
                 return r;
         b[47] = m->type;

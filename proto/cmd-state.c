@@ -10,14 +10,6 @@
 #include "bytes.h"
 #include "latchkey/commands.h"
 
-/* A name field of the struct (char[cap]) into its size-byte wire field (spec §0). */
-static int put_name(uint8_t *p, size_t size, const char *name, size_t cap)
-{
-        if (!memchr(name, '\0', cap))
-                return -EMSGSIZE;
-        return lk_name_put(p, size, name);
-}
-
 /* spec §6.1; extra_len is a uint8_t */
 _Static_assert(LK_REQUEST_DATA_EXTRA_MAX <= UINT8_MAX, "Request Data extra bytes fit extra_len");
 
@@ -188,7 +180,7 @@ ssize_t lk_lock_action_encode(const struct lk_lock_action_msg *m, uint8_t *buf, 
         put_le32(buf + 1, m->app_id);
         buf[5] = m->flags;
         if (n == LK_LOCK_ACTION_SUFFIX_SIZE) {
-                r = put_name(buf + 6, LK_SUFFIX_SIZE, m->suffix, sizeof(m->suffix));
+                r = put_name_field(buf + 6, LK_SUFFIX_SIZE, m->suffix, sizeof(m->suffix));
                 if (r < 0)
                         return r;
         }
@@ -222,7 +214,7 @@ ssize_t lk_simple_lock_action_encode(const struct lk_simple_lock_action *m, uint
                 return -ENOBUFS;
         buf[0] = m->action;
         if (n == LK_SIMPLE_LOCK_ACTION_SUFFIX_SIZE) {
-                r = put_name(buf + 1, LK_SUFFIX_SIZE, m->suffix, sizeof(m->suffix));
+                r = put_name_field(buf + 1, LK_SUFFIX_SIZE, m->suffix, sizeof(m->suffix));
                 if (r < 0)
                         return r;
         }
