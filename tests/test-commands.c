@@ -8,15 +8,12 @@
 
 #include "latchkey/commands.h"
 #include "latchkey/proto.h"
+#include "codec-test.h"
 #include "lk-test.h"
 
 /* spec §11 */
-#define NK "57D95521BEA186B5A9244F025737924C5B7E33592D0614D5F6EF2E2F142C6D4B"
 #define STATE_LOCKED "020100E0070307080F1E3C0000200A"
 #define STATE_UNLOCKING "020200E00703070818203C00000007"
-
-#define ZERO(x) memset(&(x), 0, sizeof(x))
-#define POISON 0xA5
 
 static uint8_t nk[LK_CHALLENGE_SIZE];
 
@@ -24,14 +21,6 @@ static int setup(void **state)
 {
         hex(NK, nk, sizeof(nk));
         return 0;
-}
-
-static void set_str(char *dst, size_t cap, const char *s)
-{
-        size_t n = strlen(s);
-
-        assert_true(n < cap);
-        memcpy(dst, s, n + 1);
 }
 
 static const struct lk_window WINDOW = {
@@ -43,33 +32,6 @@ static const struct lk_window WINDOW = {
         .until_time = { 17, 45 },
 };
 
-/* What ROUNDTRIP checks about the neighbouring lengths. */
-#define SHORTER_REFUSED 1 /* length - 1 is refused, the output untouched */
-#define LONGER_REFUSED  2 /* length + 1 is refused: a fixed length */
-#define EXACT (SHORTER_REFUSED | LONGER_REFUSED)
-
-/* Encode x, decode it back, compare; a buffer one byte short is -ENOBUFS; then the limits. */
-#define ROUNDTRIP(type, enc, dec, x, want_len, limits)                                     \
-        do {                                                                              \
-                uint8_t _b[LK_PAYLOAD_MAX + 1];                                           \
-                type _y;                                                                  \
-                ssize_t _n;                                                               \
-                memset(_b, 0, sizeof(_b));                                                \
-                _n = enc(&(x), _b, sizeof(_b));                                           \
-                assert_int_equal(_n, (want_len));                                         \
-                memset(&_y, POISON, sizeof(_y));                                          \
-                assert_int_equal(dec(_b, (size_t)_n, &_y), 0);                            \
-                assert_memory_equal(&(x), &_y, sizeof(_y));                               \
-                assert_int_equal(enc(&(x), _b, (size_t)_n - 1), -ENOBUFS);                \
-                if ((limits) & SHORTER_REFUSED) {                                         \
-                        memset(&_y, POISON, sizeof(_y));                                  \
-                        assert_int_equal(dec(_b, (size_t)_n - 1, &_y), -EBADMSG);         \
-                        for (size_t _i = 0; _i < sizeof(_y); _i++)                        \
-                                assert_int_equal(((uint8_t *)&_y)[_i], POISON);           \
-                }                                                                         \
-                if ((limits) & LONGER_REFUSED)                                            \
-                        assert_int_equal(dec(_b, (size_t)_n + 1, &_y), -EBADMSG);         \
-        } while (0)
 
 /* ---- trailer (spec §5.2) ------------------------------------------------------------------ */
 

@@ -13,41 +13,7 @@
 #include <string.h>
 
 #include "latchkey/commands.h"
-
-#define POISON 0xA5
-
-static void check_untouched(const void *p, size_t n)
-{
-        const uint8_t *b = p;
-
-        for (size_t i = 0; i < n; i++)
-                if (b[i] != POISON)
-                        abort();
-}
-
-#define TARGET(name, type, enc, dec)                                                    \
-        static void fuzz_##name(const uint8_t *p, size_t n)                             \
-        {                                                                               \
-                uint8_t buf[LK_PAYLOAD_MAX + 64];                                       \
-                type a, b;                                                              \
-                ssize_t r;                                                              \
-                                                                                        \
-                memset(&a, POISON, sizeof(a));                                          \
-                if (dec(p, n, &a) < 0) {                                                \
-                        check_untouched(&a, sizeof(a));                                 \
-                        return;                                                         \
-                }                                                                       \
-                r = enc(&a, buf, sizeof(buf));                                          \
-                if (r == -EBADMSG)                                                      \
-                        return; /* a name that is not UTF-8 */                          \
-                if (r < 0 || (size_t)r > LK_PAYLOAD_MAX)                                \
-                        abort();                                                        \
-                memset(&b, POISON, sizeof(b));                                          \
-                if (dec(buf, (size_t)r, &b) < 0)                                        \
-                        abort();                                                        \
-                if (memcmp(&a, &b, sizeof(a)) != 0)                                     \
-                        abort();                                                        \
-        }
+#include "fuzz-roundtrip.h"
 
 static int set_security_pin2_decode(const uint8_t *p, size_t n, struct lk_set_security_pin *ret)
 {
