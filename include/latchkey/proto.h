@@ -11,5 +11,6 @@
 #include "latchkey/crypto.h"
 #include "latchkey/commands.h"
 #include "latchkey/keypad.h"
+#include "latchkey/gatt.h"
 #include "latchkey/names.h"
 #include "latchkey/pairing.h"
