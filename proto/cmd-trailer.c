@@ -10,7 +10,11 @@
 #include "bytes.h"
 #include "latchkey/commands.h"
 
-/* spec §5.2: the three lists. Request Data itself (for 0x0004/0x000C/0x0011) needs neither. */
+/*
+ * spec §5.2: the three lists, and the Opener-only Continuous Mode Action (nuki-opener.md
+ * O6.2 [OSS-E]: enabled ‖ timeout ‖ N ‖ PIN). Request Data itself (for 0x0004/0x000C/0x0011)
+ * needs neither.
+ */
 enum lk_cmd_auth lk_cmd_auth(uint16_t cmd)
 {
         switch ((enum lk_cmd)cmd) {
@@ -35,6 +39,7 @@ enum lk_cmd_auth lk_cmd_auth(uint16_t cmd)
         case LK_CMD_REQUEST_KEYPAD_CODES:
         case LK_CMD_UPDATE_KEYPAD_CODE:
         case LK_CMD_REMOVE_KEYPAD_CODE:
+        case LK_CMD_CONTINUOUS_MODE_ACTION: /* Opener only; "?" in spec §5.1, N + PIN per O6.2 */
                 return LK_AUTH_NONCE_PIN;
         case LK_CMD_LOCK_ACTION:
         case LK_CMD_REQUEST_CONFIG:
@@ -70,7 +75,6 @@ enum lk_cmd_auth lk_cmd_auth(uint16_t cmd)
         case LK_CMD_KEYPAD_CODE_COUNT:
         case LK_CMD_KEYPAD_CODE:
         case LK_CMD_AUTHORIZATION_INFO:
-        case LK_CMD_CONTINUOUS_MODE_ACTION: /* Opener only, "?" in spec §5.1 */
                 return LK_AUTH_NONE;
         }
         return LK_AUTH_NONE; /* a command the spec does not list */

@@ -40,7 +40,8 @@ static void trailer_auth_lists_match_spec(void **state)
         static const uint16_t nonce_pin[] = { 0x0008, 0x0009, 0x000B, 0x0013, 0x0019, 0x001A,
                                               0x001D, 0x0020, 0x0021, 0x0025, 0x0031, 0x0034,
                                               0x0035, 0x0039, 0x003B, 0x003C, 0x003F, 0x0041,
-                                              0x0043, 0x0046, 0x0047 };
+                                              0x0043, 0x0046, 0x0047,
+                                              0x0057 /* Opener, nuki-opener.md O6.2 */ };
         static const uint16_t nonce[] = { 0x000D, 0x0014, 0x0036, 0x0048, 0x0100 };
         size_t with = 0;
 

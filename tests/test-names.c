@@ -286,6 +286,63 @@ static void names_timezones(void **state)
         assert_null(lk_timezone_name(0xFFFE));
 }
 
+/* The Opener's values (nuki-opener.md O5–O9): the same rules as the Smart Lock's. */
+static void names_opener_complete_and_unique(void **state)
+{
+        CHECK_KIND(lk_opener_lock_state_name, LK_OPENER_STATE_UNTRAINED, LK_OPENER_STATE_ONLINE,
+                   LK_OPENER_STATE_RTO_ACTIVE, LK_OPENER_STATE_OPEN, LK_OPENER_STATE_OPENING,
+                   LK_OPENER_STATE_UNDEFINED);
+        CHECK_KIND(lk_opener_action_name, LK_OPENER_ACTION_NONE, LK_OPENER_ACTION_ACTIVATE_RTO,
+                   LK_OPENER_ACTION_DEACTIVATE_RTO, LK_OPENER_ACTION_ELECTRIC_STRIKE,
+                   LK_OPENER_ACTION_ACTIVATE_CM, LK_OPENER_ACTION_DEACTIVATE_CM,
+                   LK_OPENER_ACTION_FOB_1, LK_OPENER_ACTION_FOB_2, LK_OPENER_ACTION_FOB_3);
+        CHECK_KIND(lk_opener_capabilities_name, LK_OPENER_CAP_DOOR_OPENER, LK_OPENER_CAP_BOTH,
+                   LK_OPENER_CAP_RTO);
+        CHECK_KIND(lk_opener_operating_mode_name, 0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07,
+                   0x08, 0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x0E, LK_OPENER_MODE_MAX);
+        CHECK_KIND(lk_opener_fob_action_name, LK_OPENER_FOB_NONE, LK_OPENER_FOB_TOGGLE_RTO,
+                   LK_OPENER_FOB_ACTIVATE_RTO, LK_OPENER_FOB_DEACTIVATE_RTO, LK_OPENER_FOB_OPEN,
+                   LK_OPENER_FOB_RING);
+        CHECK_KIND(lk_opener_button_action_name, LK_OPENER_BUTTON_NONE,
+                   LK_OPENER_BUTTON_TOGGLE_RTO, LK_OPENER_BUTTON_ACTIVATE_RTO,
+                   LK_OPENER_BUTTON_DEACTIVATE_RTO, LK_OPENER_BUTTON_TOGGLE_CM,
+                   LK_OPENER_BUTTON_ACTIVATE_CM, LK_OPENER_BUTTON_DEACTIVATE_CM,
+                   LK_OPENER_BUTTON_OPEN);
+        CHECK_KIND(lk_opener_bus_mode_switch_name, LK_OPENER_BUS_SWITCH_NONE,
+                   LK_OPENER_BUS_SWITCH_SHORT_CIRCUIT);
+        CHECK_KIND(lk_opener_sound_name, LK_OPENER_SOUND_NONE, LK_OPENER_SOUND_1,
+                   LK_OPENER_SOUND_2, LK_OPENER_SOUND_3);
+        CHECK_KIND(lk_opener_log_type_name, LK_OPENER_LOG_LOGGING_ENABLED,
+                   LK_OPENER_LOG_LOCK_ACTION, LK_OPENER_LOG_CALIBRATION,
+                   LK_OPENER_LOG_KEYPAD_ACTION, LK_OPENER_LOG_DOORBELL);
+        CHECK_KIND(lk_opener_ring_mode_name, LK_OPENER_RING_MODE_NONE, LK_OPENER_RING_MODE_RTO,
+                   LK_OPENER_RING_MODE_CM);
+        CHECK_KIND(lk_opener_ring_source_name, LK_OPENER_RING_SOURCE_DOORBELL,
+                   LK_OPENER_RING_SOURCE_TIME_CONTROL, LK_OPENER_RING_SOURCE_APP,
+                   LK_OPENER_RING_SOURCE_BUTTON, LK_OPENER_RING_SOURCE_FOB,
+                   LK_OPENER_RING_SOURCE_BRIDGE, LK_OPENER_RING_SOURCE_KEYPAD);
+}
+
+/* O8: four codes mean something else on an Opener; every other code keeps spec §8's name. */
+static void names_opener_errors(void **state)
+{
+        assert_string_equal(lk_opener_error_name(0x47), "K_ERROR_NOT_CALIBRATED");
+        assert_string_equal(lk_opener_error_name(0x49), "K_ERROR_LOW_VOLTAGE");
+        assert_string_equal(lk_opener_error_name(0x4B), "K_ERROR_RECORDING_TIMEOUT");
+        assert_string_equal(lk_opener_error_name(0x50), "K_ERROR_OPERATING_MODE_UNKNOWN");
+        assert_null(lk_error_name(0x50)); /* not a Smart Lock code */
+        assert_string_not_equal(lk_opener_error_description(0x47), lk_error_description(0x47));
+        assert_string_not_equal(lk_opener_error_description(0x4B), lk_error_description(0x4B));
+        for (unsigned c = 0; c <= 0xFF; c++) {
+                if (c == 0x47 || c == 0x49 || c == 0x4B || c == 0x50)
+                        continue;
+                assert_ptr_equal(lk_opener_error_name((uint8_t)c), lk_error_name((uint8_t)c));
+                assert_ptr_equal(lk_opener_error_description((uint8_t)c),
+                                 lk_error_description((uint8_t)c));
+        }
+        assert_non_null(lk_opener_error_description(0x50));
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -295,6 +352,8 @@ int main(void)
                 cmocka_unit_test(names_errors),
                 cmocka_unit_test(names_own_enums),
                 cmocka_unit_test(names_timezones),
+                cmocka_unit_test(names_opener_complete_and_unique),
+                cmocka_unit_test(names_opener_errors),
         };
 
         return cmocka_run_group_tests_name("names", tests, NULL, NULL);

@@ -18,6 +18,7 @@
 
 #include <stdint.h>
 
+#include "latchkey/opener.h"
 #include "latchkey/wire.h"
 
 const char *lk_cmd_name(uint16_t cmd);                  /* spec §5.1 */
@@ -41,6 +42,26 @@ const char *lk_battery_type_name(uint8_t type);         /* spec §7.8 */
 const char *lk_advertising_mode_name(uint8_t mode);     /* spec §7.8 */
 const char *lk_dst_mode_name(uint8_t mode);             /* spec §7.8 */
 const char *lk_device_type_name(uint8_t type);          /* spec §6.24 */
+
+/*
+ * The Opener's values (nuki-opener.md, latchkey/opener.h), same styles. Where the Opener
+ * shares a Smart Lock value set (Nuki state, trigger, completion, battery type, advertising
+ * and DST mode, ID type), use the function above. The error functions give the Opener's name
+ * and meaning for the four codes O8 lists and fall back to lk_error_name/_description.
+ */
+const char *lk_opener_lock_state_name(uint8_t state);      /* O7.2 */
+const char *lk_opener_action_name(uint8_t action);         /* O6.1 */
+const char *lk_opener_capabilities_name(uint8_t caps);     /* O7.5 */
+const char *lk_opener_operating_mode_name(uint8_t mode);   /* O7.4 */
+const char *lk_opener_fob_action_name(uint8_t action);     /* O7.6 */
+const char *lk_opener_button_action_name(uint8_t action);  /* O7.7 */
+const char *lk_opener_bus_mode_switch_name(uint8_t v);     /* O5.1 */
+const char *lk_opener_sound_name(uint8_t sound);           /* O5.1 */
+const char *lk_opener_log_type_name(uint8_t type);         /* O9 */
+const char *lk_opener_ring_mode_name(uint8_t mode);        /* O9 doorbell byte 0 bits 0–1 */
+const char *lk_opener_ring_source_name(uint8_t source);    /* O9 doorbell byte 1 */
+const char *lk_opener_error_name(uint8_t code);            /* O8, else spec §8 */
+const char *lk_opener_error_description(uint8_t code);     /* O8, else spec §8 */
 
 /* Our own enums (not wire values): "Smart Lock 3.0", "USDIO". */
 const char *lk_generation_name(enum lk_generation gen);

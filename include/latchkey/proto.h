@@ -13,4 +13,5 @@
 #include "latchkey/keypad.h"
 #include "latchkey/gatt.h"
 #include "latchkey/names.h"
+#include "latchkey/opener.h"
 #include "latchkey/pairing.h"
