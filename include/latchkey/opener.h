@@ -4,8 +4,8 @@
  *
  * Reference: ../shared/spec/nuki-opener.md, cited as "O<n>"; "spec §N" is nuki-ble.md. No
  * official Opener BLE text could be found: every layout here comes from open-source clients
- * tested on real Openers (O0, "Evidence situation"), and the choices between them are marked
- * [DECISION] as the spec makes them.
+ * tested on real Openers (the spec's "Evidence situation"), and the choices between them are
+ * marked [DECISION] as the spec makes them; its open points are cited as O12.n where met.
  *
  * What the Opener shares with a Smart Lock is used through latchkey/commands.h unchanged:
  * pairing (spec §4.1 flow, LK_GEN_OPENER, 2-byte Security PIN), the nonce/PIN trailer
@@ -18,6 +18,8 @@
  *     Continuous Mode Action instead (O6.2, lk_opener_cm_via_lock_action()).
  *   - Request Config (0x0014), Request Advanced Config (0x0036): only the nonce, as on the SL.
  *   - Request Calibration (0x001A) is the Opener's "Set Calibrated" (O2), N + PIN, no fields.
+ * Not here: Start Bus Signal Recording (0x002F), whose payload nobody knows (O12.2), and the
+ * meaning of a Keypad Action's action byte on an Opener (O12.7).
  * GATT UUIDs and the advertised iBeacon UUID: latchkey/gatt.h (O1).
  *
  * The codecs follow commands.h: lk_X_encode() writes the fields and returns their length
