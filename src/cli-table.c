@@ -60,7 +60,7 @@ static const struct cli_flag pair_flags[] = {
 #define WINDOW_FLAGS                                                                                                   \
         { "from", OPT_FROM, 0, "TIME",                                                                                 \
           "The code works from TIME: 2026-12-01T15:00+01:00, 2026-12-01T14:00Z, '2026-12-01 15:00' (this "             \
-          "machine's zone), now, now+3600." },                                                                         \
+          "machine's zone), now, now+3600, now+2h." },                                                                         \
         { "until", OPT_UNTIL, 0, "TIME", "The code works until TIME." },                                               \
         { "weekdays", OPT_WEEKDAYS, 0, "LIST",                                                                         \
           "Only on these days: mon,tue,... or weekdays, weekends, all.",                                               \
@@ -122,6 +122,9 @@ static const struct cli_flag reconcile_flags[] = {
         { "lead", OPT_LEAD, 0, "DURATION", "Write codes this long before check-in: 3600, 90m, 72h, 3d (default 72h)." },
         { "grace", OPT_GRACE, 0, "DURATION", "Remove codes this long after check-out (default 1h)." },
         { "no-clock", OPT_NO_CLOCK, 0, NULL, "Leave the locks' clocks alone (by default a clock off by more than 60 s is set)." },
+        { "config", OPT_CONFIG, 0, "FILE",
+          "Take adapter, lead, grace and drift_max from this configuration (default: the daemon's "
+          "/etc/latchkey/latchkey.conf when it exists); the flags win." },
         END,
 };
 
@@ -132,6 +135,9 @@ static const struct cli_flag sync_flags[] = {
         { "client-cert", OPT_CLIENT_CERT, 0, "FILE", "A PEM client certificate for mutual TLS (with --client-key)." },
         { "client-key", OPT_CLIENT_KEY, 0, "FILE", "The client certificate's PEM key, mode 0600." },
         { "batch-size", OPT_BATCH_SIZE, 0, "N", "Events per POST, 1 to 1000 (default 100)." },
+        { "config", OPT_CONFIG, 0, "FILE",
+          "Take the [upstream] settings from this configuration (default: the daemon's /etc/latchkey/latchkey.conf "
+          "when it exists); the flags win." },
         END,
 };
 

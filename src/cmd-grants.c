@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "cli-config.h"
 #include "cmd-grants.h"
 #include "db.h"
 #include "grants.h"
@@ -204,6 +205,9 @@ static void print_lock_result(const struct lc_lock_result *l)
 int cmd_reconcile(struct cli *c, int argc, char **argv)
 {
         _cleanup_(lc_result_freep) struct lc_result *res = NULL;
+        const char *config = NULL, *lead = NULL, *grace = NULL;
+        struct daemon_config cfg;
+        bool no_clock = false;
         struct session_opts sopts = { .busy_retries = 5 };
         struct lifecycle_opts o;
         int64_t now = (int64_t)time(NULL);
@@ -219,15 +223,16 @@ int cmd_reconcile(struct cli *c, int argc, char **argv)
                                 return cli_fail(c, CLI_EXIT_USAGE, "invalid --now '%s'", optarg);
                         break;
                 case OPT_LEAD:
-                        if (grants_parse_duration(optarg, &o.lead) < 0)
-                                return cli_fail(c, CLI_EXIT_USAGE, "invalid --lead '%s': use e.g. 3600, 90m, 72h, 3d", optarg);
+                        lead = optarg;
                         break;
                 case OPT_GRACE:
-                        if (grants_parse_duration(optarg, &o.grace) < 0)
-                                return cli_fail(c, CLI_EXIT_USAGE, "invalid --grace '%s': use e.g. 3600, 90m, 1h, 1d", optarg);
+                        grace = optarg;
                         break;
                 case OPT_NO_CLOCK:
-                        o.drift_max = -1;
+                        no_clock = true;
+                        break;
+                case OPT_CONFIG:
+                        config = optarg;
                         break;
                 default:
                         return -1;
@@ -235,12 +240,22 @@ int cmd_reconcile(struct cli *c, int argc, char **argv)
         }
         if (optind != argc)
                 return cli_fail(c, CLI_EXIT_USAGE, "reconcile takes no arguments (the lock is --lock NAME)");
+        /* The daemon's settings first (--config, else its file when present); flags win. */
+        if (cli_load_config(c, config, &cfg) < 0)
+                return -1;
+        o.lead = cfg.lead;
+        o.grace = cfg.grace;
+        o.drift_max = no_clock ? -1 : cfg.drift_max;
+        if (lead && grants_parse_duration(lead, &o.lead) < 0)
+                return cli_fail(c, CLI_EXIT_USAGE, "invalid --lead '%s': use e.g. 3600, 90m, 72h, 3d", lead);
+        if (grace && grants_parse_duration(grace, &o.grace) < 0)
+                return cli_fail(c, CLI_EXIT_USAGE, "invalid --grace '%s': use e.g. 3600, 90m, 1h, 1d", grace);
         if (c->lock_alias && !store_alias_is_valid(c->lock_alias))
                 return cli_fail(c, CLI_EXIT_USAGE, "invalid lock name '%s'", c->lock_alias);
         if (c->timeout_usec)
                 sopts.reply_timeout_usec = sopts.connect_timeout_usec = c->timeout_usec;
         o.session = &sopts;
-        o.adapter = c->adapter;
+        o.adapter = c->adapter ? c->adapter : cfg.adapter[0] ? cfg.adapter : NULL;
         if (open_db(c, &db) < 0)
                 return -1;
         r = lifecycle_reconcile(c->event, c->store, db, c->lock_alias, now, &o, &res);

@@ -5,14 +5,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli-config.h"
 #include "cmd-sync.h"
 #include "db.h"
 #include "outbox.h"
 #include "sync.h"
 #include "timefmt.h"
 #include "util.h"
-
-int (*cmd_sync_load_config)(struct cli *c, struct sync_config *cfg);
 
 /* The [upstream] key each of sync's flags sets. */
 static const char *sync_key(int opt)
@@ -94,7 +93,11 @@ static void add_time(cJSON *o, const char *key, int64_t t)
 
 int cmd_sync(struct cli *c, int argc, char **argv)
 {
-        struct sync_config *cfg = calloc(1, sizeof(*cfg));
+        struct { int opt; const char *value; } flags[8];
+        size_t n_flags = 0;
+        const char *config = NULL;
+        struct daemon_config *dc = calloc(1, sizeof(*dc));
+        struct sync_config *cfg = dc ? &dc->sync : NULL;
         struct sync_result res = { 0 };
         struct sync *s = NULL;
         struct db *db = NULL;
@@ -103,25 +106,32 @@ int cmd_sync(struct cli *c, int argc, char **argv)
         int64_t now = (int64_t)time(NULL);
         int opt, r, ret = -1;
 
-        if (!cfg)
+        if (!dc)
                 return cli_fail(c, CLI_EXIT_FAILURE, "out of memory");
-        sync_config_defaults(cfg);
-        if (cmd_sync_load_config && cmd_sync_load_config(c, cfg) < 0)
-                goto out;
         while ((opt = cli_getopt(c, argc, argv)) != -1) {
                 if (opt == '?')
                         goto out;
-                if (!sync_key(opt))
-                        continue;
-                r = sync_config_set(cfg, sync_key(opt), optarg);
+                if (opt == OPT_CONFIG)
+                        config = optarg;
+                else if (sync_key(opt) && n_flags < ELEMENTSOF(flags))
+                        flags[n_flags++] = (typeof(flags[0])){ opt, optarg };
+        }
+        /* The daemon's [upstream] first (--config, else its file when present); flags win. */
+        if (cli_load_config(c, config, dc) < 0)
+                goto out;
+        for (size_t i = 0; i < n_flags; i++) {
+                r = sync_config_set(cfg, sync_key(flags[i].opt), flags[i].value);
                 if (r < 0) {
-                        cli_fail(c, CLI_EXIT_USAGE, "invalid --%s '%s': %s", cli_flag_by_id(c->command, opt)->name,
-                                 optarg, sync_config_problem(r));
+                        cli_fail(c, CLI_EXIT_USAGE, "invalid --%s '%s': %s", cli_flag_by_id(c->command, flags[i].opt)->name,
+                                 flags[i].value, sync_config_problem(r));
                         goto out;
                 }
         }
         if (!cfg->url[0]) {
-                cli_fail(c, CLI_EXIT_USAGE, "no upstream configured: give --url https://... and --token-file FILE");
+                cli_fail(c, CLI_EXIT_USAGE,
+                         "no upstream configured: set [upstream] url in %s (or --config FILE), or give --url https://... "
+                         "and --token-file FILE",
+                         CONFIG_DEFAULT_PATH);
                 goto out;
         }
         if (cli_store(c, &st) < 0)
@@ -182,7 +192,7 @@ int cmd_sync(struct cli *c, int argc, char **argv)
 out:
         sync_free(s);
         db_free(db);
-        free(cfg);
+        free(dc);
         return ret;
 }
 

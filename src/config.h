@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The daemon's configuration: an INI file (inih), every setting documented in
- * docs/config.md and packaging/latchkey.conf. Unknown sections or keys, bad values and
- * over-long lines are errors with the file and line named: a typo never silently means
- * "default".
+ * docs/config.md and packaging/latchkey.conf. Unknown sections or keys, keys set twice, bad
+ * values, over-long lines and a file others could change are errors with the file and line
+ * named: a typo never silently means "default". Durations use one grammar (duration.h).
  */
 #pragma once
 
@@ -30,7 +30,21 @@ struct daemon_config {
         struct sync_config sync;
 };
 
+/* Every setting as "section.key", NULL-terminated: docs/config.md and packaging/latchkey.conf
+ * document exactly these (tests/test-config.c). */
+extern const char *const config_keys[];
+
 void config_defaults(struct daemon_config *c);
-/* Parse path into c (on top of the defaults). -ENOENT if the file is missing; -EINVAL with a
- * message in errbuf ("FILE:LINE: ...") for anything wrong in it. */
+/*
+ * Parse path into c (on top of what c holds). -ENOENT if the file is missing; -EPERM if a group
+ * or everyone can write it, or it belongs to neither root nor us; -EINVAL for anything wrong in
+ * it (an unknown section or key, a bad value, a key set twice). errbuf always says what and
+ * what to change ("FILE:LINE: ...").
+ */
 int config_load(const char *path, struct daemon_config *c, char *errbuf, size_t errsize);
+/*
+ * The defaults, then path, or CONFIG_DEFAULT_PATH when path is NULL. A missing or empty
+ * default file means the defaults (offline: no upstream); a missing file named explicitly is
+ * -ENOENT. Errors as config_load.
+ */
+int config_load_default(const char *path, struct daemon_config *c, char *errbuf, size_t errsize);

@@ -28,6 +28,7 @@
 #include "cli.h"
 #include "cmds.h"
 #include "config.h"
+#include "daemon-status.h"
 #include "db.h"
 #include "grants.h"
 #include "lifecycle.h"
@@ -42,7 +43,9 @@
 #define USEC_PER_SEC 1000000ULL
 
 struct daemon {
+        const char *config_path; /* --config, or NULL: CONFIG_DEFAULT_PATH */
         struct daemon_config cfg;
+        struct daemon_status status; /* what STATUS= says (daemon-status.h) */
         struct lifecycle_opts lopts;
         struct store *store;
         struct db *db;
@@ -51,6 +54,7 @@ struct daemon {
         sd_event *work;       /* lock sessions */
         sd_event_source *wake;
         int netlink_fd;       /* rtnetlink: new addresses and routes mean the network is back */
+        struct cli *cli;
         bool once;
         int64_t next_reconcile, next_sync, next_log;
         unsigned reconcile_failures;
@@ -113,12 +117,21 @@ static int read_lock(struct daemon *d, const char *lock)
         int r;
 
         r = store_creds_get(d->store, lock, &creds);
-        if (r < 0)
+        if (r < 0) {
+                daemon_status_trouble(&d->status, lock, "no usable credentials");
                 return log_warning_errno(r, "Lock '%s' has no usable credentials: %m", lock);
+        }
         r = agent_session_open(d->work, &creds, d->cfg.adapter[0] ? d->cfg.adapter : NULL, NULL, &s);
         lk_creds_wipe(&creds);
-        if (r < 0)
+        if (r < 0) {
+                char why[120];
+
+                /* A reconcile's reason says more; keep it. */
+                snprintf(why, sizeof(why), "log not read: %s", strerror(-r));
+                if (!daemon_status_has_trouble(&d->status, lock))
+                        daemon_status_trouble(&d->status, lock, why);
                 return log_warning_errno(r, "Cannot reach lock '%s' to read its log: %m", lock);
+        }
         r = logsync_fetch(s, d->db, lock, false, on_log_entry, NULL, &l, &res);
         if (r < 0)
                 log_warning_errno(r, "Reading the log of '%s' stopped after %u entries: %m", lock, res.received);
@@ -151,6 +164,29 @@ static void read_logs(struct daemon *d)
         strv_free(locks);
 }
 
+/* Each lock's outcome, for STATUS=: out of reach, cut short, full, failed writes, or fine. */
+static void note_lock_results(struct daemon *d, const struct lc_result *res)
+{
+        for (size_t i = 0; i < res->n_locks; i++) {
+                const struct lc_lock_result *l = &res->locks[i];
+                char why[120];
+
+                if (!l->reached)
+                        snprintf(why, sizeof(why), "not reached: %.100s", l->error_msg[0] ? l->error_msg : "no answer");
+                else if (!l->complete)
+                        snprintf(why, sizeof(why), "cut short: %.100s", l->error_msg[0] ? l->error_msg : "link lost");
+                else if (l->count[LC_NO_SPACE])
+                        snprintf(why, sizeof(why), "full: %u code(s) wait for room", l->count[LC_NO_SPACE]);
+                else if (l->count[LC_FAILED])
+                        snprintf(why, sizeof(why), "%u code(s) failed", l->count[LC_FAILED]);
+                else {
+                        daemon_status_clear(&d->status, l->lock);
+                        continue;
+                }
+                daemon_status_trouble(&d->status, l->lock, why);
+        }
+}
+
 static void run_reconcile(struct daemon *d, int64_t now)
 {
         _cleanup_(lc_result_freep) struct lc_result *res = NULL;
@@ -160,7 +196,11 @@ static void run_reconcile(struct daemon *d, int64_t now)
         (void)sd_notify(0, "WATCHDOG=1");
         if (r < 0) {
                 log_error_errno(r, "Reconcile failed: %m");
+                snprintf(d->status.problem, sizeof(d->status.problem), "reconcile failed: %s", strerror(-r));
                 d->result = r;
+        } else {
+                d->status.problem[0] = '\0';
+                note_lock_results(d, res);
         }
         if (r < 0 || !res->complete) {
                 /* A lock was out of reach or full: try again with back-off. */
@@ -191,6 +231,8 @@ static void run_sync(struct daemon *d, int64_t now, bool force)
         r = sync_run(d->sync, now, force, &res);
         (void)sd_notify(0, "WATCHDOG=1");
         d->next_sync = res.next_attempt_at;
+        d->status.upstream_failures = res.failures;
+        snprintf(d->status.upstream_error, sizeof(d->status.upstream_error), "%.150s", res.error);
         if (r == -EAGAIN)
                 return;
         if (r < 0)
@@ -228,24 +270,51 @@ static void cycle(struct daemon *d, bool force)
         }
 }
 
-static int64_t earliest(const struct daemon *d, int64_t now)
+static int64_t earliest(const struct daemon *d, int64_t now, enum daemon_wake *ret_why)
 {
         int64_t t = now + d->cfg.max_interval;
 
-        if (d->next_reconcile < t)
+        *ret_why = DAEMON_WAKE_IDLE;
+        if (d->next_reconcile < t) {
                 t = d->next_reconcile;
-        if (d->sync && d->next_sync < t)
+                *ret_why = d->reconcile_failures ? DAEMON_WAKE_RETRY : DAEMON_WAKE_BOOKINGS;
+        }
+        if (d->sync && d->next_sync < t) {
                 t = d->next_sync;
-        if (d->next_log < t)
+                *ret_why = DAEMON_WAKE_UPSTREAM;
+        }
+        if (d->next_log < t) {
                 t = d->next_log;
+                *ret_why = DAEMON_WAKE_LOG;
+        }
         return t;
+}
+
+/* STATUS= for systemctl status: what we wait for, and what is wrong (daemon-status.h). */
+static void notify_status(struct daemon *d)
+{
+        char line[DAEMON_STATUS_MAX], msg[DAEMON_STATUS_MAX + 16];
+
+        d->status.upstream = d->sync != NULL;
+        if (d->db && outbox_pending(d->db, &d->status.pending) < 0)
+                d->status.pending = 0;
+        daemon_status_format(&d->status, line, sizeof(line));
+        snprintf(msg, sizeof(msg), "STATUS=%s", line);
+        (void)sd_notify(0, msg);
 }
 
 static int schedule(struct daemon *d)
 {
-        int64_t now = now_utc(), at = earliest(d, now);
-        uint64_t delay = at > now ? (uint64_t)(at - now) * USEC_PER_SEC : 0;
+        int64_t now = now_utc(), at;
+        uint64_t delay;
         int r;
+
+        if (d->status.blocked) /* nothing to do until a reload brings a configuration */
+                return sd_event_source_set_enabled(d->wake, SD_EVENT_OFF);
+        at = earliest(d, now, &d->status.wake_for);
+        delay = at > now ? (uint64_t)(at - now) * USEC_PER_SEC : 0;
+        d->status.wake_at = at > now ? at : now;
+        notify_status(d);
 
         r = sd_event_source_set_time_relative(d->wake, delay);
         if (r >= 0)
@@ -259,17 +328,6 @@ static int on_wake(sd_event_source *s, uint64_t usec, void *userdata)
         struct daemon *d = userdata;
 
         cycle(d, false);
-        return schedule(d);
-}
-
-static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
-{
-        struct daemon *d = userdata;
-
-        log_notice("event=wake reason=SIGHUP");
-        d->next_reconcile = d->next_sync = d->next_log = 0;
-        if (d->sync)
-                (void)sync_reset_backoff(d->sync);
         return schedule(d);
 }
 
@@ -329,106 +387,207 @@ static void daemon_free(struct daemon *d)
         sd_event_unref(d->event);
 }
 
-int cmd_daemon(struct cli *c, int argc, char **argv)
+/* The state directory and its database, once: a state_dir change needs a restart. */
+static int open_state(struct daemon *d)
 {
-        const char *path = NULL;
-        struct daemon d = { .netlink_fd = -1 };
-        char err[512];
-        int opt, r;
+        struct cli *c = d->cli;
+        int r;
 
-        while ((opt = cli_getopt(c, argc, argv)) != -1) {
-                if (opt == OPT_CONFIG)
-                        path = optarg;
-                else if (opt == OPT_ONCE)
-                        d.once = true;
-                else
-                        return -1;
-        }
-        config_defaults(&d.cfg);
-        r = config_load(path ? path : CONFIG_DEFAULT_PATH, &d.cfg, err, sizeof(err));
-        if (r == -ENOENT && !path)
-                log_info("No %s: running with the defaults", CONFIG_DEFAULT_PATH);
-        else if (r < 0)
-                return cli_fail(c, CLI_EXIT_USAGE, "%s", err);
-        if (!c->state_dir[0] && d.cfg.state_dir[0])
-                snprintf(c->state_dir, sizeof(c->state_dir), "%s", d.cfg.state_dir);
-        if (cli_store(c, &d.store) < 0)
+        if (d->store)
+                return 0;
+        if (!c->state_dir[0] && d->cfg.state_dir[0])
+                snprintf(c->state_dir, sizeof(c->state_dir), "%s", d->cfg.state_dir);
+        if (cli_store(c, &d->store) < 0)
                 return -1;
         c->store = NULL; /* the daemon owns it now */
-        lifecycle_opts_default(&d.lopts);
-        d.lopts.lead = d.cfg.lead;
-        d.lopts.grace = d.cfg.grace;
-        d.lopts.drift_max = d.cfg.drift_max;
-        d.lopts.adapter = d.cfg.adapter[0] ? d.cfg.adapter : NULL;
-
-        r = db_open(d.store, &d.db);
+        r = db_open(d->store, &d->db);
         if (r >= 0)
-                r = grants_init(d.db);
+                r = grants_init(d->db);
         if (r >= 0)
-                r = outbox_init(d.db);
-        if (r < 0) {
-                daemon_free(&d);
+                r = outbox_init(d->db);
+        if (r < 0)
                 return cli_fail(c, CLI_EXIT_STATE, "cannot open the state database: %s", strerror(-r));
-        }
-        if (d.cfg.upstream) {
-                r = sync_new(d.db, &d.cfg.sync, &d.sync);
-                if (r < 0) {
-                        daemon_free(&d);
-                        return cli_fail(c, CLI_EXIT_USAGE, "cannot set up the upstream: %s%s", strerror(-r),
-                                        r == -EPERM ? " (the token file must be readable by its owner only)" : "");
-                }
-                sync_set_grants_handler(d.sync, sync_grants_import, d.db);
-        }
-        r = sd_event_new(&d.work);
-        if (r >= 0)
-                r = sd_event_default(&d.event);
-        if (r < 0) {
-                daemon_free(&d);
-                return cli_fail(c, CLI_EXIT_FAILURE, "cannot create event loops: %s", strerror(-r));
-        }
+        return 0;
+}
 
-        if (d.once) {
-                /* One pass of everything, then exit: for cron, tests and the crash script. */
-                cycle(&d, true);
-                r = d.result;
-                daemon_free(&d);
+/* Put cfg to work: lifecycle options, adapter, intervals, and the upstream (made anew when its
+ * settings changed; on failure the previous one stays). */
+static int apply_config(struct daemon *d, const struct daemon_config *cfg)
+{
+        struct sync *s = NULL;
+        bool upstream_changed = cfg->upstream != d->cfg.upstream || memcmp(&cfg->sync, &d->cfg.sync, sizeof(cfg->sync));
+        int r;
+
+        if (cfg->upstream && (upstream_changed || !d->sync)) {
+                r = sync_new(d->db, &cfg->sync, &s);
                 if (r < 0)
-                        return cli_fail(c, r == -EAGAIN ? CLI_EXIT_LINK : CLI_EXIT_FAILURE,
-                                        "the pass left work pending (see the log above)");
-                cJSON_AddBoolToObject(c->out, "complete", true);
-                return 0;
+                        return cli_fail(d->cli, CLI_EXIT_USAGE, "cannot set up the upstream: %s%s", strerror(-r),
+                                        r == -EPERM ? " (the token file must be readable by its owner only: chmod 0600 it)" :
+                                        r == -ENOENT ? " (the token file is missing)" : "");
+                sync_set_grants_handler(s, sync_grants_import, d->db);
         }
+        if (s || !cfg->upstream) {
+                sync_free(d->sync);
+                d->sync = s;
+        }
+        d->cfg = *cfg;
+        lifecycle_opts_default(&d->lopts);
+        d->lopts.lead = d->cfg.lead;
+        d->lopts.grace = d->cfg.grace;
+        d->lopts.drift_max = d->cfg.drift_max;
+        d->lopts.adapter = d->cfg.adapter[0] ? d->cfg.adapter : NULL;
+        /* The network coming back wakes the upstream sync. */
+        if (d->sync && d->netlink_fd < 0 && d->event && network_watch(d) < 0)
+                log_warning("Cannot watch the network; the upstream back-off alone will retry");
+        return 0;
+}
+
+/* A configuration the daemon refuses is named in the journal and in STATUS=, with what to
+ * change; lock work goes on with the previous one, or waits when there is none. */
+static void config_refused(struct daemon *d, const char *why)
+{
+        log_error("event=config-refused %s; fix it, then: systemctl reload latchkey", why);
+        snprintf(d->status.config_problem, sizeof(d->status.config_problem), "%s", why);
+}
+
+/* SIGHUP (systemctl reload): read the configuration again, then look at everything now. */
+static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+{
+        struct daemon *d = userdata;
+        struct daemon_config *cfg = calloc(1, sizeof(*cfg));
+        char err[512];
+
+        (void)sd_notify(0, "RELOADING=1");
+        if (!cfg)
+                return -ENOMEM;
+        if (config_load_default(d->config_path, cfg, err, sizeof(err)) < 0)
+                config_refused(d, err);
+        else {
+                if (d->store && !streq(cfg->state_dir, d->cfg.state_dir)) {
+                        log_warning("agent.state_dir changed: it takes effect when the daemon restarts");
+                        memcpy(cfg->state_dir, d->cfg.state_dir, sizeof(cfg->state_dir));
+                }
+                if (d->status.blocked)
+                        d->cfg = *cfg; /* open_state takes state_dir from here */
+                if (open_state(d) < 0 || apply_config(d, cfg) < 0)
+                        config_refused(d, d->cli->error);
+                else {
+                        d->status.blocked = false;
+                        d->status.config_problem[0] = '\0';
+                        log_notice("event=config-reloaded file=%s upstream=%s",
+                                   d->config_path ? d->config_path : CONFIG_DEFAULT_PATH, d->sync ? "yes" : "no");
+                }
+        }
+        free(cfg);
+        log_notice("event=wake reason=SIGHUP");
+        d->next_reconcile = d->next_sync = d->next_log = 0;
+        if (d->sync)
+                (void)sync_reset_backoff(d->sync);
+        (void)sd_notify(0, "READY=1");
+        return schedule(d);
+}
+
+static int run_loop(struct daemon *d)
+{
+        struct cli *c = d->cli;
+        sigset_t mask;
+        int r;
 
         (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-        sigset_t mask;
         sigemptyset(&mask);
         sigaddset(&mask, SIGTERM);
         sigaddset(&mask, SIGINT);
         sigaddset(&mask, SIGHUP);
         sigprocmask(SIG_BLOCK, &mask, NULL);
-        r = sd_event_add_signal(d.event, NULL, SIGTERM, NULL, NULL);
+        r = sd_event_add_signal(d->event, NULL, SIGTERM, NULL, NULL);
         if (r >= 0)
-                r = sd_event_add_signal(d.event, NULL, SIGINT, NULL, NULL);
+                r = sd_event_add_signal(d->event, NULL, SIGINT, NULL, NULL);
         if (r >= 0)
-                r = sd_event_add_signal(d.event, NULL, SIGHUP, on_sighup, &d);
+                r = sd_event_add_signal(d->event, NULL, SIGHUP, on_sighup, d);
         if (r >= 0)
-                r = sd_event_set_watchdog(d.event, true);
+                r = sd_event_set_watchdog(d->event, true);
         if (r >= 0)
-                r = sd_event_add_time_relative(d.event, &d.wake, CLOCK_MONOTONIC, 0, USEC_PER_SEC, on_wake, &d);
-        if (r < 0) {
-                daemon_free(&d);
+                r = sd_event_add_time_relative(d->event, &d->wake, CLOCK_MONOTONIC, 0, USEC_PER_SEC, on_wake, d);
+        if (r < 0)
                 return cli_fail(c, CLI_EXIT_FAILURE, "cannot set up the event loop: %s", strerror(-r));
-        }
-        /* The network coming back wakes the upstream sync. */
-        if (d.sync && network_watch(&d) < 0)
+        if (d->sync && d->netlink_fd < 0 && network_watch(d) < 0)
                 log_warning("Cannot watch the network; the upstream back-off alone will retry");
-        log_notice("event=start state_dir=%s upstream=%s", store_dir(d.store), d.sync ? "yes" : "no");
-        (void)sd_notify(0, "READY=1\nSTATUS=Provisioning bookings to locks");
-        r = sd_event_loop(d.event);
+        if (d->status.blocked)
+                log_notice("event=start blocked=yes: waiting for a configuration it can use");
+        else
+                log_notice("event=start state_dir=%s upstream=%s", store_dir(d->store), d->sync ? "yes" : "no");
+        (void)schedule(d);
+        (void)sd_notify(0, "READY=1");
+        r = sd_event_loop(d->event);
         (void)sd_notify(0, "STOPPING=1");
         log_notice("event=stop");
-        daemon_free(&d);
         if (r < 0)
                 return cli_fail(c, CLI_EXIT_FAILURE, "the event loop failed: %s", strerror(-r));
         return 0;
+}
+
+int cmd_daemon(struct cli *c, int argc, char **argv)
+{
+        struct daemon *d = calloc(1, sizeof(*d));
+        struct daemon_config *cfg = calloc(1, sizeof(*cfg));
+        char err[512];
+        int opt, r = -1;
+
+        if (!d || !cfg) {
+                free(d);
+                free(cfg);
+                return cli_fail(c, CLI_EXIT_FAILURE, "out of memory");
+        }
+        d->netlink_fd = -1;
+        d->cli = c;
+        while ((opt = cli_getopt(c, argc, argv)) != -1) {
+                if (opt == OPT_CONFIG)
+                        d->config_path = optarg;
+                else if (opt == OPT_ONCE)
+                        d->once = true;
+                else
+                        goto out;
+        }
+        config_defaults(&d->cfg);
+        if (!d->config_path && access(CONFIG_DEFAULT_PATH, F_OK) < 0)
+                log_info("No %s: running with the defaults (offline)", CONFIG_DEFAULT_PATH);
+        if (config_load_default(d->config_path, cfg, err, sizeof(err)) < 0) {
+                /* Under systemd, stay up and say what to change (STATUS=, journal) until a
+                 * reload brings a file we can use; by hand or with --once, exit 2. */
+                if (d->once || !getenv("NOTIFY_SOCKET")) {
+                        cli_fail(c, CLI_EXIT_USAGE, "%s", err);
+                        goto out;
+                }
+                config_refused(d, err);
+                d->status.blocked = true;
+        } else {
+                d->cfg = *cfg;
+                d->cfg.upstream = false; /* apply_config sets the upstream up */
+                if (open_state(d) < 0 || apply_config(d, cfg) < 0)
+                        goto out;
+        }
+        r = sd_event_new(&d->work);
+        if (r >= 0)
+                r = sd_event_default(&d->event);
+        if (r < 0) {
+                r = cli_fail(c, CLI_EXIT_FAILURE, "cannot create event loops: %s", strerror(-r));
+                goto out;
+        }
+        if (d->once) {
+                /* One pass of everything, then exit: for cron, tests and the crash script. */
+                cycle(d, true);
+                r = d->result;
+                if (r < 0)
+                        r = cli_fail(c, r == -EAGAIN ? CLI_EXIT_LINK : CLI_EXIT_FAILURE,
+                                     "the pass left work pending (see the log above)");
+                else
+                        cJSON_AddBoolToObject(c->out, "complete", true);
+                goto out;
+        }
+        r = run_loop(d);
+out:
+        daemon_free(d);
+        free(d);
+        free(cfg);
+        return r < 0 ? -1 : 0;
 }

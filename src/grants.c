@@ -19,6 +19,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "duration.h"
 #include "grants-private.h"
 #include "outbox.h"
 #include "store.h"
@@ -160,36 +161,8 @@ int grants_code_name(const char *guest, char ret[static LK_CODE_NAME_SIZE + 1])
 
 int grants_parse_duration(const char *s, int64_t *ret)
 {
-        char num[24];
-        size_t n = strlen(s);
-        uint64_t v, mult = 1;
-
-        if (n == 0 || n >= sizeof(num))
-                return -EINVAL;
-        memcpy(num, s, n + 1);
-        switch (num[n - 1]) {
-        case 's':
-                num[--n] = '\0';
-                break;
-        case 'm':
-                mult = 60;
-                num[--n] = '\0';
-                break;
-        case 'h':
-                mult = 3600;
-                num[--n] = '\0';
-                break;
-        case 'd':
-                mult = 86400;
-                num[--n] = '\0';
-                break;
-        default:
-                break;
-        }
-        if (parse_u64(num, 0, 366ULL * 86400, &v) < 0 || v * mult > 366ULL * 86400)
-                return -EINVAL;
-        *ret = (int64_t)(v * mult);
-        return 0;
+        /* The one duration grammar (duration.h), in whole seconds, at most 366 days. */
+        return duration_parse_sec_range(s, 0, 366LL * 86400, ret) < 0 ? -EINVAL : 0;
 }
 
 uint32_t grants_generate_code(const uint32_t *avoid, size_t n)

@@ -10,6 +10,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "duration.h"
 #include "json.h"
 #include "outbox.h"
 #include "sync.h"
@@ -42,33 +43,6 @@ void sync_config_defaults(struct sync_config *c)
                 .backoff_max_sec = 900,
                 .pull_interval_sec = 300,
         };
-}
-
-/* "30", "30s", "1500ms", "5m", "1h" → milliseconds. */
-static int parse_duration_ms(const char *v, uint64_t *ret)
-{
-        char num[24];
-        size_t n = strspn(v, "0123456789");
-        uint64_t x, mul;
-
-        if (n == 0 || n >= sizeof(num))
-                return -EINVAL;
-        memcpy(num, v, n);
-        num[n] = '\0';
-        if (streq(v + n, "") || streq(v + n, "s"))
-                mul = 1000;
-        else if (streq(v + n, "ms"))
-                mul = 1;
-        else if (streq(v + n, "m") || streq(v + n, "min"))
-                mul = 60 * 1000;
-        else if (streq(v + n, "h"))
-                mul = 3600 * 1000;
-        else
-                return -EINVAL;
-        if (parse_u64(num, 0, UINT32_MAX, &x) < 0)
-                return -EINVAL;
-        *ret = x * mul;
-        return 0;
 }
 
 static int parse_size(const char *v, uint64_t *ret)
@@ -125,7 +99,7 @@ int sync_config_set(struct sync_config *c, const char *key, const char *value)
         if (streq(key, "proxy"))
                 return set_string(c->proxy, sizeof(c->proxy), value);
         if (streq(key, "connect_timeout") || streq(key, "timeout")) {
-                if (parse_duration_ms(value, &v) < 0 || v < 100 || v > 600 * 1000)
+                if (duration_parse_ms(value, &v) < 0 || v < 100 || v > 600 * 1000)
                         return -EINVAL;
                 *(streq(key, "timeout") ? &c->timeout_ms : &c->connect_timeout_ms) = v;
                 return 0;
@@ -143,7 +117,7 @@ int sync_config_set(struct sync_config *c, const char *key, const char *value)
                 return 0;
         }
         if (streq(key, "backoff_min") || streq(key, "backoff_max") || streq(key, "pull_interval")) {
-                if (parse_duration_ms(value, &v) < 0 || v < 1000 || v > 7 * 86400 * 1000ULL)
+                if (duration_parse_ms(value, &v) < 0 || v % 1000 || v < 1000 || v > 7 * 86400 * 1000ULL)
                         return -EINVAL;
                 v /= 1000;
                 if (streq(key, "backoff_min"))

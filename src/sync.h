@@ -53,7 +53,8 @@ struct sync_config {
 void sync_config_defaults(struct sync_config *c);
 /*
  * Set one key from the INI file (the daemon's inih handler calls this for [upstream]).
- * Durations take "30", "30s", "1500ms", "5m"; sizes "4096", "64k", "4M".
+ * Durations use the one grammar (duration.h: "1500ms", "30", "30s", "5m", "1h", "1d"; backoff_*
+ * and pull_interval in whole seconds); sizes "4096", "64k", "4M".
  * -ENOENT unknown key, -EINVAL bad value, -EPROTONOSUPPORT for a URL that is not https://.
  */
 int sync_config_set(struct sync_config *c, const char *key, const char *value);

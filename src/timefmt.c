@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "duration.h"
 #include "timefmt.h"
 #include "util.h"
 
@@ -103,13 +104,14 @@ static int local_to_instant(int64_t wall, int64_t *ret, char *why, size_t why_si
 
 static int parse_now(const char *s, int64_t now, int64_t *ret)
 {
-        uint64_t v;
+        int64_t v;
 
         if (s[3] == '\0') {
                 *ret = now;
                 return 0;
         }
-        if ((s[3] != '+' && s[3] != '-') || parse_u64(s + 4, 0, 100ULL * 366 * 86400, &v) < 0)
+        /* now+DURATION, now-DURATION: the one grammar (duration.h), whole seconds. */
+        if ((s[3] != '+' && s[3] != '-') || duration_parse_sec(s + 4, &v) < 0)
                 return -EINVAL;
         *ret = s[3] == '+' ? now + (int64_t)v : now - (int64_t)v;
         return 0;

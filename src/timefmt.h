@@ -26,7 +26,7 @@ enum {
  * Parse an instant (docs/grants.md "Times"): RFC 3339 "2026-11-22T15:00:00+01:00",
  * "2026-11-22t14:00:00.250z" (T/Z in either case, a fraction of a second is dropped), seconds
  * optional ("2026-11-22T14:00Z"), the offset also as "+0100"; "2026-11-22 15:00" or a date alone
- * without a zone is the host's local time; "now", "now+3600", "now-60" (seconds). Nothing is
+ * without a zone is the host's local time; "now", "now+DURATION", "now-DURATION" (duration.h: "now+3600", "now+2h", "now-1d"). Nothing is
  * written on error; why (may be NULL) gets the reason as a phrase to follow the value:
  *   -EINVAL  not a time, not a real date, or (TIME_DOCUMENT) no zone
  *   -ERANGE  outside TIME_SUPPORTED_MIN..MAX
