@@ -60,7 +60,7 @@ static const struct cli_flag pair_flags[] = {
 #define WINDOW_FLAGS                                                                                                   \
         { "from", OPT_FROM, 0, "TIME",                                                                                 \
           "The code works from TIME: 2026-12-01T15:00+01:00, 2026-12-01T14:00Z, '2026-12-01 15:00' (this "             \
-          "machine's zone), now, now+3600, now+2h." },                                                                         \
+          "machine's zone), now, now+3600, now+2h." },                                                                 \
         { "until", OPT_UNTIL, 0, "TIME", "The code works until TIME." },                                               \
         { "weekdays", OPT_WEEKDAYS, 0, "LIST",                                                                         \
           "Only on these days: mon,tue,... or weekdays, weekends, all.",                                               \
