@@ -3,10 +3,13 @@ BUILD      ?= build
 BUILD_TYPE ?= ASan
 FUZZ_BUILD ?= build-fuzz
 BENCH_BUILD ?= build-bench
+INSTALL_BUILD ?= build-install
+DEB_OUT    ?= build-deb
+PREFIX     ?= /usr/local
 FUZZ_SECONDS ?= 60
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps build check demo bench fuzz crash rig clean
+.PHONY: all deps build check demo bench fuzz crash rig deb install clean
 
 all: build
 
@@ -41,6 +44,21 @@ rig: build
 	@scripts/install-deps build rig
 	@hw-tests/rig/run.sh $(BUILD)
 
+# A Release build installed under PREFIX (DESTDIR honoured): binaries, man pages, completion,
+# and the unit, sysusers.d, tmpfiles.d, D-Bus policy placed for that prefix
+# (packaging/install-system.cmake). Then, as root: systemd-sysusers; systemd-tmpfiles --create;
+# systemctl daemon-reload; systemctl enable --now latchkey.
+install: deps
+	@cmake -S . -B $(INSTALL_BUILD) -DCMAKE_BUILD_TYPE=Release -DLATCHKEY_BUILD_TESTS=OFF \
+		-DCMAKE_INSTALL_PREFIX=$(PREFIX) >/dev/null
+	@cmake --build $(INSTALL_BUILD) -j $(JOBS)
+	cmake --install $(INSTALL_BUILD) --prefix $(PREFIX)
+
+# The Debian package (packaging/debian, debhelper) and lintian's verdict, in $(DEB_OUT).
+deb:
+	@scripts/install-deps build deb
+	@scripts/deb $(DEB_OUT)
+
 fuzz:
 	@scripts/install-deps build fuzz
 	@CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Fuzz >/dev/null
@@ -48,4 +66,4 @@ fuzz:
 	@scripts/fuzz $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
 clean:
-	rm -rf $(BUILD) $(FUZZ_BUILD) $(BENCH_BUILD)
+	rm -rf $(BUILD) $(FUZZ_BUILD) $(BENCH_BUILD) $(INSTALL_BUILD) $(DEB_OUT)

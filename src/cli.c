@@ -15,6 +15,7 @@
 #include "grants.h"
 #include "latchkey/names.h"
 #include "log.h"
+#include "owner.h"
 #include "util.h"
 
 int cli_fail(struct cli *c, enum cli_exit code, const char *fmt, ...)
@@ -201,6 +202,11 @@ int cli_store(struct cli *c, struct store **ret)
                         if (r < 0)
                                 return cli_fail(c, CLI_EXIT_STATE, "cannot find a state directory: %s", strerror(-r));
                 }
+                /* Root on the daemon's state: act as its owner (owner.h). */
+                r = owner_become(c->state_dir);
+                if (r < 0)
+                        return cli_fail(c, CLI_EXIT_STATE, "cannot act as the owner of '%s': %s", c->state_dir,
+                                        strerror(-r));
                 r = store_open(c->state_dir, &c->store);
                 if (r == -EPERM)
                         return cli_fail(c, CLI_EXIT_STATE, "state directory '%s' belongs to another user", c->state_dir);

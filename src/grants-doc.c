@@ -91,7 +91,7 @@ static int get_string(const cJSON *o, const char *key, bool required, const char
 static int parse_instant(const cJSON *o, const char *key, int64_t *ret, const char *where, struct grants_error *err)
 {
         char why[400];
-        const char *s;
+        const char *s = ""; /* set by get_string(); initialised for -O2 -Wmaybe-uninitialized */
         int r;
 
         r = get_string(o, key, true, &s, where, err);
