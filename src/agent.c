@@ -60,7 +60,7 @@ int agent_session_open(sd_event *event, const struct lk_creds *creds, const char
         r = session_connect(s, NULL);
         if (r < 0) {
                 session_free(s);
-                return r;
+                return r == -ENOENT ? -ECONNREFUSED : r; /* a socket that is not there: out of reach */
         }
         *ret = s;
         return 0;

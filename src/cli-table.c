@@ -254,19 +254,6 @@ const struct cli_command cli_commands[] = {
         END,
 };
 
-const struct cli_exit_info cli_exit_codes[] = {
-        { 0, "success" },
-        { 1, "internal error" },
-        { 2, "invalid input or usage; nothing was written" },
-        { 3, "not found: no such lock, code or authorization" },
-        { 4, "the lock refused the command" },
-        { 5, "the lock (or the upstream) could not be reached, or the link failed" },
-        { 6, "not authorized: wrong PIN, PIN lockout, not in pairing mode, token refused" },
-        { 7, "the lock is full" },
-        { 8, "an answer failed its checks (a corrupt link, not the paired lock, an untrusted upstream)" },
-        { 9, "a problem with the local state directory" },
-        { -1, NULL },
-};
 
 const struct cli_group *cli_group_find(const char *word)
 {

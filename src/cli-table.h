@@ -92,15 +92,11 @@ struct cli_group {
         const char *summary;
 };
 
-struct cli_exit_info {
-        int code;
-        const char *meaning; /* lower case, no full stop */
-};
-
 extern const struct cli_command cli_commands[];      /* ended by an all-zero row */
 extern const struct cli_flag cli_global_flags[];     /* ended by an all-zero row */
 extern const struct cli_group cli_groups[];          /* ended by an all-zero row */
-extern const struct cli_exit_info cli_exit_codes[];  /* ended by { -1, NULL } */
+/* cli_exit_codes[]: the one exit-code table, in exits.h (src/exits.c). */
+#include "exits.h"
 
 /* The group a command belongs to (NULL for a one-word command). */
 const struct cli_group *cli_group_of(const struct cli_command *cmd);

@@ -29,60 +29,17 @@ int cli_fail(struct cli *c, enum cli_exit code, const char *fmt, ...)
         return -1;
 }
 
-static enum cli_exit lock_error_exit(uint8_t code)
-{
-        switch (code) {
-        case LK_K_ERROR_NOT_AUTHORIZED:
-        case LK_K_ERROR_BAD_PIN:
-        case LK_K_ERROR_TOO_MANY_PIN_ATTEMPTS:
-        case LK_K_ERROR_DISABLED:
-        case LK_K_ERROR_TIME_NOT_ALLOWED:
-        case LK_P_ERROR_NOT_PAIRING:
-        case LK_P_ERROR_BAD_AUTHENTICATOR:
-                return CLI_EXIT_AUTH;
-        case LK_K_ERROR_TOO_MANY_ENTRIES:
-        case LK_P_ERROR_MAX_USER:
-                return CLI_EXIT_FULL;
-        case LK_K_ERROR_INVALID_AUTH_ID:
-                return CLI_EXIT_NOT_FOUND;
-        default:
-                return CLI_EXIT_REFUSED;
-        }
-}
-
 int cli_fail_errno(struct cli *c, int error, const char *what)
 {
-        uint8_t code;
-        const char *name, *desc;
+        uint8_t code = 0;
+        char why[256];
 
-        switch (error) {
-        case -EREMOTEIO:
+        if (error == -EREMOTEIO) {
                 code = c->session ? session_remote_error(c->session) : LK_ERROR_UNKNOWN;
-                name = lk_error_name(code);
-                desc = lk_error_description(code);
                 c->lock_error = code;
-                return cli_fail(c, lock_error_exit(code), "%s: the lock refused: %s (%s, 0x%02X)", what,
-                                desc ? desc : "unknown error", name ? name : "?", code);
-        case -ETIMEDOUT:
-                return cli_fail(c, CLI_EXIT_LINK, "%s: no answer from the lock in time", what);
-        case -ENOTCONN:
-        case -ECONNRESET:
-        case -ECONNREFUSED:
-        case -ECONNABORTED:
-        case -EPIPE:
-        case -EHOSTDOWN:
-        case -EHOSTUNREACH:
-                return cli_fail(c, CLI_EXIT_LINK, "%s: the link to the lock failed (%s)", what, strerror(-error));
-        case -EBADMSG:
-        case -EPROTO:
-        case -EMSGSIZE:
-                return cli_fail(c, CLI_EXIT_PROTOCOL,
-                                "%s: the lock's answer failed its checks (corrupt link or not the paired lock)", what);
-        case -ENOKEY:
-                return cli_fail(c, CLI_EXIT_USAGE, "%s: the lock's security PIN is needed: give --pin-file FILE (or - for stdin)", what);
-        default:
-                return cli_fail(c, CLI_EXIT_FAILURE, "%s: %s", what, strerror(error < 0 ? -error : error));
         }
+        exit_describe_lock_errno(error, code, why, sizeof(why));
+        return cli_fail(c, exit_for_lock_errno(error, code), "%s: %s", what, why);
 }
 
 #define CLI_FLAGS_MAX 64

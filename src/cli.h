@@ -11,22 +11,10 @@
 #include <systemd/sd-event.h>
 
 #include "cli-table.h"
+#include "exits.h"
 #include "session.h"
 #include "store.h"
 
-/* Exit codes: stable; explained in cli_exit_codes (cli-table.c), so in latchkey(1) and --help. */
-enum cli_exit {
-        CLI_EXIT_OK = 0,
-        CLI_EXIT_FAILURE = 1,   /* internal error */
-        CLI_EXIT_USAGE = 2,     /* bad arguments or invalid input; nothing was written */
-        CLI_EXIT_NOT_FOUND = 3, /* no such lock, code or entry */
-        CLI_EXIT_REFUSED = 4,   /* the lock refused the command */
-        CLI_EXIT_LINK = 5,      /* could not reach the lock, or the link failed */
-        CLI_EXIT_AUTH = 6,      /* not authorized, wrong PIN, PIN lockout */
-        CLI_EXIT_FULL = 7,      /* the lock has no room (codes, authorizations) */
-        CLI_EXIT_PROTOCOL = 8,  /* the lock's answer failed checks (corrupt or rogue) */
-        CLI_EXIT_STATE = 9,     /* local state directory problem */
-};
 
 struct cli {
         const struct cli_command *command; /* the one running: its flags are what cli_getopt takes */

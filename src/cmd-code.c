@@ -194,22 +194,20 @@ static void report_code(struct cli *c, const char *verb, const struct codes_outc
 
 static int code_write_error(struct cli *c, int r, const struct codes_outcome *o, enum lk_code_problem p, const char *what)
 {
+        enum cli_exit e = exit_for_lock_errno(r, 0);
+
         switch (r) {
         case -EINVAL:
                 return problem_fail(c, p);
         case -EDOM:
                 return window_fail(c, o->window_problem);
         case -EEXIST:
-                return cli_fail(c, CLI_EXIT_REFUSED,
-                                "%s: this code is already on the lock as id %u with another name or window; nothing was written",
+                return cli_fail(c, e, "%s: this code is already on the lock as id %u with another name or window; nothing was written",
                                 what, o->id);
         case -ENOSPC:
-                return cli_fail(c, CLI_EXIT_FULL, "%s: the lock holds %u codes, its maximum; remove one first", what,
-                                CODES_MAX);
+                return cli_fail(c, e, "%s: the lock holds %u codes, its maximum; remove one first", what, CODES_MAX);
         case -ENOENT:
-                return cli_fail(c, CLI_EXIT_NOT_FOUND, "%s: no keypad code with that id on '%s'", what, c->creds.alias);
-        case -EIO:
-                return cli_fail(c, CLI_EXIT_PROTOCOL, "%s: the lock accepted the write but reading it back shows something else", what);
+                return cli_fail(c, e, "%s: no keypad code with that id on '%s'", what, c->creds.alias);
         default:
                 return cli_fail_errno(c, r, what);
         }
@@ -518,10 +516,16 @@ int cmd_code_import(struct cli *c, int argc, char **argv)
         db_free(db);
         cJSON_AddNumberToObject(c->out, "imported", (double)ok);
         cJSON_AddNumberToObject(c->out, "failed", (double)(n - ok));
-        if (ok < n)
-                r = cli_fail(c, CLI_EXIT_REFUSED, "%zu of %zu codes were not written (see results)", n - ok, n);
-        else
-                r = 0;
+        r = 0;
+        for (i = 0; i < n && ok < n; i++) /* the first failure says what kind it was (a full lock: 7) */
+                if (items[i].result < 0) {
+                        char why[160];
+
+                        exit_describe_lock_errno(items[i].result, 0, why, sizeof(why));
+                        r = cli_fail(c, exit_for_lock_errno(items[i].result, 0),
+                                     "%zu of %zu codes were not written (see results); the first: %s", n - ok, n, why);
+                        break;
+                }
 out:
         for (i = 0; i < n; i++)
                 sodium_memzero(&items[i].want.code, sizeof(items[i].want.code));

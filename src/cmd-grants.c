@@ -17,6 +17,7 @@
 #include "grants.h"
 #include "lifecycle.h"
 #include "log.h"
+#include "outcome.h"
 #include "timefmt.h"
 #include "util.h"
 
@@ -283,5 +284,15 @@ int cmd_reconcile(struct cli *c, int argc, char **argv)
                         printf("Next change due at %s.\n", next);
                 }
         }
-        return 0;
+        /* The same exit code as `daemon --once` for the same lock's failure (exits.h). */
+        {
+                struct outcome pass = { 0 };
+                const struct outcome_item *first;
+
+                outcome_reconcile(&pass, res);
+                first = outcome_first(&pass);
+                r = first ? cli_fail(c, first->exit_code, "%s: %s", first->name, first->message) : 0;
+                outcome_done(&pass);
+        }
+        return r;
 }

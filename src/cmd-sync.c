@@ -34,31 +34,6 @@ static const char *sync_key(int opt)
         }
 }
 
-/* One place where sync errors become exit codes (STYLE.md §3). */
-static enum cli_exit sync_exit_code(int r)
-{
-        switch (-r) {
-        case EPROTONOSUPPORT:
-        case EINVAL:
-        case ENOKEY:
-        case EPERM:
-        case ENOENT:
-        case EMSGSIZE:
-                return CLI_EXIT_USAGE;
-        case EACCES:
-                return CLI_EXIT_AUTH;
-        case EKEYREJECTED:
-        case EBADMSG:
-                return CLI_EXIT_PROTOCOL;
-        case EBUSY:
-        case EIO:
-        case ENOSPC:
-                return CLI_EXIT_STATE;
-        default:
-                return CLI_EXIT_LINK;
-        }
-}
-
 static const char *sync_config_problem(int r)
 {
         switch (-r) {
@@ -143,7 +118,7 @@ int cmd_sync(struct cli *c, int argc, char **argv)
         }
         r = sync_new(db, cfg, &s);
         if (r < 0) {
-                cli_fail(c, sync_exit_code(r), "cannot set up the upstream sync: %s", sync_config_problem(r));
+                cli_fail(c, exit_for_upstream_setup(r), "cannot set up the upstream sync: %s", sync_config_problem(r));
                 goto out;
         }
         sync_set_grants_handler(s, sync_grants_import, db);
@@ -184,7 +159,7 @@ int cmd_sync(struct cli *c, int argc, char **argv)
                         printf("Last error: %s\n", res.error);
         }
         if (r < 0 && r != -EAGAIN) {
-                cli_fail(c, sync_exit_code(r), "upstream sync failed: %s",
+                cli_fail(c, exit_for_upstream_errno(r), "upstream sync failed: %s",
                          res.error[0] ? res.error : strerror(-r));
                 goto out;
         }

@@ -30,6 +30,8 @@
 #include "config.h"
 #include "daemon-status.h"
 #include "db.h"
+#include "exits.h"
+#include "outcome.h"
 #include "grants.h"
 #include "lifecycle.h"
 #include "lockops.h"
@@ -58,7 +60,7 @@ struct daemon {
         bool once;
         int64_t next_reconcile, next_sync, next_log;
         unsigned reconcile_failures;
-        int result;           /* --once: the cycle's outcome */
+        struct outcome report; /* the pass: per lock and upstream, the first failure (--once prints it) */
 };
 
 static int64_t now_utc(void)
@@ -114,28 +116,40 @@ static int read_lock(struct daemon *d, const char *lock)
         struct session *s = NULL;
         struct logsync_result res;
         struct log_ctx l = { .d = d, .lock = lock };
+        char why[200];
+        uint8_t code;
         int r;
 
+        outcome_ok(&d->report, lock);
         r = store_creds_get(d->store, lock, &creds);
         if (r < 0) {
                 daemon_status_trouble(&d->status, lock, "no usable credentials");
+                outcome_fail(&d->report, lock, r == -ENOENT ? CLI_EXIT_NOT_FOUND : CLI_EXIT_STATE,
+                             "its credentials cannot be read: %s", r == -EBADMSG ? "the file is corrupt" : strerror(-r));
                 return log_warning_errno(r, "Lock '%s' has no usable credentials: %m", lock);
         }
         r = agent_session_open(d->work, &creds, d->cfg.adapter[0] ? d->cfg.adapter : NULL, NULL, &s);
         lk_creds_wipe(&creds);
         if (r < 0) {
-                char why[120];
+                char trouble[120];
 
+                exit_describe_lock_errno(r, 0, why, sizeof(why));
+                outcome_fail(&d->report, lock, exit_for_lock_errno(r, 0), "reading the log: %s", why);
                 /* A reconcile's reason says more; keep it. */
-                snprintf(why, sizeof(why), "log not read: %s", strerror(-r));
+                snprintf(trouble, sizeof(trouble), "log not read: %.100s", why);
                 if (!daemon_status_has_trouble(&d->status, lock))
-                        daemon_status_trouble(&d->status, lock, why);
-                return log_warning_errno(r, "Cannot reach lock '%s' to read its log: %m", lock);
+                        daemon_status_trouble(&d->status, lock, trouble);
+                log_warning("Cannot reach lock '%s' to read its log: %s", lock, why);
+                return r;
         }
         r = logsync_fetch(s, d->db, lock, false, on_log_entry, NULL, &l, &res);
-        if (r < 0)
-                log_warning_errno(r, "Reading the log of '%s' stopped after %u entries: %m", lock, res.received);
-        else if (res.stored)
+        if (r < 0) {
+                code = session_remote_error(s);
+                exit_describe_lock_errno(r, code, why, sizeof(why));
+                outcome_fail(&d->report, lock, exit_for_lock_errno(r, code), "reading the log: %s (%u entries stored)",
+                             why, res.stored);
+                log_warning("Reading the log of '%s' stopped after %u entries: %s", lock, res.received, why);
+        } else if (res.stored)
                 log_info("event=log-read lock=%s new=%u cursor=%" PRIu32, lock, res.stored, res.cursor);
         if (lockops_states(s, &ks) >= 0) {
                 cJSON *o = cJSON_CreateObject();
@@ -184,6 +198,7 @@ static void note_lock_results(struct daemon *d, const struct lc_result *res)
                         continue;
                 }
                 daemon_status_trouble(&d->status, l->lock, why);
+                log_warning("Lock '%s': %s", l->lock, why); /* each lock in trouble, by name */
         }
 }
 
@@ -197,10 +212,11 @@ static void run_reconcile(struct daemon *d, int64_t now)
         if (r < 0) {
                 log_error_errno(r, "Reconcile failed: %m");
                 snprintf(d->status.problem, sizeof(d->status.problem), "reconcile failed: %s", strerror(-r));
-                d->result = r;
+                outcome_fail(&d->report, "", CLI_EXIT_STATE, "reconcile failed: %s", strerror(-r));
         } else {
                 d->status.problem[0] = '\0';
                 note_lock_results(d, res);
+                outcome_reconcile(&d->report, res);
         }
         if (r < 0 || !res->complete) {
                 /* A lock was out of reach or full: try again with back-off. */
@@ -212,8 +228,6 @@ static void run_reconcile(struct daemon *d, int64_t now)
                 d->next_reconcile = now + delay;
                 if (r >= 0)
                         log_notice("event=reconcile-incomplete retry_in=%" PRId64 "s", delay);
-                if (d->result == 0)
-                        d->result = -EAGAIN;
                 return;
         }
         d->reconcile_failures = 0;
@@ -235,15 +249,16 @@ static void run_sync(struct daemon *d, int64_t now, bool force)
         snprintf(d->status.upstream_error, sizeof(d->status.upstream_error), "%.150s", res.error);
         if (r == -EAGAIN)
                 return;
-        if (r < 0)
+        outcome_ok(&d->report, "");
+        if (r < 0) {
                 log_warning("Upstream sync failed: %s (%u events kept)", res.error[0] ? res.error : strerror(-r),
                             res.pending);
-        else if (res.acked || res.applied)
+                outcome_fail(&d->report, "", exit_for_upstream_errno(r), "%s (%u events kept)",
+                             res.error[0] ? res.error : strerror(-r), res.pending);
+        } else if (res.acked || res.applied)
                 log_info("event=sync pulled=%s acked=%u pending=%u", res.applied ? "yes" : "no", res.acked, res.pending);
         if (res.applied)
                 d->next_reconcile = now; /* new desired state: reconcile now */
-        if (d->once && r < 0 && d->result == 0)
-                d->result = r;
 }
 
 /* One pass: whatever is due. */
@@ -328,6 +343,7 @@ static int on_wake(sd_event_source *s, uint64_t usec, void *userdata)
         struct daemon *d = userdata;
 
         cycle(d, false);
+        outcome_done(&d->report);
         return schedule(d);
 }
 
@@ -377,6 +393,7 @@ static int network_watch(struct daemon *d)
 
 static void daemon_free(struct daemon *d)
 {
+        outcome_done(&d->report);
         sd_event_source_unref(d->wake);
         if (d->netlink_fd >= 0)
                 close(d->netlink_fd);
@@ -576,12 +593,7 @@ int cmd_daemon(struct cli *c, int argc, char **argv)
         if (d->once) {
                 /* One pass of everything, then exit: for cron, tests and the crash script. */
                 cycle(d, true);
-                r = d->result;
-                if (r < 0)
-                        r = cli_fail(c, r == -EAGAIN ? CLI_EXIT_LINK : CLI_EXIT_FAILURE,
-                                     "the pass left work pending (see the log above)");
-                else
-                        cJSON_AddBoolToObject(c->out, "complete", true);
+                r = outcome_print(c, &d->report); /* per lock: what failed and why */
                 goto out;
         }
         r = run_loop(d);

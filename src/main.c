@@ -102,6 +102,7 @@ static void print_result(struct cli *c, int r)
                 cJSON_AddFalseToObject(c->out, "ok");
                 e = cJSON_AddObjectToObject(c->out, "error");
                 cJSON_AddNumberToObject(e, "exit_code", c->exit_code);
+                cJSON_AddStringToObject(e, "kind", exit_kind(c->exit_code) ? exit_kind(c->exit_code) : "internal");
                 cJSON_AddStringToObject(e, "message", c->error[0] ? c->error : "failed");
                 if (c->lock_error >= 0)
                         cJSON_AddNumberToObject(e, "lock_error", c->lock_error);

@@ -174,6 +174,31 @@ static inline void h_secret(const char *path, const char *content)
         close(fd);
 }
 
+/* Run `latchkey --state-dir DIR --json ARGS...` (args NULL-terminated), stdin optional. */
+static inline int h_cliv(struct harness *h, const char *stdin_data, cJSON **ret, const char *const *args)
+{
+        char *argv[40], *out = NULL, env0[400];
+        char *envp[] = { env0, (char *)"TZ=UTC", NULL };
+        int n = 0, code;
+
+        snprintf(env0, sizeof(env0), "PATH=/usr/bin:/bin");
+        argv[n++] = (char *)H_CLI;
+        argv[n++] = (char *)"--state-dir";
+        argv[n++] = h->statedir;
+        argv[n++] = (char *)"--json";
+        for (; *args && n < 39; args++)
+                argv[n++] = (char *)*args;
+        argv[n] = NULL;
+        code = h_run(stdin_data, &out, argv, envp);
+        if (ret) {
+                *ret = cJSON_Parse(out);
+                if (!*ret)
+                        fail_msg("latchkey printed no JSON (exit %d): '%s'", code, out);
+        }
+        free(out);
+        return code;
+}
+
 /* Run `latchkey --state-dir DIR --json ARGS...` (NULL-terminated), stdin optional. */
 static inline int h_cli(struct harness *h, const char *stdin_data, cJSON **ret, ...)
 {
