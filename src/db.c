@@ -16,6 +16,15 @@ struct db {
         sqlite3 *h;
 };
 
+/*
+ * The schema, as ordered migrations (issue 11): db_open() brings any state.db to the newest
+ * version, one migration per transaction, each recorded in PRAGMA user_version when it
+ * commits. A migration's text never changes once released: a new table, column, index or
+ * data move is a new row at the end of migrations[] (SQL, or a function for what SQL cannot
+ * say). Modules do not create tables themselves.
+ */
+
+/* 1: the log as read so far and the code names by id (user_version 1 in every release). */
 static const char schema_v1[] =
         "CREATE TABLE IF NOT EXISTS log_entries ("
         "  lock TEXT NOT NULL, idx INTEGER NOT NULL, ts INTEGER NOT NULL, auth_id INTEGER NOT NULL,"
@@ -24,8 +33,77 @@ static const char schema_v1[] =
         "  PRIMARY KEY (lock, idx)) WITHOUT ROWID;"
         "CREATE TABLE IF NOT EXISTS lock_codes ("
         "  lock TEXT NOT NULL, code_id INTEGER NOT NULL, name TEXT NOT NULL,"
+        "  PRIMARY KEY (lock, code_id)) WITHOUT ROWID;";
+
+/* 2: the bookings, outbox and upstream tables, as the modules made them on first use until now. */
+static const char schema_v2[] =
+        "CREATE TABLE IF NOT EXISTS lc_properties ("
+        "  id TEXT PRIMARY KEY, name TEXT NOT NULL DEFAULT '') WITHOUT ROWID;"
+        "CREATE TABLE IF NOT EXISTS lc_property_locks ("
+        "  property TEXT NOT NULL REFERENCES lc_properties(id) ON DELETE CASCADE,"
+        "  lock TEXT NOT NULL, guest_access INTEGER NOT NULL DEFAULT 1,"
+        "  PRIMARY KEY (property, lock)) WITHOUT ROWID;"
+        /* daily_from/daily_until: minutes of the lock-local day; NULL = the whole day */
+        "CREATE TABLE IF NOT EXISTS lc_grants ("
+        "  id TEXT PRIMARY KEY, source TEXT NOT NULL,"
+        "  property TEXT NOT NULL REFERENCES lc_properties(id),"
+        "  guest TEXT NOT NULL, code INTEGER NOT NULL, code_generated INTEGER NOT NULL,"
+        "  check_in INTEGER NOT NULL, check_out INTEGER NOT NULL,"
+        "  weekdays INTEGER NOT NULL DEFAULT 0, daily_from INTEGER, daily_until INTEGER,"
+        "  status TEXT NOT NULL CHECK (status IN ('active', 'cancelled')),"
+        "  updated_at INTEGER NOT NULL,"
+        "  CHECK (check_out > check_in)) WITHOUT ROWID;"
+        "CREATE TABLE IF NOT EXISTS lc_grant_overrides ("
+        "  grant_id TEXT NOT NULL REFERENCES lc_grants(id) ON DELETE CASCADE, lock TEXT NOT NULL,"
+        "  code INTEGER, lead INTEGER, weekdays INTEGER, daily_from INTEGER, daily_until INTEGER,"
+        "  PRIMARY KEY (grant_id, lock)) WITHOUT ROWID;"
+        /* What is confirmed on each lock per grant: the managed-code map. */
+        "CREATE TABLE IF NOT EXISTS lc_grant_codes ("
+        "  grant_id TEXT NOT NULL, lock TEXT NOT NULL,"
+        "  state TEXT NOT NULL CHECK (state IN ('provisioned', 'failed', 'removed')),"
+        "  code_id INTEGER, code INTEGER, name TEXT,"
+        "  valid_from INTEGER, valid_until INTEGER, weekdays INTEGER, daily_from INTEGER, daily_until INTEGER,"
+        "  reason TEXT, updated_at INTEGER NOT NULL,"
+        "  PRIMARY KEY (grant_id, lock)) WITHOUT ROWID;"
+        /* Which grant held a code id when: attribution of keypad log entries. */
+        "CREATE TABLE IF NOT EXISTS lc_code_history ("
+        "  lock TEXT NOT NULL, code_id INTEGER NOT NULL, since INTEGER NOT NULL,"
+        "  until INTEGER, grant_id TEXT NOT NULL, guest TEXT NOT NULL,"
+        "  PRIMARY KEY (lock, code_id, since)) WITHOUT ROWID;"
+        "CREATE TABLE IF NOT EXISTS lc_unmanaged ("
+        "  lock TEXT NOT NULL, code_id INTEGER NOT NULL, name TEXT NOT NULL, first_seen INTEGER NOT NULL,"
         "  PRIMARY KEY (lock, code_id)) WITHOUT ROWID;"
-        "PRAGMA user_version = 1;";
+        "CREATE TABLE IF NOT EXISTS lc_auth_names ("
+        "  lock TEXT NOT NULL, auth_id INTEGER NOT NULL, name TEXT NOT NULL,"
+        "  PRIMARY KEY (lock, auth_id)) WITHOUT ROWID;"
+        "CREATE INDEX IF NOT EXISTS lc_grants_by_property ON lc_grants (property, status);"
+        "CREATE TABLE IF NOT EXISTS outbox ("
+        "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+        "  id TEXT NOT NULL UNIQUE,"
+        "  type TEXT NOT NULL,"
+        "  lock TEXT,"
+        "  payload TEXT NOT NULL,"
+        "  created_at INTEGER NOT NULL,"
+        "  attempts INTEGER NOT NULL DEFAULT 0,"
+        "  next_attempt_at INTEGER NOT NULL DEFAULT 0,"
+        "  state INTEGER NOT NULL DEFAULT 0," /* enum outbox_state */
+        "  done_at INTEGER,"                  /* acked or rejected at */
+        "  reason TEXT);"
+        "CREATE INDEX IF NOT EXISTS outbox_by_state ON outbox (state, seq);"
+        "CREATE TABLE IF NOT EXISTS sync_state ("
+        "  key TEXT PRIMARY KEY, value) WITHOUT ROWID;";
+
+struct db_migration {
+        int version;
+        const char *what;
+        const char *sql;                /* or NULL */
+        int (*apply)(struct db *db);    /* or NULL: what SQL alone cannot do */
+};
+
+static const struct db_migration migrations[] = {
+        { 1, "the log and the code names", schema_v1, NULL },
+        { 2, "bookings, outbox and upstream tables", schema_v2, NULL },
+};
 
 int db_errno(int rc)
 {
@@ -93,12 +171,91 @@ int db_open(struct store *st, struct db **ret)
         sqlite3_busy_timeout(db->h, 5000);
         r = db_exec(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;");
         if (r >= 0)
-                r = db_exec(db, schema_v1);
+                r = db_migrate(db);
         if (r < 0) {
                 db_free(db);
                 return r;
         }
         *ret = db;
+        return 0;
+}
+
+static int user_version(struct db *db, int *ret)
+{
+        sqlite3_stmt *st;
+        int r = db_prepare(db, "PRAGMA user_version", &st);
+
+        if (r < 0)
+                return r;
+        r = sqlite3_step(st);
+        if (r == SQLITE_ROW) {
+                *ret = sqlite3_column_int(st, 0);
+                r = 0;
+        } else
+                r = db_errno(r) ?: -EIO;
+        sqlite3_finalize(st);
+        return r;
+}
+
+int db_schema_version(struct db *db, int *ret)
+{
+        return user_version(db, ret);
+}
+
+int db_schema_latest(void)
+{
+        return migrations[ELEMENTSOF(migrations) - 1].version;
+}
+
+/* One migration in one transaction; skipped when another process got there first. */
+static int migrate_one(struct db *db, const struct db_migration *m)
+{
+        char sql[64];
+        int v = 0, r;
+
+        r = db_exec(db, "BEGIN IMMEDIATE");
+        if (r < 0)
+                return r;
+        r = user_version(db, &v);
+        if (r >= 0 && v < m->version) {
+                if (m->sql)
+                        r = db_exec(db, m->sql);
+                if (r >= 0 && m->apply)
+                        r = m->apply(db);
+                snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", m->version);
+                if (r >= 0)
+                        r = db_exec(db, sql);
+        }
+        if (r < 0) {
+                (void)db_exec(db, "ROLLBACK");
+                return log_error_errno(r, "Cannot upgrade the state database to version %d (%s): %m", m->version,
+                                       m->what);
+        }
+        r = db_exec(db, "COMMIT");
+        if (r >= 0 && v < m->version)
+                log_debug("State database upgraded to version %d: %s", m->version, m->what);
+        return r;
+}
+
+int db_migrate(struct db *db)
+{
+        int v = 0, r;
+
+        r = user_version(db, &v);
+        if (r < 0)
+                return r;
+        if (v > db_schema_latest())
+                return log_error_errno(EPROTONOSUPPORT,
+                                       "The state database is version %d, newer than this latchkey knows (%d): "
+                                       "it was written by a newer release",
+                                       v, db_schema_latest());
+        for (size_t i = 0; i < ELEMENTSOF(migrations); i++) {
+                if (migrations[i].version <= v)
+                        continue;
+                r = migrate_one(db, &migrations[i]);
+                if (r < 0)
+                        return r;
+        }
         return 0;
 }
 

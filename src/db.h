@@ -17,6 +17,11 @@
 
 struct db;
 
+/*
+ * Open (creating 0600) state.db and bring it to the newest schema (db_migrate). An existing
+ * database is upgraded in place, one migration per transaction; -EPROTONOSUPPORT for one a
+ * newer latchkey wrote (nothing is changed).
+ */
 int db_open(struct store *st, struct db **ret);
 struct db *db_free(struct db *db);
 
@@ -40,7 +45,16 @@ int db_errno(int rc);
 struct sqlite3_stmt;
 int db_prepare(struct db *db, const char *sql, struct sqlite3_stmt **ret);
 
-/* Run a statement list (schema migrations of later modules). */
+/*
+ * Schema migrations (db.c migrations[]): every table, column and index of state.db comes from
+ * one ordered list there; add a row at its end for a change, never edit a released one.
+ * db_migrate() applies what is missing (db_open() calls it); the version is PRAGMA user_version.
+ */
+int db_migrate(struct db *db);
+int db_schema_version(struct db *db, int *ret);
+int db_schema_latest(void);
+
+/* Run a statement list. */
 int db_exec(struct db *db, const char *sql);
 /* The raw handle, for modules with their own tables (lifecycle, outbox). */
 struct sqlite3 *db_handle(struct db *db);

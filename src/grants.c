@@ -26,55 +26,9 @@
 #include "timefmt.h"
 #include "util.h"
 
-static const char grants_schema[] =
-        "CREATE TABLE IF NOT EXISTS lc_properties ("
-        "  id TEXT PRIMARY KEY, name TEXT NOT NULL DEFAULT '') WITHOUT ROWID;"
-        "CREATE TABLE IF NOT EXISTS lc_property_locks ("
-        "  property TEXT NOT NULL REFERENCES lc_properties(id) ON DELETE CASCADE,"
-        "  lock TEXT NOT NULL, guest_access INTEGER NOT NULL DEFAULT 1,"
-        "  PRIMARY KEY (property, lock)) WITHOUT ROWID;"
-        /* daily_from/daily_until: minutes of the lock-local day; NULL = the whole day */
-        "CREATE TABLE IF NOT EXISTS lc_grants ("
-        "  id TEXT PRIMARY KEY, source TEXT NOT NULL,"
-        "  property TEXT NOT NULL REFERENCES lc_properties(id),"
-        "  guest TEXT NOT NULL, code INTEGER NOT NULL, code_generated INTEGER NOT NULL,"
-        "  check_in INTEGER NOT NULL, check_out INTEGER NOT NULL,"
-        "  weekdays INTEGER NOT NULL DEFAULT 0, daily_from INTEGER, daily_until INTEGER,"
-        "  status TEXT NOT NULL CHECK (status IN ('active', 'cancelled')),"
-        "  updated_at INTEGER NOT NULL,"
-        "  CHECK (check_out > check_in)) WITHOUT ROWID;"
-        "CREATE TABLE IF NOT EXISTS lc_grant_overrides ("
-        "  grant_id TEXT NOT NULL REFERENCES lc_grants(id) ON DELETE CASCADE, lock TEXT NOT NULL,"
-        "  code INTEGER, lead INTEGER, weekdays INTEGER, daily_from INTEGER, daily_until INTEGER,"
-        "  PRIMARY KEY (grant_id, lock)) WITHOUT ROWID;"
-        /* What is confirmed on each lock per grant: the managed-code map. */
-        "CREATE TABLE IF NOT EXISTS lc_grant_codes ("
-        "  grant_id TEXT NOT NULL, lock TEXT NOT NULL,"
-        "  state TEXT NOT NULL CHECK (state IN ('provisioned', 'failed', 'removed')),"
-        "  code_id INTEGER, code INTEGER, name TEXT,"
-        "  valid_from INTEGER, valid_until INTEGER, weekdays INTEGER, daily_from INTEGER, daily_until INTEGER,"
-        "  reason TEXT, updated_at INTEGER NOT NULL,"
-        "  PRIMARY KEY (grant_id, lock)) WITHOUT ROWID;"
-        /* Which grant held a code id when: attribution of keypad log entries. */
-        "CREATE TABLE IF NOT EXISTS lc_code_history ("
-        "  lock TEXT NOT NULL, code_id INTEGER NOT NULL, since INTEGER NOT NULL,"
-        "  until INTEGER, grant_id TEXT NOT NULL, guest TEXT NOT NULL,"
-        "  PRIMARY KEY (lock, code_id, since)) WITHOUT ROWID;"
-        "CREATE TABLE IF NOT EXISTS lc_unmanaged ("
-        "  lock TEXT NOT NULL, code_id INTEGER NOT NULL, name TEXT NOT NULL, first_seen INTEGER NOT NULL,"
-        "  PRIMARY KEY (lock, code_id)) WITHOUT ROWID;"
-        "CREATE TABLE IF NOT EXISTS lc_auth_names ("
-        "  lock TEXT NOT NULL, auth_id INTEGER NOT NULL, name TEXT NOT NULL,"
-        "  PRIMARY KEY (lock, auth_id)) WITHOUT ROWID;"
-        "CREATE INDEX IF NOT EXISTS lc_grants_by_property ON lc_grants (property, status);";
-
 int grants_init(struct db *db)
 {
-        int r = db_exec(db, grants_schema);
-
-        if (r < 0)
-                return r;
-        return outbox_init(db);
+        return outbox_init(db); /* the tables come from db.c's migrations (db_open) */
 }
 
 /* ---- names, ids, codes, durations ----------------------------------------------------- */

@@ -26,10 +26,6 @@ struct sync {
         void *grants_userdata;
 };
 
-static const char sync_schema[] =
-        "CREATE TABLE IF NOT EXISTS sync_state ("
-        "  key TEXT PRIMARY KEY, value) WITHOUT ROWID;";
-
 /* ---- configuration ---------------------------------------------------------------------- */
 
 void sync_config_defaults(struct sync_config *c)
@@ -210,9 +206,7 @@ static int state_set_int(struct db *db, const char *key, int64_t v)
 
 int sync_forget_etag(struct db *db)
 {
-        int r = db_exec(db, sync_schema);
-
-        return r < 0 ? r : state_set(db, "etag", NULL, NULL);
+        return state_set(db, "etag", NULL, NULL);
 }
 
 /* ---- lifetime --------------------------------------------------------------------------- */
@@ -251,9 +245,7 @@ int sync_new(struct db *db, const struct sync_config *cfg, struct sync **ret)
         r = sync_config_check(cfg);
         if (r < 0)
                 return r;
-        r = outbox_init(db);
-        if (r >= 0)
-                r = db_exec(db, sync_schema);
+        r = outbox_init(db); /* the tables come from db.c's migrations (db_open) */
         if (r < 0)
                 return r;
         s = calloc(1, sizeof(*s));
