@@ -109,6 +109,9 @@ static const struct cli_flag grants_import_flags[] = {
         { "source", OPT_SOURCE, 0, "NAME",
           "The source this file speaks for (default file): a re-import cancels only bookings that the same source "
           "brought, so several files can be kept apart." },
+        { "allow-cancel-all", OPT_ALLOW_CANCEL_ALL, 0, NULL,
+          "Let this file cancel every current and upcoming booking of its source, or a stay in progress, by leaving "
+          "it out (refused otherwise: an empty or cut-short export must not wipe stays)." },
         END,
 };
 
@@ -118,7 +121,10 @@ static const struct cli_flag grants_list_flags[] = {
 };
 
 static const struct cli_flag reconcile_flags[] = {
-        { "now", OPT_NOW, 0, "TIME", "Reconcile as of TIME instead of now (planning, tests)." },
+        { "plan", OPT_PLAN, 0, NULL,
+          "Show every add, update, remove and changeover it would make, and why, without connecting to a lock or "
+          "writing anything." },
+        { "now", OPT_NOW, 0, "TIME", "Plan as of TIME instead of now; implies --plan (nothing is written)." },
         { "lead", OPT_LEAD, 0, "DURATION", "Write codes this long before check-in: 3600, 90m, 72h, 3d (default 72h)." },
         { "grace", OPT_GRACE, 0, "DURATION", "Remove codes this long after check-out (default 1h)." },
         { "no-clock", OPT_NO_CLOCK, 0, NULL, "Leave the locks' clocks alone (by default a clock off by more than 60 s is set)." },

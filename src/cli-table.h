@@ -35,6 +35,7 @@ enum cli_opt {
 
         /* command flags, by name */
         OPT_ALL = 0x200,
+        OPT_ALLOW_CANCEL_ALL,
         OPT_AUTH_NAME,
         OPT_BATCH_SIZE,
         OPT_CA_FILE,
@@ -58,6 +59,7 @@ enum cli_opt {
         OPT_NO_WINDOW,
         OPT_NOW,
         OPT_ONCE,
+        OPT_PLAN,
         OPT_REJECTED,
         OPT_SOURCE,
         OPT_TOKEN_FILE,

@@ -240,8 +240,10 @@ int cmd_outbox_list(struct cli *c, int argc, char **argv)
                         cJSON_AddStringToObject(e, "reason", ev[i].reason);
                 else
                         cJSON_AddNullToObject(e, "reason");
-                if (p)
+                if (p) {
+                        outbox_payload_mask(p); /* a code.issued carries a keypad code: for the upstream only */
                         cJSON_AddItemToObject(e, "payload", p);
+                }
         }
         if (!c->json) {
                 if (n == 0)

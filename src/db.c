@@ -93,6 +93,13 @@ static const char schema_v2[] =
         "CREATE TABLE IF NOT EXISTS sync_state ("
         "  key TEXT PRIMARY KEY, value) WITHOUT ROWID;";
 
+/* Indexes for the queries bookings at scale repeat (issue 10): per source (the import's wipe
+ * guard), per lock (targets, rows). */
+static const char schema_v3[] =
+        "CREATE INDEX IF NOT EXISTS lc_grants_by_source ON lc_grants (source, status, check_out);"
+        "CREATE INDEX IF NOT EXISTS lc_property_locks_by_lock ON lc_property_locks (lock);"
+        "CREATE INDEX IF NOT EXISTS lc_grant_codes_by_lock ON lc_grant_codes (lock, state);";
+
 struct db_migration {
         int version;
         const char *what;
@@ -103,6 +110,7 @@ struct db_migration {
 static const struct db_migration migrations[] = {
         { 1, "the log and the code names", schema_v1, NULL },
         { 2, "bookings, outbox and upstream tables", schema_v2, NULL },
+        { 3, "indexes for bookings at scale", schema_v3, NULL },
 };
 
 int db_errno(int rc)

@@ -83,7 +83,7 @@ int grants_code_owner(struct db *db, const char *lock, uint16_t code_id, int64_t
         /* The grant that held the id at that time; else (clock unknown, or outside) the latest. */
         r = db_prepare(db,
                     "SELECT grant_id, guest FROM lc_code_history WHERE lock = ?1 AND code_id = ?2"
-                    " ORDER BY (?3 > 0 AND since <= ?3 AND (until IS NULL OR until >= ?3)) DESC, since DESC LIMIT 1",
+                    " ORDER BY (?3 > 0 AND since <= ?3 AND (until IS NULL OR ?3 < until)) DESC, since DESC LIMIT 1",
                     &st);
         if (r < 0)
                 return r;

@@ -1,15 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The import: a checked document written in one transaction. Everything is parsed and checked
- * first (grants-doc.c); any error leaves the database as it was.
+ * first (grants-doc.c), then written (grants-write.c); a feed that would wipe stays by leaving
+ * them out is refused; the codes wanted on every lock are checked for clashes and changeovers
+ * in memory (grants-codes.c), and missing codes are drawn and queued as code.issued. Any error
+ * leaves the database as it was.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <sodium.h>
 #include <sqlite3.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,443 +23,409 @@
 #include "grants-private.h"
 #include "json.h"
 #include "outbox.h"
-#include "store.h"
 #include "timefmt.h"
 #include "util.h"
 
-int grants_daily_minutes(const struct imp_daily *dl, bool from)
-{
-        const struct lk_time *t = from ? &dl->from : &dl->until;
+struct changeover {
+        uint32_t a, b;     /* grants (code_set_grant) */
+        uint32_t lock;     /* the first lock it happens on */
+        unsigned n_locks;
+        int64_t at;
+};
 
-        return t->hour * 60 + t->minute;
+struct import {
+        struct db *db;
+        const char *source;
+        int64_t now, lead, grace;
+        bool allow_cancel_all;
+        struct grants_writer w;
+        struct outbox_writer *events;
+        struct code_set *cs;
+        struct grants_import_result *res;
+        struct grants_error *err;
+        const char **listed; /* the document's grant ids, sorted */
+        size_t n_listed;
+        struct changeover *co;
+        size_t n_co, co_cap;
+};
+
+static int cmp_str(const void *a, const void *b)
+{
+        return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* A canonical text of a grant's overrides, to tell a change from a no-op. */
-static int overrides_text_db(struct db *db, const char *grant, char *buf, size_t size)
+static bool is_listed(const struct import *im, const char *id)
 {
-        sqlite3_stmt *st;
-        size_t n = 0;
-        int r;
-
-        buf[0] = '\0';
-        r = db_prepare(db,
-                    "SELECT lock, IFNULL(code, -1), IFNULL(lead, -1), IFNULL(weekdays, -1), IFNULL(daily_from, -1),"
-                    " IFNULL(daily_until, -1) FROM lc_grant_overrides WHERE grant_id = ? ORDER BY lock",
-                    &st);
-        if (r < 0)
-                return r;
-        sqlite3_bind_text(st, 1, grant, -1, SQLITE_STATIC);
-        while ((r = sqlite3_step(st)) == SQLITE_ROW && n < size) {
-                int k = snprintf(buf + n, size - n, "%s|%lld|%lld|%lld|%lld|%lld;", sqlite3_column_text(st, 0),
-                                 sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3),
-                                 sqlite3_column_int64(st, 4), sqlite3_column_int64(st, 5));
-                n += k > 0 ? (size_t)k : 0;
-        }
-        r = r == SQLITE_DONE ? 0 : db_errno(r);
-        sqlite3_finalize(st);
-        return r;
+        return im->n_listed && bsearch(&id, im->listed, im->n_listed, sizeof(*im->listed), cmp_str);
 }
 
-static int cmp_override(const void *a, const void *b)
-{
-        return strcmp(((const struct imp_override *)a)->lock, ((const struct imp_override *)b)->lock);
-}
-
-static void overrides_text_doc(struct imp_grant *g, char *buf, size_t size)
-{
-        size_t n = 0;
-
-        buf[0] = '\0';
-        if (g->n_ov > 1)
-                qsort(g->ov, g->n_ov, sizeof(*g->ov), cmp_override);
-        for (size_t i = 0; i < g->n_ov && n < size; i++) {
-                const struct imp_override *v = &g->ov[i];
-                int k = snprintf(buf + n, size - n, "%s|%lld|%lld|%lld|%lld|%lld;", v->lock,
-                                 v->has_code ? (long long)v->code : -1LL, v->has_lead ? (long long)v->lead : -1LL,
-                                 v->has_weekdays ? (long long)v->weekdays : -1LL,
-                                 v->daily.set ? (long long)grants_daily_minutes(&v->daily, true) : -1LL,
-                                 v->daily.set ? (long long)grants_daily_minutes(&v->daily, false) : -1LL);
-
-                n += k > 0 ? (size_t)k : 0;
-        }
-}
-
-static int write_property(struct db *db, const struct imp_property *p)
+/* Current and upcoming grants of the source (check-out still ahead), before the document. */
+static int count_current(struct import *im, unsigned *ret)
 {
         sqlite3_stmt *st;
         int r;
 
-        r = db_prepare(db, "INSERT INTO lc_properties (id, name) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name", &st);
+        r = db_prepare(im->db, "SELECT COUNT(*) FROM lc_grants WHERE source = ? AND status = 'active' AND check_out > ?", &st);
         if (r < 0)
                 return r;
-        sqlite3_bind_text(st, 1, p->id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, p->name, -1, SQLITE_STATIC);
-        r = grants_step_done(st);
-        if (r < 0)
-                return r;
-        r = db_prepare(db, "DELETE FROM lc_property_locks WHERE property = ?", &st);
-        if (r < 0)
-                return r;
-        sqlite3_bind_text(st, 1, p->id, -1, SQLITE_STATIC);
-        r = grants_step_done(st);
-        for (size_t i = 0; r >= 0 && i < p->n_locks; i++) {
-                r = db_prepare(db, "INSERT INTO lc_property_locks (property, lock, guest_access) VALUES (?, ?, ?)", &st);
-                if (r < 0)
-                        return r;
-                sqlite3_bind_text(st, 1, p->id, -1, SQLITE_STATIC);
-                sqlite3_bind_text(st, 2, p->locks[i].alias, -1, SQLITE_STATIC);
-                sqlite3_bind_int(st, 3, p->locks[i].guest_access);
-                r = grants_step_done(st);
-        }
-        return r;
-}
-
-enum grant_change { CHANGE_NONE, CHANGE_NEW, CHANGE_UPDATED, CHANGE_CANCELLED, CHANGE_REACTIVATED };
-
-/* Write one grant if it differs from the stored one; *ret_change says what happened, and
- * *ret_draw whether it needs a generated code (drawn once all grants are in). */
-static int write_grant(struct db *db, struct imp_grant *g, const char *source, int64_t now, enum grant_change *ret_change,
-                       bool *ret_draw)
-{
-        char ov_old[4096], ov_new[4096];
-        sqlite3_stmt *st;
-        bool exists, same = false, was_active = false, keep_generated = false;
-        int64_t old_code = 0;
-        int r;
-
-        overrides_text_doc(g, ov_new, sizeof(ov_new));
-        r = db_prepare(db,
-                    "SELECT source, property, guest, code, code_generated, check_in, check_out, weekdays,"
-                    " IFNULL(daily_from, -1), IFNULL(daily_until, -1), status FROM lc_grants WHERE id = ?",
-                    &st);
-        if (r < 0)
-                return r;
-        sqlite3_bind_text(st, 1, g->id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 1, im->source, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, im->now);
         r = sqlite3_step(st);
-        exists = r == SQLITE_ROW;
-        if (!exists && r != SQLITE_DONE) {
-                sqlite3_finalize(st);
-                return db_errno(r) ?: -EIO;
-        }
-        if (exists) {
-                bool generated = sqlite3_column_int(st, 4);
-
-                old_code = sqlite3_column_int64(st, 3);
-                was_active = streq((const char *)sqlite3_column_text(st, 10), "active");
-                keep_generated = generated && !g->has_code;
-                same = streq((const char *)sqlite3_column_text(st, 0), source) &&
-                       streq((const char *)sqlite3_column_text(st, 1), g->property) &&
-                       streq((const char *)sqlite3_column_text(st, 2), g->guest) &&
-                       (keep_generated || (!generated && g->has_code && old_code == g->code)) &&
-                       sqlite3_column_int64(st, 5) == g->check_in && sqlite3_column_int64(st, 6) == g->check_out &&
-                       sqlite3_column_int64(st, 7) == g->weekdays &&
-                       sqlite3_column_int64(st, 8) == (g->daily.set ? grants_daily_minutes(&g->daily, true) : -1) &&
-                       sqlite3_column_int64(st, 9) == (g->daily.set ? grants_daily_minutes(&g->daily, false) : -1) &&
-                       was_active == !g->cancelled;
-        }
+        *ret = r == SQLITE_ROW ? (unsigned)sqlite3_column_int64(st, 0) : 0;
+        r = r == SQLITE_ROW ? 0 : (db_errno(r) ?: -EIO);
         sqlite3_finalize(st);
-        if (exists) {
-                r = overrides_text_db(db, g->id, ov_old, sizeof(ov_old));
-                if (r < 0)
-                        return r;
-                same = same && streq(ov_old, ov_new);
-        }
-        *ret_draw = false;
-        if (same) {
-                *ret_change = CHANGE_NONE;
-                return 0;
-        }
-        if (!exists)
-                *ret_change = g->cancelled ? CHANGE_CANCELLED : CHANGE_NEW;
-        else if (was_active && g->cancelled)
-                *ret_change = CHANGE_CANCELLED;
-        else if (!was_active && !g->cancelled)
-                *ret_change = CHANGE_REACTIVATED;
-        else
-                *ret_change = CHANGE_UPDATED;
-
-        r = db_prepare(db,
-                    "INSERT OR REPLACE INTO lc_grants (id, source, property, guest, code, code_generated, check_in,"
-                    " check_out, weekdays, daily_from, daily_until, status, updated_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    &st);
-        if (r < 0)
-                return r;
-        sqlite3_bind_text(st, 1, g->id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, source, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, g->property, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 4, g->guest, -1, SQLITE_STATIC);
-        /* A code to draw is 0 until all grants are written, so the draw sees them all. */
-        sqlite3_bind_int64(st, 5, g->has_code ? g->code : keep_generated ? old_code : 0);
-        sqlite3_bind_int(st, 6, !g->has_code);
-        sqlite3_bind_int64(st, 7, g->check_in);
-        sqlite3_bind_int64(st, 8, g->check_out);
-        sqlite3_bind_int(st, 9, g->weekdays);
-        grants_bind_opt_int(st, 10, g->daily.set, grants_daily_minutes(&g->daily, true));
-        grants_bind_opt_int(st, 11, g->daily.set, grants_daily_minutes(&g->daily, false));
-        sqlite3_bind_text(st, 12, g->cancelled ? "cancelled" : "active", -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 13, now);
-        r = grants_step_done(st);
-        if (r < 0)
-                return r;
-        *ret_draw = !g->has_code && !keep_generated;
-
-        r = db_prepare(db, "DELETE FROM lc_grant_overrides WHERE grant_id = ?", &st);
-        if (r < 0)
-                return r;
-        sqlite3_bind_text(st, 1, g->id, -1, SQLITE_STATIC);
-        r = grants_step_done(st);
-        for (size_t i = 0; r >= 0 && i < g->n_ov; i++) {
-                const struct imp_override *v = &g->ov[i];
-
-                r = db_prepare(db,
-                            "INSERT INTO lc_grant_overrides (grant_id, lock, code, lead, weekdays, daily_from, daily_until)"
-                            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                            &st);
-                if (r < 0)
-                        return r;
-                sqlite3_bind_text(st, 1, g->id, -1, SQLITE_STATIC);
-                sqlite3_bind_text(st, 2, v->lock, -1, SQLITE_STATIC);
-                grants_bind_opt_int(st, 3, v->has_code, v->code);
-                grants_bind_opt_int(st, 4, v->has_lead, v->lead);
-                grants_bind_opt_int(st, 5, v->has_weekdays, v->weekdays);
-                grants_bind_opt_int(st, 6, v->daily.set, grants_daily_minutes(&v->daily, true));
-                grants_bind_opt_int(st, 7, v->daily.set, grants_daily_minutes(&v->daily, false));
-                r = grants_step_done(st);
-        }
         return r;
 }
 
-/* Codes in use on the locks of grant (other active grants, overrides, provisioned codes). */
-static int codes_near(struct db *db, const char *grant, uint32_t **ret, size_t *ret_n)
+struct omitted {
+        char first[GRANT_ID_MAX + 1], in_progress[GRANT_ID_MAX + 1];
+        int64_t ip_in, ip_out;
+        unsigned n, n_in_progress;
+        char **ids;
+};
+
+/* Grants of the source the document no longer lists: a stay that has ended drops out (history);
+ * the others are collected to be cancelled. */
+static int find_omitted(struct import *im, struct omitted *o)
 {
-        static const char sql[] =
-                "WITH locks AS (SELECT pl.lock FROM lc_property_locks pl JOIN lc_grants g ON g.property = pl.property"
-                "  WHERE g.id = ?1 AND pl.guest_access)"
-                " SELECT g.code FROM lc_grants g JOIN lc_property_locks pl ON pl.property = g.property AND pl.guest_access"
-                "  WHERE g.status = 'active' AND g.id != ?1 AND g.code != 0 AND pl.lock IN (SELECT lock FROM locks)"
-                " UNION SELECT o.code FROM lc_grant_overrides o JOIN lc_grants g ON g.id = o.grant_id"
-                "  WHERE g.status = 'active' AND o.code IS NOT NULL AND o.lock IN (SELECT lock FROM locks)"
-                " UNION SELECT code FROM lc_grant_codes WHERE state = 'provisioned' AND grant_id != ?1"
-                "  AND lock IN (SELECT lock FROM locks)";
-        _cleanup_free_ uint32_t *v = NULL;
-        size_t n = 0, cap = 0;
         sqlite3_stmt *st;
+        size_t cap = 0;
         int r;
 
-        r = db_prepare(db, sql, &st);
+        r = db_prepare(im->db, "SELECT id, check_in, check_out FROM lc_grants WHERE source = ? AND status = 'active'"
+                               " ORDER BY check_in, id", &st);
         if (r < 0)
                 return r;
-        sqlite3_bind_text(st, 1, grant, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 1, im->source, -1, SQLITE_STATIC);
         while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-                if (n == cap) {
-                        uint32_t *nv = realloc(v, (cap = cap ? cap * 2 : 64) * sizeof(*v));
+                const char *id = (const char *)sqlite3_column_text(st, 0);
+                int64_t in = sqlite3_column_int64(st, 1), out = sqlite3_column_int64(st, 2);
+
+                if (is_listed(im, id))
+                        continue;
+                if (out <= im->now) {
+                        im->res->ended_dropped++;
+                        continue;
+                }
+                if (o->n == cap) {
+                        char **nv = realloc(o->ids, (cap = cap ? cap * 2 : 16) * sizeof(*nv));
 
                         if (!nv) {
-                                sqlite3_finalize(st);
-                                return -ENOMEM;
+                                r = SQLITE_NOMEM;
+                                break;
                         }
-                        v = nv;
+                        o->ids = nv;
                 }
-                v[n++] = (uint32_t)sqlite3_column_int64(st, 0);
+                if (!(o->ids[o->n] = strdup(id))) {
+                        r = SQLITE_NOMEM;
+                        break;
+                }
+                if (o->n++ == 0)
+                        snprintf(o->first, sizeof(o->first), "%s", id);
+                if (in <= im->now && o->n_in_progress++ == 0) {
+                        snprintf(o->in_progress, sizeof(o->in_progress), "%s", id);
+                        o->ip_in = in;
+                        o->ip_out = out;
+                }
         }
         sqlite3_finalize(st);
-        if (r != SQLITE_DONE)
-                return db_errno(r) ?: -EIO;
-        *ret = TAKE_PTR(v);
-        *ret_n = n;
+        return r == SQLITE_DONE ? 0 : (db_errno(r) ?: -EIO);
+}
+
+/* A feed cannot wipe stays (docs/grants.md "Feeds cannot wipe stays"). */
+static int guard_stays(struct import *im, const struct omitted *o, unsigned current)
+{
+        const char *how = streq(im->source, "upstream") ? "" : ", or import with --allow-cancel-all";
+        char in[40], out[40];
+
+        if (im->allow_cancel_all)
+                return 0;
+        if (o->n_in_progress) {
+                time_format_utc(o->ip_in, in, sizeof(in));
+                time_format_utc(o->ip_out, out, sizeof(out));
+                grants_fail(im->err,
+                            "grant '%s' is a stay in progress (check-in %s, check-out %s) and the document leaves it out%s;"
+                            " a stay in progress is cancelled only when listed with \"status\": \"cancelled\"%s",
+                            o->in_progress, in, out, o->n_in_progress > 1 ? " (and other stays in progress)" : "", how);
+                return -ECANCELED;
+        }
+        if (current > 0 && o->n == current) {
+                grants_fail(im->err,
+                            "the document leaves out all %u current and upcoming stays of source '%s' (e.g. '%s'), which would"
+                            " cancel every one of them; an empty or cut-short feed is refused. To cancel them, list each with"
+                            " \"status\": \"cancelled\"%s",
+                            current, im->source, o->first, how);
+                return -ECANCELED;
+        }
         return 0;
 }
 
-int grants_redraw_code(struct db *db, const char *grant, const uint32_t *avoid, size_t n, uint32_t *ret)
+static int cancel_omitted(struct import *im, const struct omitted *o)
 {
-        _cleanup_free_ uint32_t *near = NULL, *all = NULL;
-        size_t n_near = 0;
-        sqlite3_stmt *st;
-        uint32_t code;
+        for (unsigned i = 0; i < o->n; i++) {
+                sqlite3_stmt *st = grants_writer_stmt(&im->w, GW_CANCEL);
+                int r;
+
+                sqlite3_bind_int64(st, 1, im->now);
+                sqlite3_bind_text(st, 2, o->ids[i], -1, SQLITE_STATIC);
+                r = sqlite3_step(st);
+                sqlite3_reset(st);
+                if (r != SQLITE_DONE)
+                        return db_errno(r) ?: -EIO;
+                im->res->cancelled++;
+        }
+        return 0;
+}
+
+static int on_changeover(void *userdata, const struct code_use *a, const struct code_use *b, int64_t at)
+{
+        struct import *im = userdata;
+        struct changeover *c;
+
+        if (b->in < a->out)
+                return grants_fail(im->err, "grants '%s' and '%s': code: the same code on lock '%s' during overlapping stays",
+                                   code_set_grant(im->cs, a->grant), code_set_grant(im->cs, b->grant),
+                                   code_set_lock(im->cs, a->lock));
+        if (at < im->now)
+                return 0; /* happened already */
+        if (im->n_co == im->co_cap) {
+                c = realloc(im->co, (im->co_cap = im->co_cap ? im->co_cap * 2 : 16) * sizeof(*c));
+                if (!c)
+                        return -ENOMEM;
+                im->co = c;
+        }
+        im->co[im->n_co++] = (struct changeover){ .a = a->grant, .b = b->grant, .lock = a->lock, .n_locks = 1, .at = at };
+        return 0;
+}
+
+static int cmp_changeover(const void *x, const void *y)
+{
+        const struct changeover *a = x, *b = y;
+
+        if (a->a != b->a)
+                return a->a < b->a ? -1 : 1;
+        if (a->b != b->b)
+                return a->b < b->b ? -1 : 1;
+        if (a->at != b->at)
+                return a->at < b->at ? -1 : 1;
+        return a->lock < b->lock ? -1 : a->lock > b->lock;
+}
+
+/* One line per changeover (a pair of grants, on however many doors): what will happen, for the
+ * operator to confirm or fix the feed. */
+static void changeover_warnings(struct import *im)
+{
+        size_t n = 0;
+
+        if (im->n_co > 1)
+                qsort(im->co, im->n_co, sizeof(*im->co), cmp_changeover);
+        for (size_t i = 0; i < im->n_co; i++) {
+                if (n > 0 && im->co[n - 1].a == im->co[i].a && im->co[n - 1].b == im->co[i].b && im->co[n - 1].at == im->co[i].at)
+                        im->co[n - 1].n_locks++;
+                else
+                        im->co[n++] = im->co[i];
+        }
+        im->n_co = n;
+        for (size_t i = 0; i < im->n_co; i++) {
+                const struct changeover *c = &im->co[i];
+                char at[40], more[32] = "";
+
+                im->res->warnings_total++;
+                if (im->res->n_warnings >= GRANTS_WARNINGS_MAX)
+                        continue;
+                time_format_utc(c->at, at, sizeof(at));
+                if (c->n_locks > 1)
+                        snprintf(more, sizeof(more), " (and %u more locks)", c->n_locks - 1);
+                snprintf(im->res->warnings[im->res->n_warnings++], GRANTS_WARNING_SIZE,
+                         "grants '%s' and '%s' have the same code on lock '%s'%s: the lock's record passes from '%s' to '%s'"
+                         " at %s (its lead and the other's grace are cut there); '%s' opens from its check-in",
+                         code_set_grant(im->cs, c->a), code_set_grant(im->cs, c->b), code_set_lock(im->cs, c->lock), more,
+                         code_set_grant(im->cs, c->a), code_set_grant(im->cs, c->b), at, code_set_grant(im->cs, c->b));
+        }
+}
+
+/* A drawn code: stored, and queued for the upstream (the PMS must tell the guest). */
+static int on_drawn(void *userdata, const char *grant, uint32_t code)
+{
+        struct import *im = userdata;
+        sqlite3_stmt *st = grants_writer_stmt(&im->w, GW_SET_CODE);
+        char value[8];
+        cJSON *p;
         int r;
 
-        r = codes_near(db, grant, &near, &n_near);
-        if (r < 0)
-                return r;
-        all = calloc(n_near + n + 1, sizeof(*all));
-        if (!all)
-                return -ENOMEM;
-        if (n_near)
-                memcpy(all, near, n_near * sizeof(*all));
-        if (n)
-                memcpy(all + n_near, avoid, n * sizeof(*all));
-        code = grants_generate_code(all, n_near + n);
-        sodium_memzero(all, (n_near + n) * sizeof(*all));
-        sodium_memzero(near, n_near * sizeof(*near));
-        r = db_prepare(db, "UPDATE lc_grants SET code = ?, code_generated = 1 WHERE id = ?", &st);
-        if (r < 0)
-                return r;
         sqlite3_bind_int64(st, 1, code);
         sqlite3_bind_text(st, 2, grant, -1, SQLITE_STATIC);
-        r = grants_step_done(st);
+        r = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (r != SQLITE_DONE)
+                return db_errno(r) ?: -EIO;
+        p = cJSON_CreateObject();
+        snprintf(value, sizeof(value), "%06" PRIu32, code);
+        if (!p || !cJSON_AddStringToObject(p, "grant", grant) || !cJSON_AddStringToObject(p, "code", value)) {
+                cJSON_Delete(p);
+                return -ENOMEM;
+        }
+        r = outbox_writer_add(im->events, "code.issued", NULL, p, NULL);
+        outbox_payload_mask(p); /* wipes the value before the tree is freed */
+        cJSON_Delete(p);
+        sodium_memzero(value, sizeof(value));
         if (r < 0)
                 return r;
-        if (ret)
-                *ret = code;
+        im->res->generated++;
         return 0;
 }
 
-/* Two active grants with the same code on one lock whose stays overlap cannot both be there. */
-static int check_code_clashes(struct db *db, struct grants_error *err)
+static int write_all(struct import *im, struct imp_doc *d)
 {
-        static const char sql[] =
-                "WITH t AS (SELECT g.id, pl.lock, COALESCE(o.code, g.code) AS code, g.check_in, g.check_out"
-                "  FROM lc_grants g JOIN lc_property_locks pl ON pl.property = g.property AND pl.guest_access"
-                "  LEFT JOIN lc_grant_overrides o ON o.grant_id = g.id AND o.lock = pl.lock"
-                "  WHERE g.status = 'active' AND COALESCE(o.code, g.code) != 0)"
-                " SELECT a.id, b.id, a.lock FROM t a JOIN t b ON a.lock = b.lock AND a.code = b.code AND a.id < b.id"
-                "  AND a.check_in < b.check_out AND b.check_in < a.check_out LIMIT 1";
-        sqlite3_stmt *st;
-        int r;
-
-        r = db_prepare(db, sql, &st);
-        if (r < 0)
-                return r;
-        r = sqlite3_step(st);
-        if (r == SQLITE_ROW)
-                r = grants_fail(err, "grants '%s' and '%s': code: the same code on lock '%s' during overlapping stays",
-                         sqlite3_column_text(st, 0), sqlite3_column_text(st, 1), sqlite3_column_text(st, 2));
-        else
-                r = r == SQLITE_DONE ? 0 : db_errno(r);
-        sqlite3_finalize(st);
-        return r;
-}
-
-static int apply_doc(struct db *db, struct imp_doc *d, const char *source, struct grants_import_result *res,
-                     struct grants_error *err)
-{
-        int64_t now = (int64_t)time(NULL);
-        sqlite3_stmt *st;
         int r;
 
         for (size_t i = 0; i < d->n_props; i++) {
-                r = write_property(db, &d->props[i]);
+                r = grants_write_property(im->db, &d->props[i]);
                 if (r < 0)
                         return r;
         }
-        r = db_exec(db, "CREATE TEMP TABLE IF NOT EXISTS lc_import_ids (id TEXT PRIMARY KEY); DELETE FROM lc_import_ids;");
-        if (r < 0)
-                return r;
         for (size_t i = 0; i < d->n_grants; i++) {
-                struct imp_grant *g = &d->grants[i];
                 enum grant_change ch;
-                bool draw;
 
-                r = write_grant(db, g, source, now, &ch, &draw);
+                r = grants_write_grant(&im->w, &d->grants[i], im->source, im->now, &ch);
                 if (r < 0)
                         return r;
-                g->has_code = draw; /* reused below: "draw a code for this one" */
                 switch (ch) {
                 case CHANGE_NONE:
-                        res->unchanged++;
+                        im->res->unchanged++;
                         break;
                 case CHANGE_NEW:
-                        res->added++;
+                        im->res->added++;
                         break;
                 case CHANGE_UPDATED:
-                        res->updated++;
+                        im->res->updated++;
                         break;
                 case CHANGE_CANCELLED:
-                        res->cancelled++;
+                        im->res->cancelled++;
                         break;
                 case CHANGE_REACTIVATED:
-                        res->reactivated++;
+                        im->res->reactivated++;
                         break;
                 }
-                r = db_prepare(db, "INSERT OR IGNORE INTO lc_import_ids (id) VALUES (?)", &st);
-                if (r < 0)
-                        return r;
-                sqlite3_bind_text(st, 1, g->id, -1, SQLITE_STATIC);
-                r = grants_step_done(st);
-                if (r < 0)
-                        return r;
         }
-        /* Grants of this source that the document no longer lists are cancelled. */
-        r = db_prepare(db,
-                    "UPDATE lc_grants SET status = 'cancelled', updated_at = ? WHERE source = ? AND status = 'active'"
-                    " AND id NOT IN (SELECT id FROM lc_import_ids)",
-                    &st);
-        if (r < 0)
-                return r;
-        sqlite3_bind_int64(st, 1, now);
-        sqlite3_bind_text(st, 2, source, -1, SQLITE_STATIC);
-        r = grants_step_done(st);
-        if (r < 0)
-                return r;
-        res->cancelled += (unsigned)sqlite3_changes(db_handle(db));
-        r = check_code_clashes(db, err);
-        if (r < 0)
-                return r;
-        for (size_t i = 0; i < d->n_grants; i++)
-                if (d->grants[i].has_code) {
-                        r = grants_redraw_code(db, d->grants[i].id, NULL, 0, NULL);
-                        if (r < 0)
-                                return r;
-                        res->generated++;
-                }
-        res->properties = (unsigned)d->n_props;
         return 0;
 }
 
-int grants_import(struct db *db, const char *text, size_t len, const char *source,
-                  struct grants_import_result *ret, struct grants_error *err)
+static int apply_doc(struct import *im, struct imp_doc *d)
 {
-        struct grants_import_result res = { 0 };
+        struct omitted o = { 0 };
+        unsigned current = 0;
+        int r;
+
+        im->listed = calloc(d->n_grants + 1, sizeof(*im->listed));
+        if (!im->listed)
+                return -ENOMEM;
+        for (size_t i = 0; i < d->n_grants; i++)
+                im->listed[im->n_listed++] = d->grants[i].id;
+        qsort(im->listed, im->n_listed, sizeof(*im->listed), cmp_str);
+        r = count_current(im, &current);
+        if (r >= 0)
+                r = write_all(im, d);
+        if (r >= 0)
+                r = find_omitted(im, &o);
+        if (r >= 0)
+                r = guard_stays(im, &o, current);
+        if (r >= 0)
+                r = cancel_omitted(im, &o);
+        for (unsigned i = 0; i < o.n; i++)
+                free(o.ids[i]);
+        free(o.ids);
+        if (r >= 0)
+                r = code_set_load(im->db, im->now, im->grace, &im->cs);
+        if (r >= 0)
+                r = code_set_walk_changeovers(im->cs, im->lead, im->grace, on_changeover, im);
+        if (r >= 0)
+                r = code_set_draw(im->db, im->cs, on_drawn, im);
+        if (r >= 0)
+                changeover_warnings(im);
+        im->res->properties = (unsigned)d->n_props;
+        return r;
+}
+
+static int import_run(struct import *im, const char *text, size_t len)
+{
         struct imp_doc d = { 0 };
         struct json_error jerr;
         cJSON *root;
         int r;
 
-        if (err)
-                err->msg[0] = '\0';
-        if (!source || !grants_ident_is_valid(source, 32))
-                return -EINVAL;
-        if (len > GRANTS_IMPORT_MAX)
-                return grants_fail(err, "the document is larger than %u bytes", GRANTS_IMPORT_MAX);
-        r = grants_init(db);
-        if (r < 0)
-                return r;
         r = json_parse_strict(text, len, &root, &jerr);
         if (r == -ENOMEM)
                 return r;
         if (r < 0)
-                return grants_fail(err, "not valid JSON: %s (byte %zu, line %u)", jerr.msg, jerr.offset, jerr.line);
-        r = db_exec(db, "BEGIN IMMEDIATE");
+                return grants_fail(im->err, "not valid JSON: %s (byte %zu, line %u)", jerr.msg, jerr.offset, jerr.line);
+        r = db_exec(im->db, "BEGIN IMMEDIATE");
         if (r < 0) {
                 cJSON_Delete(root);
                 return r;
         }
-        r = grants_doc_parse(db, root, &d, err);
+        r = grants_doc_parse(im->db, root, &d, im->err);
         if (r >= 0)
-                r = grants_doc_check_ids(&d, err);
+                r = grants_doc_check_ids(&d, im->err);
         if (r >= 0)
-                r = apply_doc(db, &d, source, &res, err);
+                r = grants_writer_open(im->db, &im->w);
+        if (r >= 0)
+                r = outbox_writer_new(im->db, &im->events);
+        if (r >= 0)
+                r = apply_doc(im, &d);
+        grants_writer_close(&im->w);
+        im->events = outbox_writer_free(im->events);
         cJSON_Delete(root);
         grants_doc_done(&d);
         if (r < 0) {
-                (void)db_exec(db, "ROLLBACK");
-                if (err && !err->msg[0])
-                        snprintf(err->msg, sizeof(err->msg), "cannot write the bookings: %s", strerror(-r));
+                (void)db_exec(im->db, "ROLLBACK");
                 return r;
         }
-        r = db_exec(db, "COMMIT");
-        if (r < 0) {
-                (void)db_exec(db, "ROLLBACK");
-                return r;
-        }
-        if (ret)
-                *ret = res;
-        return 0;
+        r = db_exec(im->db, "COMMIT");
+        if (r < 0)
+                (void)db_exec(im->db, "ROLLBACK");
+        return r;
 }
 
-int grants_import_file(struct db *db, const char *path, const char *source, struct grants_import_result *ret,
-                       struct grants_error *err)
+int grants_import(struct db *db, const char *text, size_t len, const char *source, const struct grants_import_opts *o,
+                  struct grants_import_result *ret, struct grants_error *err)
+{
+        struct grants_import_result *res = calloc(1, sizeof(*res));
+        struct import im = {
+                .db = db, .source = source, .res = res, .err = err,
+                .now = o && o->now ? o->now : (int64_t)time(NULL),
+                .lead = o && o->lead >= 0 ? o->lead : GRANTS_LEAD_DEFAULT,
+                .grace = o && o->grace >= 0 ? o->grace : GRANTS_GRACE_DEFAULT,
+                .allow_cancel_all = o && o->allow_cancel_all,
+        };
+        int r;
+
+        if (err)
+                err->msg[0] = '\0';
+        if (!res)
+                return -ENOMEM;
+        if (!source || !grants_ident_is_valid(source, 32))
+                r = -EINVAL;
+        else if (len > GRANTS_IMPORT_MAX)
+                r = grants_fail(err, "the document is larger than %u bytes", GRANTS_IMPORT_MAX);
+        else {
+                r = grants_init(db);
+                if (r >= 0)
+                        r = import_run(&im, text, len);
+        }
+        if (r < 0 && err && !err->msg[0])
+                snprintf(err->msg, sizeof(err->msg), "cannot write the bookings: %s", strerror(-r));
+        if (r >= 0 && ret)
+                *ret = *res;
+        code_set_free(im.cs);
+        free(im.listed);
+        free(im.co);
+        free(res);
+        return r;
+}
+
+int grants_import_file(struct db *db, const char *path, const char *source, const struct grants_import_opts *o,
+                       struct grants_import_result *ret, struct grants_error *err)
 {
         _cleanup_free_ char *buf = NULL;
         struct stat sb;
@@ -495,7 +462,7 @@ int grants_import_file(struct db *db, const char *path, const char *source, stru
         }
         close(fd);
         buf[n] = '\0';
-        r = grants_import(db, buf, n, source, ret, err);
+        r = grants_import(db, buf, n, source, o, ret, err);
         sodium_memzero(buf, n);
         return r;
 }

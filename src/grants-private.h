@@ -98,6 +98,72 @@ void grants_doc_done(struct imp_doc *d);
 /* Minutes of the lock-local day of a daily window's start (from) or end. */
 int grants_daily_minutes(const struct imp_daily *dl, bool from);
 
+/* ---- writing records (grants-write.c) ------------------------------------------------------ */
+
+enum grants_writer_stmt {
+        GW_GET_GRANT,
+        GW_GET_OVERRIDES,
+        GW_PUT_GRANT,
+        GW_DEL_OVERRIDES,
+        GW_PUT_OVERRIDE,
+        GW_CANCEL,
+        GW_SET_CODE,
+        GW__MAX,
+};
+
+/* The statements an import repeats per grant, prepared once. */
+struct grants_writer {
+        struct db *db;
+        sqlite3_stmt *st[GW__MAX];
+};
+
+int grants_writer_open(struct db *db, struct grants_writer *w);
+void grants_writer_close(struct grants_writer *w);
+sqlite3_stmt *grants_writer_stmt(struct grants_writer *w, enum grants_writer_stmt which);
+
+enum grant_change { CHANGE_NONE, CHANGE_NEW, CHANGE_UPDATED, CHANGE_CANCELLED, CHANGE_REACTIVATED };
+
+int grants_write_property(struct db *db, const struct imp_property *p);
+/* Write one grant if it differs from the stored one; *ret_change says what happened. A grant
+ * without an explicit code keeps the one drawn before, or is stored with code 0 (drawn once all
+ * grants are in). */
+int grants_write_grant(struct grants_writer *w, struct imp_grant *g, const char *source, int64_t now,
+                       enum grant_change *ret_change);
+
+/* ---- the codes wanted per lock, in memory (grants-codes.c) --------------------------------- */
+
+/* One current or upcoming grant on one of its guest-access locks. */
+struct code_use {
+        uint32_t lock;      /* code_set_lock() */
+        uint32_t grant;     /* code_set_grant() */
+        uint32_t code;      /* 0: not drawn yet */
+        bool override_code; /* a per-lock code */
+        int64_t in, out;    /* check-in, check-out (UTC s) */
+        int64_t lead;       /* the per-lock override, or -1: the engine's */
+};
+struct code_set;
+
+/* Active grants whose check-out + grace is after now, each on every guest-access lock of its
+ * property: one query per table. */
+int code_set_load(struct db *db, int64_t now, int64_t grace, struct code_set **ret);
+struct code_set *code_set_free(struct code_set *cs);
+const struct code_use *code_set_uses(const struct code_set *cs, size_t *ret_n);
+const char *code_set_lock(const struct code_set *cs, uint32_t lock);
+const char *code_set_grant(const struct code_set *cs, uint32_t grant);
+/*
+ * Each pair of uses of one code on one lock, in check-in order, whose residencies (check-in −
+ * lead .. check-out + grace) meet: fn(a, b, at) with the instant the lock's record passes from a
+ * to b (max(b's check-in − lead, a's check-out)); a's stay overlapping b's is a clash (b->in <
+ * a->out). A non-zero return from fn stops the walk and is returned.
+ */
+int code_set_walk_changeovers(struct code_set *cs, int64_t lead, int64_t grace,
+                              int (*fn)(void *userdata, const struct code_use *a, const struct code_use *b, int64_t at),
+                              void *userdata);
+/* Draw a code for every grant without one, unique among the codes wanted or provisioned on each of
+ * its locks; fn(grant, code) stores it. */
+int code_set_draw(struct db *db, struct code_set *cs, int (*fn)(void *userdata, const char *grant, uint32_t code),
+                  void *userdata);
+
 /* ---- rows (grants-store.c, grants-history.c) ------------------------------------------------ */
 
 void grants_minutes_to_time(int64_t m, struct lk_time *t);

@@ -31,16 +31,19 @@ void grants_minutes_to_time(int64_t m, struct lk_time *t)
         t->minute = (uint8_t)(m % 60);
 }
 
-int grants_targets(struct db *db, const char *lock, struct grant_target **ret, size_t *ret_n)
+int grants_targets(struct db *db, const char *lock, int64_t since, struct grant_target **ret, size_t *ret_n)
 {
         static const char sql[] =
-                "SELECT g.id, g.guest, COALESCE(o.code, g.code), g.code_generated AND o.code IS NULL,"
+                "SELECT g.id, g.guest, COALESCE(o.code, g.code), 0,"
                 " g.check_in, g.check_out, IFNULL(o.lead, -1), COALESCE(o.weekdays, g.weekdays),"
                 " CASE WHEN o.daily_from IS NOT NULL THEN o.daily_from ELSE g.daily_from END,"
                 " CASE WHEN o.daily_from IS NOT NULL THEN o.daily_until ELSE g.daily_until END"
                 " FROM lc_grants g JOIN lc_property_locks pl ON pl.property = g.property AND pl.guest_access"
                 " LEFT JOIN lc_grant_overrides o ON o.grant_id = g.id AND o.lock = pl.lock"
-                " WHERE pl.lock = ? AND g.status = 'active' AND COALESCE(o.code, g.code) != 0"
+                " WHERE pl.lock = ?1 AND g.status = 'active' AND COALESCE(o.code, g.code) != 0"
+                /* history stays out, unless a code of it is still on the lock */
+                "  AND (g.check_out > ?2 OR EXISTS (SELECT 1 FROM lc_grant_codes c WHERE c.grant_id = g.id"
+                "   AND c.lock = pl.lock AND c.state = 'provisioned'))"
                 " ORDER BY g.check_in, g.id";
         struct grant_target *v = NULL;
         size_t n = 0, cap = 0;
@@ -51,6 +54,7 @@ int grants_targets(struct db *db, const char *lock, struct grant_target **ret, s
         if (r < 0)
                 return r;
         sqlite3_bind_text(st, 1, lock, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, since);
         while ((r = sqlite3_step(st)) == SQLITE_ROW) {
                 struct grant_target *t;
 
@@ -68,7 +72,6 @@ int grants_targets(struct db *db, const char *lock, struct grant_target **ret, s
                 snprintf(t->grant, sizeof(t->grant), "%s", (const char *)sqlite3_column_text(st, 0));
                 snprintf(t->guest, sizeof(t->guest), "%s", (const char *)sqlite3_column_text(st, 1));
                 t->rec.code = (uint32_t)sqlite3_column_int64(st, 2);
-                t->may_redraw = sqlite3_column_int(st, 3);
                 t->check_in = sqlite3_column_int64(st, 4);
                 t->check_out = sqlite3_column_int64(st, 5);
                 t->lead = sqlite3_column_int64(st, 6);
@@ -262,16 +265,32 @@ int grants_code_put(struct db *db, const char *lock, const struct grant_code *c,
         return 0;
 }
 
+struct next_ctx {
+        int64_t now, best;
+};
+
+static int on_changeover(void *userdata, const struct code_use *a, const struct code_use *b, int64_t at)
+{
+        struct next_ctx *n = userdata;
+
+        (void)a;
+        (void)b;
+        if (at > n->now && at < n->best)
+                n->best = at;
+        return 0;
+}
+
 int grants_next_boundary(struct db *db, int64_t now, int64_t lead, int64_t grace, int64_t *ret)
 {
         static const char sql[] =
                 "SELECT g.check_in - IFNULL(o.lead, ?1), g.check_out + ?2"
                 " FROM lc_grants g JOIN lc_property_locks pl ON pl.property = g.property AND pl.guest_access"
                 " LEFT JOIN lc_grant_overrides o ON o.grant_id = g.id AND o.lock = pl.lock"
-                " WHERE g.status = 'active'"
+                " WHERE g.status = 'active' AND g.check_out + ?2 > ?3"
                 " UNION ALL SELECT g.check_out + ?2, g.check_out + ?2 FROM lc_grant_codes c"
                 " JOIN lc_grants g ON g.id = c.grant_id WHERE c.state = 'provisioned'";
-        int64_t best = INT64_MAX;
+        struct next_ctx n = { .now = now, .best = INT64_MAX };
+        struct code_set *cs = NULL;
         sqlite3_stmt *st;
         int r;
 
@@ -280,16 +299,24 @@ int grants_next_boundary(struct db *db, int64_t now, int64_t lead, int64_t grace
                 return r;
         sqlite3_bind_int64(st, 1, lead);
         sqlite3_bind_int64(st, 2, grace);
+        sqlite3_bind_int64(st, 3, now);
         while ((r = sqlite3_step(st)) == SQLITE_ROW)
                 for (int i = 0; i < 2; i++) {
                         int64_t t = sqlite3_column_int64(st, i);
 
-                        if (t > now && t < best)
-                                best = t;
+                        if (t > now && t < n.best)
+                                n.best = t;
                 }
         sqlite3_finalize(st);
         if (r != SQLITE_DONE)
                 return db_errno(r) ?: -EIO;
-        *ret = best;
+        /* Changeovers: the next guest's code opens at their check-in, so the daemon wakes then. */
+        r = code_set_load(db, now, grace, &cs);
+        if (r >= 0)
+                r = code_set_walk_changeovers(cs, lead, grace, on_changeover, &n);
+        code_set_free(cs);
+        if (r < 0)
+                return r;
+        *ret = n.best;
         return 0;
 }

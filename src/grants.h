@@ -55,20 +55,40 @@ struct grants_error {
         char msg[512];
 };
 
+#define GRANTS_WARNINGS_MAX 16
+#define GRANTS_WARNING_SIZE 320
+
 struct grants_import_result {
         unsigned properties;       /* properties in the document */
         unsigned added, updated, unchanged, cancelled, reactivated;
-        unsigned generated;        /* codes drawn for grants without one */
+        unsigned generated;        /* codes drawn for grants without one (each sent as code.issued) */
+        unsigned ended_dropped;    /* stays that have ended and are no longer listed: kept as history */
+        /* Changeovers the document sets up (the same code's residency windows, check-in − lead to
+         * check-out + grace, overlap on a lock): what will happen, one line per pair of grants. */
+        unsigned n_warnings;       /* lines in warnings[] */
+        unsigned warnings_total;   /* all of them (more than fit are counted, not kept) */
+        char warnings[GRANTS_WARNINGS_MAX][GRANTS_WARNING_SIZE];
+};
+
+struct grants_import_opts {
+        int64_t now;            /* 0: the real clock (tests pass their own) */
+        int64_t lead, grace;    /* the engine's defaults, for the changeover warnings; < 0: ours */
+        bool allow_cancel_all;  /* a file may cancel every stay, or one in progress, by leaving it out */
 };
 
 /*
  * Import a document (docs/grants.md) in one transaction: everything is checked first, and on
  * any error nothing is written and err says which record and field. Grants of the same source
- * that the document does not list are cancelled. source is "file" or "upstream".
+ * that the document no longer lists are cancelled, unless their stay has ended (they stay as
+ * history). A document that would cancel, by leaving them out, every current and upcoming
+ * grant of its source, or any stay in progress, is refused with -ECANCELED (nothing written)
+ * unless o->allow_cancel_all; "status": "cancelled" per grant is always taken. source is
+ * "file" (or another name for a file) or "upstream". o may be NULL (the defaults). Each code
+ * drawn is queued as a code.issued event (with its value: the PMS must tell the guest).
  */
-int grants_import(struct db *db, const char *text, size_t len, const char *source,
+int grants_import(struct db *db, const char *text, size_t len, const char *source, const struct grants_import_opts *o,
                   struct grants_import_result *ret, struct grants_error *err);
-int grants_import_file(struct db *db, const char *path, const char *source,
+int grants_import_file(struct db *db, const char *path, const char *source, const struct grants_import_opts *o,
                        struct grants_import_result *ret, struct grants_error *err);
 
 /* ---- For the reconcile engine (lifecycle.c) -------------------------------------------- */
@@ -79,13 +99,13 @@ struct grant_target {
         char guest[GRANT_GUEST_MAX + 1];
         int64_t check_in, check_out;  /* UTC seconds */
         int64_t lead;                 /* seconds; -1 = the engine's default */
-        bool may_redraw;              /* a generated code, no override: may be drawn again */
         struct lk_keypad_code rec;    /* what to write: code (secret), name, window */
 };
 
-/* Active grants whose property gives this lock guest access, by check-in then id. The caller
- * wipes (sodium_memzero) and frees *ret. */
-int grants_targets(struct db *db, const char *lock, struct grant_target **ret, size_t *ret_n);
+/* Active grants whose property gives this lock guest access, by check-in then id: those whose
+ * check-out is after since (the engine passes now − grace; 0 for all), and those with a code still
+ * provisioned on the lock. The caller wipes (sodium_memzero) and frees *ret. */
+int grants_targets(struct db *db, const char *lock, int64_t since, struct grant_target **ret, size_t *ret_n);
 
 /* Every lock the engine must visit: members of properties, and locks still holding our codes. */
 int grants_locks(struct db *db, char ***ret);
@@ -112,16 +132,15 @@ int grants_codes(struct db *db, const char *lock, struct grant_code **ret, size_
  * used for attribution, removals close it. Runs inside the caller's transaction if any. */
 int grants_code_put(struct db *db, const char *lock, const struct grant_code *c, int64_t now);
 
-/* Give a grant a new generated code that avoids avoid[] and every code of active grants on its
- * locks. Committed on return. */
-int grants_redraw_code(struct db *db, const char *grant, const uint32_t *avoid, size_t n, uint32_t *ret);
-
 /* Next boundary after now: min over active grants on guest-access locks of check_in − lead and
- * check_out + grace (lead per override), and of check_out + grace of provisioned rows whose
- * grant is gone. INT64_MAX if none. */
+ * check_out + grace (lead per override), of every changeover instant (a code handed from one
+ * grant to the next on a lock: max(next check_in − lead, check_out)), and of check_out + grace
+ * of provisioned rows whose grant is gone. INT64_MAX if none. */
 int grants_next_boundary(struct db *db, int64_t now, int64_t lead, int64_t grace, int64_t *ret);
 
-/* Grant and guest for (lock, code id) at time at (0 = latest): -ENOENT if not ours. */
+/* Grant and guest for (lock, code id) at time at: the grant whose record held the id then (a
+ * changeover switches at its instant, so the last entries of the guest before stay theirs);
+ * at 0, or a time no record covers: the latest. -ENOENT if not ours. */
 int grants_code_owner(struct db *db, const char *lock, uint16_t code_id, int64_t at,
                       char ret_grant[static GRANT_ID_MAX + 1], char ret_guest[static GRANT_GUEST_MAX + 1]);
 

@@ -30,7 +30,6 @@ struct rc {
         struct grant_code *rows;
         size_t n_rows;
         bool dead;     /* the link failed for good: the rest is pending */
-        bool redrawn;  /* a grant got a new code: its other locks need a visit */
 };
 
 static inline bool lc_is_link_error(int r)

@@ -21,6 +21,14 @@
 #include "timefmt.h"
 #include "util.h"
 
+static int add_event(struct rc *x, const char *event, cJSON *payload)
+{
+        if (!payload)
+                return -ENOMEM;
+        cJSON_AddStringToObject(payload, "lock", x->lock);
+        return outbox_add(x->db, event, x->lock, payload, NULL);
+}
+
 static int commit(struct rc *x, const struct grant_code *row, bool forget, const char *event, cJSON *payload)
 {
         sqlite3_stmt *st;
@@ -41,10 +49,8 @@ static int commit(struct rc *x, const struct grant_code *row, bool forget, const
                 }
         } else if (row)
                 r = grants_code_put(x->db, x->lock, row, x->now);
-        if (r >= 0 && event) {
-                cJSON_AddStringToObject(payload, "lock", x->lock);
-                r = outbox_add(x->db, event, x->lock, payload, NULL);
-        }
+        if (r >= 0 && event)
+                r = add_event(x, event, payload);
         if (r >= 0)
                 r = db_exec(x->db, "COMMIT");
         if (r < 0)
@@ -60,7 +66,7 @@ static cJSON *payload_new(const char *grant, uint16_t code_id)
 
         if (!p)
                 return NULL;
-        if (grant)
+        if (grant && grant[0]) /* a code found by value and name for a grant that is gone has none */
                 cJSON_AddStringToObject(p, "grant", grant);
         if (code_id)
                 cJSON_AddNumberToObject(p, "code_id", code_id);
@@ -135,9 +141,10 @@ static int record_provisioned(struct rc *x, const struct lc_step *s, const struc
         return 0;
 }
 
-/* Record a failure: the row says failed (reason), an event once per new reason. */
-static int record_failed(struct rc *x, const struct lc_step *s, enum lc_outcome outcome, const char *reason,
-                         const char *detail)
+/* Record a failure: the row says failed (reason), an event once per new reason: code.failed, or
+ * code.conflict when a code that is not ours holds the value (blocking: that code). */
+static int record_failed_ex(struct rc *x, const struct lc_step *s, enum lc_outcome outcome, const char *reason,
+                            const char *detail, const struct lk_keypad_code *blocking)
 {
         const struct grant_code *old = step_row(x, s);
         const struct grant_target *t = s->target >= 0 ? &x->targets[s->target] : NULL;
@@ -147,7 +154,7 @@ static int record_failed(struct rc *x, const struct lc_step *s, enum lc_outcome 
 
         snprintf(row.grant, sizeof(row.grant), "%s", step_grant(x, s));
         snprintf(row.reason, sizeof(row.reason), "%s", reason);
-        if (!(old && old->state == GRANT_CODE_FAILED && streq(old->reason, reason))) {
+        if (!(old && old->state == GRANT_CODE_FAILED && streq(old->reason, reason) && streq(old->grant, row.grant))) {
                 cJSON *p = payload_new(row.grant, 0);
 
                 if (p) {
@@ -156,8 +163,12 @@ static int record_failed(struct rc *x, const struct lc_step *s, enum lc_outcome 
                                 cJSON_AddStringToObject(p, "detail", detail);
                         if (t)
                                 lc_add_time(p, "check_in", t->check_in);
+                        if (blocking) {
+                                cJSON_AddNumberToObject(p, "blocking_code_id", blocking->id);
+                                cJSON_AddStringToObject(p, "blocking_name", blocking->name);
+                        }
                 }
-                r = commit(x, &row, false, "code.failed", p);
+                r = commit(x, &row, false, blocking ? "code.conflict" : "code.failed", p);
                 if (r < 0)
                         return r;
         }
@@ -166,6 +177,30 @@ static int record_failed(struct rc *x, const struct lc_step *s, enum lc_outcome 
                 snprintf(it->reason, sizeof(it->reason), "%s: %s", reason, detail);
         lc_item_times(it, t);
         return 0;
+}
+
+static int record_failed(struct rc *x, const struct lc_step *s, enum lc_outcome outcome, const char *reason,
+                         const char *detail)
+{
+        return record_failed_ex(x, s, outcome, reason, detail, NULL);
+}
+
+/*
+ * The value is taken on this lock by a code that is not ours: the code may already be with the
+ * guest, so it is never changed behind their back (docs/grants.md "Conflicts"); this door reports
+ * the conflict, naming the code in the way, until someone moves it.
+ */
+static int record_conflict(struct rc *x, const struct lc_step *s, uint16_t blocking_id)
+{
+        struct lk_keypad_code b = { .id = blocking_id };
+        char detail[160];
+
+        for (size_t i = 0; i < x->n_codes; i++)
+                if (x->codes[i].id == blocking_id)
+                        memcpy(b.name, x->codes[i].name, sizeof(b.name));
+        snprintf(detail, sizeof(detail), "the code is taken on this lock by '%s' (id %u), not a latchkey booking",
+                 b.name[0] ? b.name : "?", blocking_id);
+        return record_failed_ex(x, s, LC_FAILED, "code_in_use", detail, &b);
 }
 
 static int removal_reason(struct rc *x, const struct lc_step *s, const char *grant, char *buf, size_t size)
@@ -274,8 +309,7 @@ static int write_failed(struct rc *x, const struct lc_step *s, int error, enum l
         case -ENOSPC:
                 return record_failed(x, s, LC_NO_SPACE, "no_space", NULL);
         case -EEXIST:
-                snprintf(detail, sizeof(detail), "another code on the lock (id %u) has the same value", out->id);
-                return record_failed(x, s, LC_FAILED, "code_in_use", detail);
+                return record_conflict(x, s, out->id);
         case -EINVAL:
                 return record_failed(x, s, LC_FAILED, "invalid", lk_code_problem_str(problem));
         case -EIO:
@@ -288,51 +322,14 @@ static int write_failed(struct rc *x, const struct lc_step *s, int error, enum l
         }
 }
 
-static int redraw(struct rc *x, struct grant_target *t)
-{
-        _cleanup_free_ uint32_t *avoid = calloc(x->n_codes + 1, sizeof(uint32_t));
-        uint32_t code;
-        int r;
-
-        if (!avoid)
-                return -ENOMEM;
-        for (size_t i = 0; i < x->n_codes; i++)
-                avoid[i] = x->codes[i].code;
-        r = grants_redraw_code(x->db, t->grant, avoid, x->n_codes, &code);
-        sodium_memzero(avoid, x->n_codes * sizeof(uint32_t));
-        if (r < 0)
-                return r;
-        t->rec.code = code;
-        x->redrawn = true;
-        return 0;
-}
-
 static int do_add(struct rc *x, const struct lc_step *s)
 {
-        struct grant_target *t = &x->targets[s->target];
+        const struct grant_target *t = &x->targets[s->target];
         struct codes_outcome out = { 0 };
         enum lk_code_problem problem = LK_CODE_OK;
-        bool redrawn = false;
         int r;
 
-        if (s->reason && streq(s->reason, "redraw")) {
-                r = redraw(x, t);
-                if (r < 0)
-                        return r;
-                redrawn = true;
-        }
-        for (;;) {
-                r = codes_add(x->s, &t->rec, &problem, &out);
-                if (r == -EEXIST && t->may_redraw && !redrawn) {
-                        /* A generated code met a code we did not know of: draw another. */
-                        r = redraw(x, t);
-                        if (r < 0)
-                                return r;
-                        redrawn = true;
-                        continue;
-                }
-                break;
-        }
+        r = codes_add(x->s, &t->rec, &problem, &out);
         if (r < 0)
                 return write_failed(x, s, r, problem, &out);
         out.record.id = out.id;
@@ -341,7 +338,9 @@ static int do_add(struct rc *x, const struct lc_step *s)
         return r;
 }
 
-static int do_update(struct rc *x, const struct lc_step *s)
+/* Write the step's target record whole over the step's code (same id). 1 when written (out
+ * holds the record read back), 0 when the failure was recorded, < 0 for local errors. */
+static int write_over(struct rc *x, const struct lc_step *s, struct codes_outcome *out)
 {
         const struct grant_target *t = &x->targets[s->target];
         const struct lk_keypad_code *c = &x->codes[s->code];
@@ -350,21 +349,96 @@ static int do_update(struct rc *x, const struct lc_step *s)
                 .window_from = true, .window_until = true, .window_weekdays = true, .window_daily = true,
                 .code = t->rec.code, .window = t->rec.window,
         };
-        struct codes_outcome out = { 0 };
         enum lk_code_problem problem = LK_CODE_OK;
         int r;
 
         memcpy(ch.name, t->rec.name, sizeof(ch.name));
-        r = codes_update(x->s, c->id, &ch, &problem, &out);
+        r = codes_update(x->s, c->id, &ch, &problem, out);
         sodium_memzero(&ch, sizeof(ch));
         if (r == -ENOENT) /* removed under us: the next run adds it again */
                 return record_failed(x, s, LC_FAILED, "gone", "the code disappeared from the lock during the update");
         if (r < 0)
-                return write_failed(x, s, r, problem, &out);
-        out.record.id = c->id;
-        r = record_provisioned(x, s, &out.record, "updated", LC_UPDATED);
+                return write_failed(x, s, r, problem, out);
+        out->record.id = c->id;
+        return 1;
+}
+
+static int do_update(struct rc *x, const struct lc_step *s)
+{
+        struct codes_outcome out = { 0 };
+        int r = write_over(x, s, &out);
+
+        if (r > 0)
+                r = record_provisioned(x, s, &out.record, "updated", LC_UPDATED);
         sodium_memzero(&out, sizeof(out));
         return r;
+}
+
+/* The changeover: the record passes from A (the row) to B (the target) in place, one Update; both
+ * rows and both events in one transaction, the code-id history switching at the changeover
+ * instant so A's last keypad entries stay A's. */
+static int do_handover(struct rc *x, const struct lc_step *s)
+{
+        const struct grant_code *a = step_row(x, s);
+        const struct grant_target *t = &x->targets[s->target];
+        struct codes_outcome out = { 0 };
+        struct grant_code to = { .state = GRANT_CODE_PROVISIONED }, from = { .state = GRANT_CODE_REMOVED };
+        cJSON *pa = NULL, *pb = NULL;
+        int r;
+
+        r = write_over(x, s, &out);
+        if (r <= 0)
+                return r;
+        snprintf(to.grant, sizeof(to.grant), "%s", t->grant);
+        to.code_id = from.code_id = out.record.id;
+        to.rec = out.record;
+        pb = payload_provisioned(t->grant, &out.record, "handed_over");
+        if (a) {
+                snprintf(from.grant, sizeof(from.grant), "%s", a->grant);
+                snprintf(from.reason, sizeof(from.reason), "handed_over");
+                cJSON_AddStringToObject(pb, "from_grant", a->grant);
+                pa = payload_new(a->grant, out.record.id);
+                cJSON_AddStringToObject(pa, "reason", "handed_over");
+                cJSON_AddStringToObject(pa, "to_grant", t->grant);
+        }
+        r = db_exec(x->db, "BEGIN IMMEDIATE");
+        if (r >= 0)
+                r = grants_code_put(x->db, x->lock, &to, s->at);
+        if (r >= 0 && a)
+                r = grants_code_put(x->db, x->lock, &from, s->at);
+        if (r >= 0 && a)
+                r = add_event(x, "code.removed", pa);
+        if (r >= 0)
+                r = add_event(x, "code.provisioned", pb);
+        r = r >= 0 ? db_exec(x->db, "COMMIT") : r;
+        if (r < 0)
+                (void)db_exec(x->db, "ROLLBACK");
+        cJSON_Delete(pa);
+        cJSON_Delete(pb);
+        sodium_memzero(&to, sizeof(to));
+        sodium_memzero(&out, sizeof(out));
+        if (r < 0)
+                return r;
+        if (a)
+                lc_item_add(x->res, LC_REMOVED, a->grant, from.code_id, a->rec.name, "handed_over");
+        lc_item_times(lc_item_add(x->res, LC_PROVISIONED, t->grant, from.code_id, t->rec.name, "handed_over"), t);
+        return 0;
+}
+
+/* B waits for the changeover: pending (no row change, no event), retried at `at`. */
+static int do_wait(struct rc *x, const struct lc_step *s)
+{
+        const struct grant_target *t = &x->targets[s->target];
+        const char *from = "an earlier stay";
+        char at[24], why[GRANTS_REASON_MAX + 1];
+
+        for (size_t j = 0; j < x->n_rows; j++)
+                if (x->rows[j].state == GRANT_CODE_PROVISIONED && x->rows[j].code_id == x->codes[s->code].id)
+                        from = x->rows[j].grant;
+        time_format_utc(s->at, at, sizeof(at));
+        snprintf(why, sizeof(why), "changeover from '%.16s' at %.20s", from, at);
+        lc_item_times(lc_item_add(x->res, LC_PENDING, t->grant, 0, t->rec.name, why), t);
+        return 0;
 }
 
 static int do_unmanaged(struct rc *x, const struct lc_step *s)
@@ -419,14 +493,14 @@ int lc_run_step(struct rc *x, const struct lc_step *s)
                 return do_forget(x, s);
         case LC_STEP_NO_SPACE:
                 return record_failed(x, s, LC_NO_SPACE, "no_space", NULL);
-        case LC_STEP_CONFLICT: {
-                char detail[96];
-
-                snprintf(detail, sizeof(detail), "another code on the lock (id %u) has the same value", x->codes[s->code].id);
-                return record_failed(x, s, LC_FAILED, "code_in_use", detail);
-        }
+        case LC_STEP_CONFLICT:
+                return record_conflict(x, s, x->codes[s->code].id);
         case LC_STEP_UNMANAGED:
                 return do_unmanaged(x, s);
+        case LC_STEP_HANDOVER:
+                return do_handover(x, s);
+        case LC_STEP_WAIT:
+                return do_wait(x, s);
         }
         return 0;
 }

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "agent.h"
 #include "codes.h"
@@ -40,10 +41,12 @@ void lifecycle_opts_default(struct lifecycle_opts *o)
         };
 }
 
+/* The lock's clock is read, and set when it drifted, from this machine's real clock only: the
+ * engine's `now` may be a test's or a plan's, and a lock must never be set to it. */
 static void set_clock(struct rc *x)
 {
         struct lk_keyturner_states st;
-        int64_t t;
+        int64_t t, real = (int64_t)time(NULL);
         int r;
 
         r = lockops_states(x->s, &st);
@@ -56,10 +59,10 @@ static void set_clock(struct rc *x)
         }
         if (lk_datetime_to_unix(&st.current_time, &t) < 0)
                 t = 0; /* not set */
-        x->res->clock_drift = t - x->now;
-        if (x->o->drift_max < 0 || (t && llabs(t - x->now) <= x->o->drift_max))
+        x->res->clock_drift = t - real;
+        if (x->o->drift_max < 0 || (t && llabs(t - real) <= x->o->drift_max))
                 return;
-        r = lockops_set_time(x->s, x->now);
+        r = lockops_set_time(x->s, real);
         if (r >= 0)
                 x->res->clock_set = true;
         else if (lc_is_link_error(r)) {
@@ -96,7 +99,7 @@ int lifecycle_reconcile_session(struct session *s, struct db *db, const char *lo
         r = grants_init(db);
         if (r < 0)
                 return r;
-        r = grants_targets(db, lock, &x.targets, &x.n_targets);
+        r = grants_targets(db, lock, now - o->grace, &x.targets, &x.n_targets);
         if (r < 0)
                 return r;
         r = grants_codes(db, lock, &x.rows, &x.n_rows);
@@ -157,7 +160,7 @@ int lifecycle_reconcile_session(struct session *s, struct db *db, const char *lo
 
                 if (it->outcome == LC_PROVISIONED && streq(it->reason, "added"))
                         res.codes_after++;
-                else if (it->outcome == LC_REMOVED && !streq(it->reason, "gone"))
+                else if (it->outcome == LC_REMOVED && !streq(it->reason, "gone") && !streq(it->reason, "handed_over"))
                         res.codes_after--;
         }
         r = 0;
@@ -175,7 +178,7 @@ out:
                 return r;
         }
         *ret = res;
-        return x.redrawn ? 1 : 0;
+        return 0;
 }
 
 /* A lock that cannot be visited: what is due stays pending, and says so. */
@@ -188,7 +191,7 @@ static void unreached(struct db *db, const char *lock, int64_t now, const struct
 
         snprintf(res.lock, sizeof(res.lock), "%s", lock);
         snprintf(res.error_msg, sizeof(res.error_msg), "%s", msg);
-        if (grants_targets(db, lock, &t, &n) >= 0) {
+        if (grants_targets(db, lock, now - o->grace, &t, &n) >= 0) {
                 for (size_t i = 0; i < n; i++) {
                         if (now < t[i].check_in - lc_target_lead(&t[i], o))
                                 res.scheduled++;
@@ -229,33 +232,12 @@ static int reconcile_lock(sd_event *event, struct store *st, struct db *db, cons
         return r;
 }
 
-static void merge(struct lc_lock_result *a, struct lc_lock_result *b)
-{
-        /* A second visit (after a code was redrawn elsewhere): keep what it changed. */
-        for (size_t i = 0; i < b->n_items; i++) {
-                const struct lc_item *it = &b->items[i];
-                struct lc_item *n;
-
-                if (it->outcome == LC_UNCHANGED || it->outcome == LC_UNMANAGED)
-                        continue;
-                n = lc_item_add(a, it->outcome, it->grant, it->code_id, it->name, it->reason);
-                if (n)
-                        *n = *it;
-        }
-        a->codes_after = b->codes_after;
-        a->complete = a->complete && b->complete;
-        if (b->error)
-                a->error = b->error;
-        lc_lock_result_done(b);
-}
-
 int lifecycle_reconcile(sd_event *event, struct store *st, struct db *db, const char *lock, int64_t now,
                         const struct lifecycle_opts *o, struct lc_result **ret)
 {
         _cleanup_(lc_result_freep) struct lc_result *res = calloc(1, sizeof(*res));
         sd_event *own = NULL;
         char **locks = NULL;
-        bool redrawn = false;
         size_t n = 0;
         int r;
 
@@ -297,19 +279,7 @@ int lifecycle_reconcile(sd_event *event, struct store *st, struct db *db, const 
                 if (r < 0)
                         goto out;
                 res->n_locks = i + 1;
-                redrawn = redrawn || r > 0;
         }
-        if (redrawn) /* one more visit so every lock has the new code */
-                for (size_t i = 0; i < n; i++) {
-                        struct lc_lock_result again = { 0 };
-
-                        if (!res->locks[i].reached)
-                                continue;
-                        r = reconcile_lock(event, st, db, locks[i], now, o, &again);
-                        if (r < 0)
-                                goto out;
-                        merge(&res->locks[i], &again);
-                }
         for (size_t i = 0; i < n; i++)
                 res->complete = res->complete && res->locks[i].complete;
         r = lifecycle_next_run(db, now, o, &res->next_run);

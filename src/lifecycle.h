@@ -42,16 +42,21 @@ enum lc_step_kind {
         LC_STEP_REMOVE,    /* ours, not wanted any more (reason: cancelled, expired, no_access, evicted, duplicate) */
         LC_STEP_FORGET,    /* our row says provisioned, but the code is gone and not wanted: record it */
         LC_STEP_NO_SPACE,  /* wanted, but the lock is full: stays pending */
-        LC_STEP_CONFLICT,  /* wanted, but another code on the lock has the same value */
+        LC_STEP_CONFLICT,  /* wanted, but a code that is not ours (or ours for an overlapping stay) has the value */
         LC_STEP_UNMANAGED, /* a code we did not create: left alone, reported */
+        LC_STEP_HANDOVER,  /* ours for one grant (row), wanted now by the next grant with the same value
+                            * (target): the record is rewritten in place to the next grant's (same id) */
+        LC_STEP_WAIT,      /* wanted, but the value is ours for an earlier stay that has not ended: the
+                            * record passes over at `at` (a changeover); pending, not failed */
 };
 
 struct lc_step {
         enum lc_step_kind kind;
         ssize_t target;  /* index into targets, or -1 */
-        ssize_t row;     /* index into rows, or -1 */
+        ssize_t row;     /* index into rows, or -1 (HANDOVER: the row of the grant handing over) */
         ssize_t code;    /* index into the lock's codes, or -1 */
         const char *reason; /* static text */
+        int64_t at;      /* HANDOVER, WAIT: the changeover instant */
 };
 
 struct lc_plan {
@@ -119,8 +124,7 @@ struct lc_result {
 int lifecycle_reconcile(sd_event *event, struct store *st, struct db *db, const char *lock, int64_t now,
                         const struct lifecycle_opts *o, struct lc_result **ret);
 /* The same for one lock over a session the caller opened (the daemon keeps one, tests inject
- * faults). Returns 1 when a generated code had to be drawn again (it met a code we did not
- * know of): the grant's other locks then need a visit, which lifecycle_reconcile makes. */
+ * faults). 0, or < 0 for local errors. */
 int lifecycle_reconcile_session(struct session *s, struct db *db, const char *lock, int64_t now,
                                 const struct lifecycle_opts *o, struct lc_lock_result *ret);
 void lc_lock_result_done(struct lc_lock_result *r);
@@ -129,6 +133,14 @@ void lc_result_freep(struct lc_result **r);
 /* {"now": …, "complete": …, "next_run": …, "locks": [{ "lock", "reached", "items": [ … ] }]} */
 cJSON *lc_result_json(const struct lc_result *r);
 cJSON *lc_lock_result_json(const struct lc_lock_result *r);
+
+/*
+ * Plan without writing (`latchkey reconcile --plan`, `--now T`): per lock (one, or all), every
+ * step reconcile would take at now and why, planned against what latchkey last confirmed on the
+ * lock; no connection, nothing written anywhere. {"plan": true, "now", "locks": [{"lock",
+ * "steps": [{"action", "grant", "code_id", "name", "reason", "at", …}], …}], "next_run"}.
+ */
+int lifecycle_plan_dry(struct db *db, const char *lock, int64_t now, const struct lifecycle_opts *o, cJSON **ret);
 
 /*
  * When reconcile must run next for the current desired state: the earliest instant after now

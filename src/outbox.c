@@ -44,12 +44,44 @@ static bool type_is_valid(const char *t)
         return true;
 }
 
-int outbox_add(struct db *db, const char *type, const char *lock, const cJSON *payload, char *ret_id)
+struct outbox_writer {
+        struct db *db;
+        sqlite3_stmt *insert;
+};
+
+int outbox_writer_new(struct db *db, struct outbox_writer **ret)
+{
+        struct outbox_writer *w = calloc(1, sizeof(*w));
+        int r;
+
+        if (!w)
+                return -ENOMEM;
+        w->db = db;
+        r = prepare(db, "INSERT INTO outbox (id, type, lock, payload, created_at) VALUES (?, ?, ?, ?, ?)", &w->insert);
+        if (r < 0) {
+                free(w);
+                return r;
+        }
+        *ret = w;
+        return 0;
+}
+
+struct outbox_writer *outbox_writer_free(struct outbox_writer *w)
+{
+        if (!w)
+                return NULL;
+        sqlite3_finalize(w->insert);
+        free(w);
+        return NULL;
+}
+
+int outbox_writer_add(struct outbox_writer *w, const char *type, const char *lock, const cJSON *payload, char *ret_id)
 {
         char id[OUTBOX_ID_SIZE + 1];
         uint8_t raw[OUTBOX_ID_SIZE / 2];
         _cleanup_free_ char *text = NULL;
-        sqlite3_stmt *st;
+        sqlite3_stmt *st = w->insert;
+        size_t len;
         int r;
 
         if (!type || !type_is_valid(type) || (lock && !store_alias_is_valid(lock)) || !payload ||
@@ -58,31 +90,58 @@ int outbox_add(struct db *db, const char *type, const char *lock, const cJSON *p
         text = cJSON_PrintUnformatted(payload);
         if (!text)
                 return -ENOMEM;
-        if (strlen(text) > OUTBOX_PAYLOAD_MAX)
+        len = strlen(text);
+        if (len > OUTBOX_PAYLOAD_MAX) {
+                sodium_memzero(text, len);
                 return -EMSGSIZE;
+        }
         randombytes_buf(raw, sizeof(raw));
         sodium_bin2hex(id, sizeof(id), raw, sizeof(raw));
-
-        r = prepare(db,
-                    "INSERT INTO outbox (id, type, lock, payload, created_at) VALUES (?, ?, ?, ?, ?)",
-                    &st);
-        if (r < 0)
-                return r;
+        sqlite3_reset(st);
         sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, type, -1, SQLITE_STATIC);
         if (lock)
                 sqlite3_bind_text(st, 3, lock, -1, SQLITE_STATIC);
         else
                 sqlite3_bind_null(st, 3);
-        sqlite3_bind_text(st, 4, text, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, text, (int)len, SQLITE_STATIC);
         sqlite3_bind_int64(st, 5, (int64_t)time(NULL));
         r = db_errno(sqlite3_step(st));
-        sqlite3_finalize(st);
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+        sodium_memzero(text, len); /* a code.issued payload holds a keypad code */
         if (r < 0)
                 return r;
         if (ret_id)
                 memcpy(ret_id, id, sizeof(id));
         return 0;
+}
+
+int outbox_add(struct db *db, const char *type, const char *lock, const cJSON *payload, char *ret_id)
+{
+        struct outbox_writer *w = NULL;
+        int r = outbox_writer_new(db, &w);
+
+        if (r < 0)
+                return r;
+        r = outbox_writer_add(w, type, lock, payload, ret_id);
+        outbox_writer_free(w);
+        return r;
+}
+
+/* Members of a payload that hold a keypad code: sent to the upstream over TLS, shown nowhere else. */
+static const char *const secret_members[] = { "code", "old_code", "new_code" };
+
+void outbox_payload_mask(cJSON *payload)
+{
+        for (size_t i = 0; i < ELEMENTSOF(secret_members); i++) {
+                cJSON *v = cJSON_GetObjectItemCaseSensitive(payload, secret_members[i]);
+
+                if (v && cJSON_IsString(v) && v->valuestring) {
+                        sodium_memzero(v->valuestring, strlen(v->valuestring));
+                        cJSON_SetValuestring(v, "(hidden)");
+                }
+        }
 }
 
 int outbox_count(struct db *db, enum outbox_state state, unsigned *ret)
@@ -219,7 +278,10 @@ static int update_ids(struct db *db, const char *sql, const char *const *ids, si
 int outbox_mark_acked(struct db *db, const char *const *ids, size_t n, int64_t now)
 {
         return update_ids(db,
-                          "UPDATE outbox SET state = 1, done_at = ?2, reason = ?3, attempts = attempts + 1"
+                          /* the upstream has it: the agent need not keep a keypad code any longer */
+                          "UPDATE outbox SET state = 1, done_at = ?2, reason = ?3, attempts = attempts + 1,"
+                          " payload = CASE WHEN json_extract(payload, '$.code') IS NOT NULL"
+                          "  THEN json_set(payload, '$.code', '(hidden)') ELSE payload END"
                           " WHERE id = ?1 AND state = 0",
                           ids, n, now, NULL);
 }

@@ -5,8 +5,11 @@
  * survives power loss the moment it is added. Each event carries a unique id (random, 128 bits,
  * hex) that the upstream dedupes on, so a retried push is harmless.
  *
- * Event types (docs/openapi.yaml): "code.provisioned", "code.failed", "code.removed",
- * "code.unmanaged", "log.entry", "lock.state", "lock.battery", "grants.rejected" (src/sync.c).
+ * Event types: docs/openapi.yaml declares every type and its payload (components/schemas/Event),
+ * and tests/test-contract.c checks what the agent really sends against it. Payloads never carry
+ * a keypad code, except code.issued (a drawn code the PMS must tell the guest): such members are
+ * named in outbox.c's secret_members and masked by outbox_payload_mask() wherever a payload is
+ * shown (`latchkey outbox list`); only the upstream, over TLS, gets them.
  */
 #pragma once
 
@@ -25,6 +28,14 @@ int outbox_init(struct db *db);
  * The event's id is returned in ret_id (OUTBOX_ID_SIZE + 1 bytes) when not NULL.
  */
 int outbox_add(struct db *db, const char *type, const char *lock, const cJSON *payload, char *ret_id);
+/* Many adds with one prepared statement (an import queues one event per drawn code). */
+struct outbox_writer;
+int outbox_writer_new(struct db *db, struct outbox_writer **ret);
+int outbox_writer_add(struct outbox_writer *w, const char *type, const char *lock, const cJSON *payload, char *ret_id);
+struct outbox_writer *outbox_writer_free(struct outbox_writer *w);
+/* Replace the keypad code members of a payload by "(hidden)" (wiping the value first). */
+void outbox_payload_mask(cJSON *payload);
+
 /* Events not yet acknowledged. */
 int outbox_pending(struct db *db, unsigned *ret);
 

@@ -13,7 +13,7 @@ int sync_grants_import(void *userdata, const struct sync_grants_doc *g, char *er
         struct grants_error err = { .msg = "" };
         int r;
 
-        r = grants_import(userdata, g->text, g->len, "upstream", &res, &err);
+        r = grants_import(userdata, g->text, g->len, "upstream", NULL, &res, &err);
         if (r < 0)
                 snprintf(errbuf, errsize, "%s", err.msg[0] ? err.msg : strerror(-r));
         return r;

@@ -389,13 +389,26 @@ static void json_wipe(cJSON *j)
 
 /* ---- pull ------------------------------------------------------------------------------- */
 
-/* Tell the upstream, once per ETag, that its grants document was refused. */
-static void report_rejected_grants(struct sync *s, const char *etag, const char *reason)
+/* Why a document was not applied, for the upstream: the handler's errno, mapped in one place. */
+static const char *refusal_reason(int error)
+{
+        switch (error) {
+        case -EINVAL:
+                return "invalid";            /* a field, a time, a code, the JSON itself */
+        case -ECANCELED:
+                return "would_cancel_stays"; /* it leaves out every stay, or one in progress */
+        default:
+                return "not_stored";         /* a local problem (disk, database) */
+        }
+}
+
+/* Tell the upstream, once per ETag, that its grants document was refused, and why. */
+static void report_refused_grants(struct sync *s, const char *etag, int error, const char *detail)
 {
         char last[HTTP_ETAG_MAX + 1];
         cJSON *p;
 
-        (void)state_get_text(s->db, "rejected_etag", last, sizeof(last));
+        (void)state_get_text(s->db, "refused_etag", last, sizeof(last));
         if (etag[0] && streq(last, etag))
                 return;
         p = cJSON_CreateObject();
@@ -403,9 +416,10 @@ static void report_rejected_grants(struct sync *s, const char *etag, const char 
                 return;
         if (etag[0])
                 cJSON_AddStringToObject(p, "etag", etag);
-        cJSON_AddStringToObject(p, "reason", reason);
-        if (outbox_add(s->db, "grants.rejected", NULL, p, NULL) >= 0)
-                (void)state_set(s->db, "rejected_etag", NULL, etag);
+        cJSON_AddStringToObject(p, "reason", refusal_reason(error));
+        cJSON_AddStringToObject(p, "detail", detail);
+        if (outbox_add(s->db, "grants.refused", NULL, p, NULL) >= 0)
+                (void)state_set(s->db, "refused_etag", NULL, etag);
         cJSON_Delete(p);
 }
 
@@ -471,7 +485,7 @@ int sync_pull(struct sync *s, int64_t now, struct sync_result *res)
                         snprintf(why, sizeof(why), "%s", strerror(-r));
                 set_error(res, "pull: the grants were not applied: %s", why);
                 res->pull_error = r;
-                report_rejected_grants(s, resp.etag, why);
+                report_refused_grants(s, resp.etag, r, why);
                 goto out;
         }
         res->applied = true;

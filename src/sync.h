@@ -76,9 +76,11 @@ struct sync_grants_doc {
 
 /*
  * The lifecycle engine's handler. Return >= 0 when the document is stored: only then is its
- * ETag kept, so a failed apply is pulled again in full next time. On failure write a short
- * reason into errbuf: it is reported, and sent upstream once per ETag as a "grants.rejected"
- * event so the upstream learns its document was refused.
+ * ETag kept, so a failed apply is pulled again in full next time. On failure return -EINVAL (the
+ * document is invalid), -ECANCELED (it would cancel stays by leaving them out: the wipe guard) or
+ * another -errno (not stored), and write a short reason into errbuf: it is reported, and sent
+ * upstream once per ETag as a "grants.refused" event (reason and detail) so the upstream learns
+ * its document was refused and why.
  */
 typedef int (*sync_grants_fn)(void *userdata, const struct sync_grants_doc *g, char *errbuf, size_t errsize);
 

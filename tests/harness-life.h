@@ -26,6 +26,7 @@ struct life {
         struct store *st;
         struct db *db;
         struct lifecycle_opts opts;
+        struct grants_import_opts import_opts; /* .allow_cancel_all: tests replace whole documents */
 };
 
 /* Start n sims named names[i], all paired into h[0]'s state directory. */
@@ -52,6 +53,7 @@ static inline void life_init(struct life *L, const char *const *names, size_t n)
         assert_int_equal(db_open(L->st, &L->db), 0);
         assert_int_equal(grants_init(L->db), 0);
         lifecycle_opts_default(&L->opts);
+        L->import_opts = (struct grants_import_opts){ .lead = -1, .grace = -1, .allow_cancel_all = true };
         L->opts.refresh_auths = true;
 }
 
@@ -76,7 +78,7 @@ static inline void life_import(struct life *L, const char *doc)
 {
         struct grants_import_result res;
         struct grants_error err = { { 0 } };
-        int r = grants_import(L->db, doc, strlen(doc), "file", &res, &err);
+        int r = grants_import(L->db, doc, strlen(doc), "file", &L->import_opts, &res, &err);
 
         if (r < 0)
                 fail_msg("import failed (%d): %s", r, err.msg);

@@ -94,7 +94,7 @@ static void tmpdb_close(struct tmpdb *t)
 
 static int do_import(struct db *db, const char *doc, struct grants_import_result *res, struct grants_error *err)
 {
-        return grants_import(db, doc, strlen(doc), "file", res, err);
+        return grants_import(db, doc, strlen(doc), "file", &(struct grants_import_opts){ .lead = -1, .grace = -1, .allow_cancel_all = true }, res, err);
 }
 
 /* Everything the import may write, as one string. */
@@ -155,25 +155,23 @@ static void import_roundtrip(void **state)
         free(b);
 
         /* Targets: both guest locks, not the office; overrides on back. */
-        assert_int_equal(grants_targets(T.db, "office", &t, &n), 0);
+        assert_int_equal(grants_targets(T.db, "office", 0, &t, &n), 0);
         assert_int_equal(n, 0);
         free(t);
-        assert_int_equal(grants_targets(T.db, "back", &t, &n), 0);
+        assert_int_equal(grants_targets(T.db, "back", 0, &t, &n), 0);
         assert_int_equal(n, 2);
         assert_string_equal(t[0].grant, "BK-1");
         assert_int_equal(t[0].rec.code, 654321);
         assert_int_equal(t[0].check_out - t[0].check_in, (3 * 24 - 6) * 3600); /* +01:00 honoured */
         assert_string_equal(t[1].grant, "BK-2");
         assert_int_equal(t[1].rec.code, 777888);
-        assert_false(t[1].may_redraw);
         assert_int_equal(t[1].lead, 7200);
         assert_int_equal(t[1].rec.window.from_time.hour, 8);
         assert_int_equal(t[1].rec.window.until_time.hour, 22);
         assert_int_equal(t[1].rec.window.weekdays, 0);
         free(t);
-        assert_int_equal(grants_targets(T.db, "front", &t, &n), 0);
+        assert_int_equal(grants_targets(T.db, "front", 0, &t, &n), 0);
         assert_int_equal(n, 2);
-        assert_true(t[1].may_redraw);
         assert_true(lk_keypad_code_value_ok(t[1].rec.code));
         assert_int_not_equal(t[1].rec.code, 654321);
         free(t);
@@ -187,7 +185,7 @@ static void import_roundtrip(void **state)
                 assert_int_equal(do_import(T.db, doc2, &res, &err), 0);
                 assert_int_equal(res.updated, 1);
                 assert_int_equal(res.cancelled, 1);
-                assert_int_equal(grants_targets(T.db, "front", &t, &n), 0);
+                assert_int_equal(grants_targets(T.db, "front", 0, &t, &n), 0);
                 assert_int_equal(n, 1);
                 free(t);
                 /* and back: reactivated, keeping its generated code */
@@ -291,7 +289,7 @@ static void import_reads_times_in_full(void **state)
         tmpdb_open(&T);
         if (do_import(T.db, doc, &res, &err) < 0)
                 fail_msg("%s", err.msg);
-        assert_int_equal(grants_targets(T.db, "front", &t, &n), 0);
+        assert_int_equal(grants_targets(T.db, "front", 0, &t, &n), 0);
         assert_int_equal(n, 1);
         assert_int_equal(t[0].check_in, life_time("2030-03-02T15:00:00Z"));
         assert_int_equal(t[0].check_out, life_time("2030-03-05T09:00:00Z"));
@@ -308,7 +306,7 @@ static void example_file_imports(void **state)
 
         (void)state;
         tmpdb_open(&T);
-        r = grants_import_file(T.db, LK_SOURCE_DIR "/examples/bookings.json", "file", &res, &err);
+        r = grants_import_file(T.db, LK_SOURCE_DIR "/examples/bookings.json", "file", NULL, &res, &err);
         if (r < 0)
                 fail_msg("examples/bookings.json: %s", err.msg);
         assert_true(res.added >= 2);

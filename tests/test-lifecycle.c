@@ -61,6 +61,7 @@ static void booking_lifecycle(void **state)
         doc = doc_one("BK-1", "Zoë Åberg-Lindqvistö Extra", "2030-03-02T15:00:00Z", "2030-03-05T10:00:00Z", "active");
         life_import(&L, doc);
         free(doc);
+        h_ctl_ok(&L.h[0], "clock advance 86400"); /* the front door's clock drifted a day */
         res = life_reconcile(&L, NULL, now);
         assert_true(res->complete);
         assert_int_equal(res->n_locks, 3);
@@ -68,7 +69,16 @@ static void booking_lifecycle(void **state)
         assert_non_null(it);
         assert_int_equal(it->outcome, LC_PROVISIONED);
         assert_true(it->code_id > 0);
-        assert_true(life_lock(res, "front")->clock_set); /* the sim's clock was far from `now` */
+        /* set from this machine's real clock, never from the engine's `now` (2030 here) */
+        assert_true(life_lock(res, "front")->clock_set);
+        assert_false(life_lock(res, "back")->clock_set);
+        {
+                cJSON *c = h_ctl(&L.h[0], "state"); /* the lock's clock: the sim's plus its own offset */
+                int64_t t = life_time(jstr(c, "sim.clock")) + (int64_t)jnum(c, "state.clock_offset");
+
+                assert_true(llabs(t - (int64_t)time(NULL)) < 300);
+                cJSON_Delete(c);
+        }
         assert_int_equal(life_item(life_lock(res, "back"), "BK-1")->outcome, LC_PROVISIONED);
         assert_null(life_item(life_lock(res, "office"), "BK-1"));
         assert_int_equal(res->next_run, life_time("2030-03-05T11:00:00Z")); /* check-out + 1 h grace */
@@ -205,8 +215,17 @@ static void unmanaged_left_alone(void **state)
         res = life_reconcile(&L, "front", now + 5);
         assert_int_equal(life_item(life_lock(res, "front"), "BK-4")->outcome, LC_FAILED);
         assert_non_null(strstr(life_item(life_lock(res, "front"), "BK-4")->reason, "code_in_use"));
+        assert_non_null(strstr(life_item(life_lock(res, "front"), "BK-4")->reason, "'Cleaner' (id "));
         lc_result_free(res);
-        assert_int_equal(life_events(&L, "code.failed"), 1);
+        /* its own event, naming the code in the way; once, not every run */
+        assert_int_equal(life_events(&L, "code.failed"), 0);
+        assert_int_equal(life_events(&L, "code.conflict"), 1);
+        assert_int_equal(life_sql_int(&L, "SELECT COUNT(*) FROM outbox WHERE type = 'code.conflict'"
+                                          " AND json_extract(payload, '$.blocking_name') = 'Cleaner'"
+                                          " AND json_extract(payload, '$.grant') = 'BK-4'"), 1);
+        res = life_reconcile(&L, "front", now + 6);
+        lc_result_free(res);
+        assert_int_equal(life_events(&L, "code.conflict"), 1);
         front = life_codes(&L, 0);
         assert_non_null(life_code_named(front, "Cleaner", &count));
         assert_int_equal(count, 1);
@@ -357,7 +376,7 @@ static void crash_after_lock_write_is_found(void **state)
         life_import(&L, doc);
         free(doc);
         /* Play the crash: the engine wrote the code to the lock and died before its row. */
-        assert_int_equal(grants_targets(L.db, "front", &t, &n), 0);
+        assert_int_equal(grants_targets(L.db, "front", 0, &t, &n), 0);
         assert_int_equal(n, 1);
         s = life_session(&L, 0, &e);
         assert_int_equal(codes_add(s, &t[0].rec, &p, &out), 0);
@@ -452,6 +471,7 @@ static void attribution(void **state)
         assert_int_equal(life_item(life_lock(res, "front"), "A-1")->outcome, LC_PROVISIONED);
         lc_result_free(res);
         code = life_sql_int(&L, "SELECT code FROM lc_grants WHERE id = 'A-1'");
+        h_ctl_ok(&L.h[0], "clock set 2030-03-03T12:00:00Z"); /* the guest types it during the stay */
         snprintf(ctl, sizeof(ctl), "type-code %06lld", (long long)code);
         h_ctl_ok(&L.h[0], ctl);
         s = life_session(&L, 0, &e);

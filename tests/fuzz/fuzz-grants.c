@@ -56,13 +56,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 return 0;
         before_g = count("lc_grants");
         before_p = count("lc_properties");
-        r = grants_import(db, (const char *)data, size, "fuzz", &res, &err);
+        r = grants_import(db, (const char *)data, size, "fuzz", NULL, &res, &err);
         if (r < 0) {
                 if (count("lc_grants") != before_g || count("lc_properties") != before_p)
                         abort(); /* a refused document wrote something */
                 return 0;
         }
-        r = grants_import(db, (const char *)data, size, "fuzz", &res, &err);
+        r = grants_import(db, (const char *)data, size, "fuzz", NULL, &res, &err);
         if (r < 0 || res.added || res.updated)
                 abort(); /* not idempotent */
         return 0;
