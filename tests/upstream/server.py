@@ -19,6 +19,8 @@ Control: one command per line on stdin, one line of answer on stdout:
                    "grants_304":n,"events_posts":n,"ids":[accepted ids in order],
                    "types":{...},"auth_failures":n}
   events [TYPE]   the events received (of TYPE), in arrival order, as one JSON line
+  batches         every POST /v1/events body as received (parsed), in order, as one JSON line
+                  (tests/test-contract.c validates them against docs/openapi.yaml)
   reset           forget events, counters and modes
   release         let hung requests go
   quit            exit
@@ -50,6 +52,7 @@ class State:
     def reset(self):
         self.events = {}  # id -> event
         self.order = []
+        self.batches = []  # POST bodies as received
         self.stats = dict(accepted=0, duplicates=0, rejected=0, requests=0, grants_200=0, grants_304=0,
                           events_posts=0, auth_failures=0)
         self.modes = []  # [mode, remaining] ; remaining 0 = forever
@@ -181,6 +184,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         accepted, duplicates, rejected = [], [], []
         with lock:
+            state.batches.append(doc)
             state.stats["events_posts"] += 1
             for e in events:
                 if e["payload"].get("reject"):
@@ -236,6 +240,8 @@ def control(httpd):
                 # the events received, optionally of one type, in arrival order (one line)
                 answer = json.dumps([state.events[i] for i in state.order
                                      if not arg or state.events[i].get("type") == arg])
+            elif cmd == "batches":
+                answer = json.dumps(state.batches)
             elif cmd == "reset":
                 state.reset()
                 released.set()
