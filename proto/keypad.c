@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "latchkey/keypad.h"
+#include "latchkey/text.h"
 
 /*
  * spec §9.1: six digits, each 1–9 (the keypad has no 0 key), so LK_CODE_MIN..LK_CODE_MAX.
@@ -32,22 +33,36 @@ bool lk_keypad_code_value_ok(uint32_t code)
 }
 
 /*
- * spec §6.35, §9.1: the name is a char[20] field, UTF-8, required non-empty. name[] has room
- * for 20 bytes and a NUL, so a record without a NUL in it holds a name over 20 bytes. A name
- * whose 20-byte prefix would end inside a character is over 20 bytes too: it is refused, never
- * cut (lk_name_put does the same).
+ * spec §6.35, §9.1: the name is a char[20] field, UTF-8, required non-empty; and our rules for
+ * every name (latchkey/text.h): no control or bidirectional format characters, not blank.
+ * name[] has room for 20 bytes and a NUL, so a record without a NUL in it holds a name over
+ * 20 bytes. A name whose 20-byte prefix would end inside a character is over 20 bytes too: it
+ * is refused, never cut (lk_name_put does the same).
  */
 static enum lk_code_problem code_name_problem(const char name[static LK_CODE_NAME_SIZE + 1])
 {
+        char buf[LK_CODE_NAME_SIZE + 2];
         size_t n = strnlen(name, LK_CODE_NAME_SIZE + 1);
 
-        if (n == 0)
+        memcpy(buf, name, n);
+        buf[n] = '\0';
+        switch (lk_text_check(buf, LK_CODE_NAME_SIZE)) {
+        case LK_TEXT_OK:
+                return LK_CODE_OK;
+        case LK_TEXT_EMPTY:
                 return LK_CODE_NAME_EMPTY;
-        if (n > LK_CODE_NAME_SIZE)
+        case LK_TEXT_TOO_LONG:
                 return LK_CODE_NAME_TOO_LONG;
-        if (!lk_utf8_is_valid((const uint8_t *)name, n))
+        case LK_TEXT_NOT_UTF8:
                 return LK_CODE_NAME_NOT_UTF8;
-        return LK_CODE_OK;
+        case LK_TEXT_CONTROL:
+                return LK_CODE_NAME_CONTROL;
+        case LK_TEXT_BIDI:
+                return LK_CODE_NAME_BIDI;
+        case LK_TEXT_BLANK:
+                return LK_CODE_NAME_BLANK;
+        }
+        return LK_CODE_NAME_NOT_UTF8;
 }
 
 static bool time_is_midnight(const struct lk_time *t)
@@ -130,6 +145,12 @@ const char *lk_code_problem_str(enum lk_code_problem p)
                 return "the name is longer than 20 bytes (accented letters take 2 bytes)";
         case LK_CODE_NAME_NOT_UTF8:
                 return "the name is not valid UTF-8 text";
+        case LK_CODE_NAME_CONTROL:
+                return "the name holds a control character (tab, newline, escape, ...)";
+        case LK_CODE_NAME_BIDI:
+                return "the name holds a bidirectional format character (it would reorder what is shown)";
+        case LK_CODE_NAME_BLANK:
+                return "the name is blank";
         case LK_CODE_BAD_FROM_DATE:
                 return "the 'allowed from' date is not a real date and time";
         case LK_CODE_BAD_UNTIL_DATE:

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "bytes.h"
+#include "latchkey/text.h"
 #include "latchkey/wire.h"
 
 static void env_randombytes(void *userdata, void *buf, size_t n)
@@ -175,43 +176,11 @@ void lk_time_get(const uint8_t p[static LK_TIME_SIZE], struct lk_time *ret)
         *ret = (struct lk_time){ .hour = p[0], .minute = p[1] };
 }
 
-/* Length of the UTF-8 sequence starting at p (at most n bytes), or 0 if it is not valid. */
-static size_t utf8_seq_len(const uint8_t *p, size_t n)
-{
-        size_t len;
-        uint32_t cp;
-
-        if (p[0] < 0x80)
-                return 1;
-        if ((p[0] & 0xE0) == 0xC0) {
-                len = 2;
-                cp = p[0] & 0x1F;
-        } else if ((p[0] & 0xF0) == 0xE0) {
-                len = 3;
-                cp = p[0] & 0x0F;
-        } else if ((p[0] & 0xF8) == 0xF0) {
-                len = 4;
-                cp = p[0] & 0x07;
-        } else
-                return 0;
-        if (len > n)
-                return 0;
-        for (size_t i = 1; i < len; i++) {
-                if ((p[i] & 0xC0) != 0x80)
-                        return 0;
-                cp = (cp << 6) | (p[i] & 0x3F);
-        }
-        /* No overlong forms, no surrogates, nothing past U+10FFFF. */
-        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-            (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
-                return 0;
-        return len;
-}
-
 bool lk_utf8_is_valid(const uint8_t *p, size_t n)
 {
         for (size_t i = 0; i < n;) {
-                size_t l = utf8_seq_len(p + i, n - i);
+                uint32_t cp;
+                size_t l = lk_utf8_decode(p + i, n - i, &cp);
 
                 if (l == 0)
                         return false;

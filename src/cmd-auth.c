@@ -38,8 +38,9 @@ int cmd_auth_list(struct cli *c, int argc, char **argv)
                 if (c->json)
                         continue;
                 render_datetime_local(&a[i].last_active, when, sizeof(when));
-                printf("%-10" PRIu32 " %-7s %-32s %-3s %-25s %s\n", a[i].auth_id,
-                       render_name(lk_id_type_name(a[i].id_type), a[i].id_type, (char[8]){ 0 }, 8), a[i].name,
+                printf("%-10" PRIu32 " %-7s %s %-3s %-25s %s\n", a[i].auth_id,
+                       render_name(lk_id_type_name(a[i].id_type), a[i].id_type, (char[8]){ 0 }, 8),
+                       render_pad(a[i].name, LK_AUTH_NAME_SIZE, (char[RENDER_CELL_MAX]){ 0 }, RENDER_CELL_MAX),
                        a[i].enabled ? "yes" : "no", when, a[i].auth_id == c->creds.auth_id ? "(this machine)" : "");
         }
         return 0;

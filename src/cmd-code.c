@@ -47,7 +47,10 @@ static void print_code_row(const struct lk_keypad_code *k)
                 snprintf(daily, sizeof(daily), "%02u:%02u-%02u:%02u", k->window.from_time.hour,
                          k->window.from_time.minute, k->window.until_time.hour, k->window.until_time.minute);
         }
-        printf("%-5u %-6" PRIu32 " %-20s %-3s %-25s %-25s %-13s %-11s %u\n", k->id, k->code, k->name,
+        char name[RENDER_CELL_MAX];
+
+        printf("%-5u %-6" PRIu32 " %s %-3s %-25s %-25s %-13s %-11s %u\n", k->id, k->code,
+               render_pad(k->name, LK_CODE_NAME_SIZE, name, sizeof(name)),
                k->enabled ? "yes" : "no", from, until, wd, daily, k->lock_count);
 }
 
@@ -185,7 +188,10 @@ static void report_code(struct cli *c, const char *verb, const struct codes_outc
         cJSON_AddBoolToObject(c->out, "verified", true);
         cJSON_AddNumberToObject(c->out, "reconnects", o->reconnects);
         if (!c->json) {
-                printf("%s code %u '%s' on '%s'%s (verified on the lock).\n", verb, o->id, o->record.name, c->creds.alias,
+                char name[RENDER_CELL_MAX];
+
+                printf("%s code %u '%s' on '%s'%s (verified on the lock).\n", verb, o->id,
+                       render_escape(o->record.name, name, sizeof(name)), c->creds.alias,
                        o->already ? " — it was there already, nothing written" : "");
                 print_code_header();
                 print_code_row(&o->record);
@@ -290,8 +296,14 @@ int cmd_code_update(struct cli *c, int argc, char **argv)
 
         while ((opt = cli_getopt(c, argc, argv)) != -1) {
                 if (opt == OPT_NAME) {
+                        /* The name rules before anything is sent (the same as code add's). */
+                        struct lk_keypad_code probe = { .code = 111111 };
+
                         if (strlen(optarg) > LK_CODE_NAME_SIZE)
                                 return problem_fail(c, LK_CODE_NAME_TOO_LONG);
+                        snprintf(probe.name, sizeof(probe.name), "%s", optarg);
+                        if (lk_keypad_code_check(&probe) != LK_CODE_OK)
+                                return problem_fail(c, lk_keypad_code_check(&probe));
                         ch.set_name = true;
                         snprintf(ch.name, sizeof(ch.name), "%s", optarg);
                 } else if (opt == OPT_CODE_FILE) {
@@ -511,7 +523,8 @@ int cmd_code_import(struct cli *c, int argc, char **argv)
                                 (void)!db_code_put(db, c->creds.alias, &items[i].outcome.record);
                 }
                 if (!c->json)
-                        printf("%-20s %-5u %s\n", items[i].want.name, items[i].outcome.id, what);
+                        printf("%s %-5u %s\n", render_pad(items[i].want.name, LK_CODE_NAME_SIZE, (char[RENDER_CELL_MAX]){ 0 },
+                                                          RENDER_CELL_MAX), items[i].outcome.id, what);
         }
         db_free(db);
         cJSON_AddNumberToObject(c->out, "imported", (double)ok);

@@ -19,6 +19,7 @@
 #include "log.h"
 #include "outcome.h"
 #include "timefmt.h"
+#include "render.h"
 #include "util.h"
 
 static int open_db(struct cli *c, struct db **ret)
@@ -183,8 +184,10 @@ int cmd_grants_list(struct cli *c, int argc, char **argv)
                         cJSON_AddBoolToObject(cur, "code_generated", sqlite3_column_int(st, 6));
                         locks = cJSON_AddArrayToObject(cur, "locks");
                         if (!c->json)
-                                printf("%-20s %-12s %-22.22s %-20.20s %-20.20s %-9s %-6s", id, sqlite3_column_text(st, 1),
-                                       sqlite3_column_text(st, 2), in, out, sqlite3_column_text(st, 5), code);
+                                printf("%-20s %-12s %s %-20.20s %-20.20s %-9s %-6s", id, sqlite3_column_text(st, 1),
+                                       render_pad((const char *)sqlite3_column_text(st, 2), 22, (char[RENDER_CELL_MAX]){ 0 },
+                                                  RENDER_CELL_MAX),
+                                       in, out, sqlite3_column_text(st, 5), code);
                 }
                 if (sqlite3_column_type(st, 7) != SQLITE_NULL) {
                         cJSON *l = cJSON_CreateObject();
@@ -215,9 +218,12 @@ int cmd_grants_list(struct cli *c, int argc, char **argv)
 
 static void print_lock_result(const struct lc_lock_result *l)
 {
+        char msg[RENDER_CELL_MAX];
+
+        render_escape(l->error_msg, msg, sizeof(msg)); /* it may quote the lock */
         printf("%s: ", l->lock);
         if (!l->reached) {
-                printf("not reached (%s); %u code(s) due stay pending.\n", l->error_msg[0] ? l->error_msg : "unknown error",
+                printf("not reached (%s); %u code(s) due stay pending.\n", msg[0] ? msg : "unknown error",
                        l->count[LC_PENDING]);
                 return;
         }
@@ -225,15 +231,16 @@ static void print_lock_result(const struct lc_lock_result *l)
                l->codes_before, l->codes_after, l->count[LC_PROVISIONED], l->count[LC_UPDATED], l->count[LC_UNCHANGED],
                l->count[LC_REMOVED], l->count[LC_FAILED], l->count[LC_NO_SPACE], l->count[LC_UNMANAGED], l->scheduled,
                l->clock_set ? "; clock set" : "", l->complete ? "" : "; INCOMPLETE");
-        if (l->error_msg[0])
-                printf("  %s\n", l->error_msg);
+        if (msg[0])
+                printf("  %s\n", msg);
         for (size_t i = 0; i < l->n_items; i++) {
                 const struct lc_item *it = &l->items[i];
 
                 if (it->outcome == LC_UNCHANGED)
                         continue;
-                printf("  %-11s %-20s id %-5u %-20s %s\n", lc_outcome_str(it->outcome), it->grant[0] ? it->grant : "-",
-                       it->code_id, it->name, it->reason);
+                printf("  %-11s %-20s id %-5u %s %s\n", lc_outcome_str(it->outcome), it->grant[0] ? it->grant : "-",
+                       it->code_id, render_pad(it->name, LK_CODE_NAME_SIZE, (char[RENDER_CELL_MAX]){ 0 }, RENDER_CELL_MAX),
+                       render_escape(it->reason, msg, sizeof(msg)));
         }
 }
 

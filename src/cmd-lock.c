@@ -15,6 +15,7 @@
 #include "latchkey/ble.h"
 #include "latchkey/names.h"
 #include "latchkey/pairing.h"
+#include "latchkey/text.h"
 #include "lockops.h"
 #include "log.h"
 #include "render.h"
@@ -65,7 +66,8 @@ static int scan_ble(struct cli *c)
                 }
                 cJSON_AddItemToArray(arr, o);
                 if (!c->json)
-                        printf("%s  %-16s %-16s %s%s\n", d->address, d->adv.name[0] ? d->adv.name : "-",
+                        printf("%s  %s %-16s %s%s\n", d->address,
+                               render_pad(d->adv.name[0] ? d->adv.name : "-", 16, (char[RENDER_CELL_MAX]){ 0 }, RENDER_CELL_MAX),
                                lk_ble_family_name(d->adv.family), d->adv.pairing_mode ? "pairing mode" : "",
                                d->adv.has_beacon && d->adv.state_changed ? " state changed" : "");
         }
@@ -101,7 +103,8 @@ int cmd_scan(struct cli *c, int argc, char **argv)
         cJSON_AddStringToObject(dev, "generation", gen_name(info.generation));
         cJSON_AddNumberToObject(dev, "mtu", info.mtu);
         if (!c->json)
-                printf("%-40s %-14s MTU %u\n", c->via, gen_name(info.generation), info.mtu);
+                printf("%s %-14s MTU %u\n", render_pad(c->via, 40, (char[RENDER_CELL_MAX]){ 0 }, RENDER_CELL_MAX),
+                       gen_name(info.generation), info.mtu);
         return 0;
 }
 
@@ -183,9 +186,9 @@ int cmd_pair(struct cli *c, int argc, char **argv)
                 return cli_fail(c, CLI_EXIT_USAGE, "pair needs --via: sim:PATH for a virtual lock");
         if (strlen(c->via) > STORE_VIA_MAX)
                 return cli_fail(c, CLI_EXIT_USAGE, "--via is too long");
-        if (strlen(auth_name) == 0 || strlen(auth_name) > LK_AUTH_NAME_SIZE ||
-            !lk_utf8_is_valid((const uint8_t *)auth_name, strlen(auth_name)))
-                return cli_fail(c, CLI_EXIT_USAGE, "--auth-name must be 1 to 32 bytes of UTF-8");
+        if (lk_text_check(auth_name, LK_AUTH_NAME_SIZE) != LK_TEXT_OK)
+                return cli_fail(c, CLI_EXIT_USAGE, "invalid --auth-name: %s (1 to 32 bytes of UTF-8, no control or bidi characters)",
+                                lk_text_problem_str(lk_text_check(auth_name, LK_AUTH_NAME_SIZE)));
         if (cli_store(c, NULL) < 0)
                 return -1;
         r = store_creds_get(c->store, alias, &existing);
@@ -335,7 +338,7 @@ int cmd_locks(struct cli *c, int argc, char **argv)
                 cJSON_AddItemToArray(arr, o);
                 if (!c->json)
                         printf("%-20s %-14s %-8" PRIu32 " %-5s %-26s %s\n", cr.alias, gen_name(cr.generation), cr.auth_id,
-                               cr.has_pin ? "yes" : "no", when, cr.via);
+                               cr.has_pin ? "yes" : "no", when, render_escape(cr.via, (char[RENDER_CELL_MAX]){ 0 }, RENDER_CELL_MAX));
                 lk_creds_wipe(&cr);
         }
         if (!c->json && !l[0])
@@ -495,7 +498,6 @@ int cmd_config_show(struct cli *c, int argc, char **argv)
         struct lk_config cfg;
         struct lk_advanced_config ac;
         bool have_ac;
-        char *txt;
         cJSON *o;
         int r;
 
@@ -514,9 +516,6 @@ int cmd_config_show(struct cli *c, int argc, char **argv)
         cJSON_AddItemToObject(c->out, "config", o);
         if (c->json)
                 return 0;
-        txt = cJSON_Print(o);
-        if (txt)
-                printf("%s\n", txt);
-        cJSON_free(txt);
+        render_json_text(stdout, o, 0); /* names escaped (the lock's own name is the lock's to choose) */
         return 0;
 }

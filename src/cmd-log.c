@@ -59,7 +59,8 @@ static void on_entry(void *userdata, const struct lk_log_entry *e, bool is_new)
                 printf("%-7s %-25s %-48s %s\n", "INDEX", "TIME", "EVENT", "BY");
         render_datetime_local(&e->timestamp, when, sizeof(when));
         render_log_event(e, ev, sizeof(ev));
-        printf("%-7" PRIu32 " %-25s %-48s %s\n", e->index, when, ev, a ? a : "-");
+        printf("%-7" PRIu32 " %-25s %s %s\n", e->index, when, render_pad(ev, 48, (char[RENDER_CELL_MAX]){ 0 }, RENDER_CELL_MAX),
+               a ? render_escape(a, (char[RENDER_CELL_MAX]){ 0 }, RENDER_CELL_MAX) : "-");
 }
 
 static void on_progress(void *userdata, unsigned done, unsigned total)

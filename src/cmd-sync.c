@@ -11,6 +11,7 @@
 #include "outbox.h"
 #include "sync.h"
 #include "timefmt.h"
+#include "render.h"
 #include "util.h"
 
 /* The [upstream] key each of sync's flags sets. */
@@ -156,7 +157,7 @@ int cmd_sync(struct cli *c, int argc, char **argv)
                                res.batches, res.batches == 1 ? "" : "es", res.duplicates, res.rejected);
                 printf("Pending: %u event%s.\n", res.pending, res.pending == 1 ? "" : "s");
                 if (res.error[0])
-                        printf("Last error: %s\n", res.error);
+                        printf("Last error: %s\n", render_escape(res.error, (char[RENDER_CELL_MAX]){ 0 }, RENDER_CELL_MAX));
         }
         if (r < 0 && r != -EAGAIN) {
                 cli_fail(c, exit_for_upstream_errno(r), "upstream sync failed: %s",
@@ -259,7 +260,8 @@ int cmd_outbox_list(struct cli *c, int argc, char **argv)
                                 time_format_utc(ev[i].next_attempt_at, next, sizeof(next));
                         printf("%-12.12s %-18s %-16s %-20s %-4u %-20s %s\n", ev[i].id, ev[i].type,
                                ev[i].lock[0] ? ev[i].lock : "-", created, ev[i].attempts,
-                               want == OUTBOX_REJECTED ? "-" : next, ev[i].reason[0] ? ev[i].reason : "-");
+                               want == OUTBOX_REJECTED ? "-" : next,
+                               ev[i].reason[0] ? render_escape(ev[i].reason, (char[RENDER_CELL_MAX]){ 0 }, RENDER_CELL_MAX) : "-");
                 }
                 printf("%u pending, %u rejected.\n", pending, rejected);
         }

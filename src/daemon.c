@@ -32,6 +32,7 @@
 #include "db.h"
 #include "exits.h"
 #include "outcome.h"
+#include "render.h"
 #include "grants.h"
 #include "lifecycle.h"
 #include "lockops.h"
@@ -308,13 +309,13 @@ static int64_t earliest(const struct daemon *d, int64_t now, enum daemon_wake *r
 /* STATUS= for systemctl status: what we wait for, and what is wrong (daemon-status.h). */
 static void notify_status(struct daemon *d)
 {
-        char line[DAEMON_STATUS_MAX], msg[DAEMON_STATUS_MAX + 16];
+        char line[DAEMON_STATUS_MAX], esc[DAEMON_STATUS_MAX], msg[DAEMON_STATUS_MAX + 16];
 
         d->status.upstream = d->sync != NULL;
         if (d->db && outbox_pending(d->db, &d->status.pending) < 0)
                 d->status.pending = 0;
         daemon_status_format(&d->status, line, sizeof(line));
-        snprintf(msg, sizeof(msg), "STATUS=%s", line);
+        snprintf(msg, sizeof(msg), "STATUS=%s", render_escape(line, esc, sizeof(esc))); /* one line, whatever the names */
         (void)sd_notify(0, msg);
 }
 

@@ -20,6 +20,7 @@
 #include <cjson/cJSON.h>
 
 #include "grants-private.h"
+#include "latchkey/text.h"
 #include "outbox.h"
 #include "store.h"
 #include "timefmt.h"
@@ -202,8 +203,8 @@ static int parse_property(const cJSON *o, size_t index, struct imp_property *p, 
                 return r;
         if (s) {
                 if (!grants_guest_is_valid(s))
-                        return grants_fail(err, "%s: name: must be 1 to %d bytes of UTF-8 without control characters", where,
-                                    GRANT_GUEST_MAX);
+                        return grants_fail(err, "%s: name: %s (1 to %d bytes of UTF-8, no control or bidi characters)",
+                                           where, lk_text_problem_str(lk_text_check(s, GRANT_GUEST_MAX)), GRANT_GUEST_MAX);
                 snprintf(p->name, sizeof(p->name), "%s", s);
         }
         locks = cJSON_GetObjectItemCaseSensitive(o, "locks");
@@ -408,8 +409,8 @@ static int parse_grant(struct db *db, const struct imp_doc *d, const cJSON *o, s
         if (r < 0)
                 return r;
         if (!grants_guest_is_valid(s) || grants_code_name(s, name) < 0)
-                return grants_fail(err, "%s: guest: must be 1 to %d bytes of UTF-8 without control characters", where,
-                            GRANT_GUEST_MAX);
+                return grants_fail(err, "%s: guest: %s (1 to %d bytes of UTF-8, no control or bidi characters)", where,
+                                   lk_text_problem_str(lk_text_check(s, GRANT_GUEST_MAX)), GRANT_GUEST_MAX);
         snprintf(g->guest, sizeof(g->guest), "%s", s);
 
         x = cJSON_GetObjectItemCaseSensitive(o, "code");

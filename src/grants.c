@@ -20,6 +20,7 @@
 #include <cjson/cJSON.h>
 
 #include "duration.h"
+#include "latchkey/text.h"
 #include "grants-private.h"
 #include "outbox.h"
 #include "store.h"
@@ -56,14 +57,7 @@ bool grants_id_is_valid(const char *id)
 
 bool grants_guest_is_valid(const char *s)
 {
-        size_t n = strlen(s);
-
-        if (n == 0 || n > GRANT_GUEST_MAX || !lk_utf8_is_valid((const uint8_t *)s, n))
-                return false;
-        for (size_t i = 0; i < n; i++)
-                if (((unsigned char)s[i] < 0x20 && s[i] != '\t') || s[i] == 0x7f)
-                        return false;
-        return true;
+        return lk_text_check(s, GRANT_GUEST_MAX) == LK_TEXT_OK; /* the one set of name rules (text.h) */
 }
 
 int grants_code_name(const char *guest, char ret[static LK_CODE_NAME_SIZE + 1])

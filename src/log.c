@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "render.h"
 
 int log_max_level = LOG_INFO;
 static int log_to_journal = -1;
@@ -34,7 +35,7 @@ void log_open(void)
 
 int log_full_errno(int level, int error, const char *fmt, ...)
 {
-        char buf[1024];
+        char raw[1024], buf[2048];
         va_list ap;
         int saved = errno;
 
@@ -45,8 +46,10 @@ int log_full_errno(int level, int error, const char *fmt, ...)
                         log_open();
                 errno = error; /* for %m */
                 va_start(ap, fmt);
-                vsnprintf(buf, sizeof(buf), fmt, ap);
+                vsnprintf(raw, sizeof(raw), fmt, ap);
                 va_end(ap);
+                /* Names from locks, files and the upstream reach the log: shown escaped (render.h). */
+                render_escape(raw, buf, sizeof(buf));
                 if (log_to_journal)
                         sd_journal_send("MESSAGE=%s", buf, "PRIORITY=%i", level,
                                         "SYSLOG_IDENTIFIER=latchkey", NULL);

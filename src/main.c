@@ -10,6 +10,7 @@
 #include "cli-help.h"
 #include "cli.h"
 #include "log.h"
+#include "render.h"
 #include "util.h"
 
 /* Match the longest command name at argv[0..1]. */
@@ -92,7 +93,9 @@ static void print_result(struct cli *c, int r)
 
         if (!c->json) {
                 if (r < 0)
-                        fprintf(stderr, "latchkey: error: %s\n", c->error[0] ? c->error : "failed");
+                        fprintf(stderr, "latchkey: error: %s\n",
+                                render_escape(c->error[0] ? c->error : "failed", (char[RENDER_CELL_MAX * 2]){ 0 },
+                                              RENDER_CELL_MAX * 2));
                 return;
         }
         /* On failure the partial results stay (e.g. log entries read before the link dropped). */

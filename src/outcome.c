@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "outcome.h"
+#include "render.h"
 #include "util.h"
 
 static struct outcome_item *find(struct outcome *o, const char *name)
@@ -111,7 +112,7 @@ int outcome_print(struct cli *c, const struct outcome *o)
                         printf("%s: ok\n", name);
                 else
                         printf("%s: failed (exit %d, %s): %s\n", name, it->exit_code, exit_meaning(it->exit_code),
-                               it->message);
+                               render_escape(it->message, (char[RENDER_CELL_MAX]){ 0 }, RENDER_CELL_MAX));
         }
         cJSON_AddBoolToObject(c->out, "complete", first == NULL);
         if (!first)

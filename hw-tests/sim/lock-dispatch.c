@@ -661,6 +661,18 @@ static void do_request_tcs(struct req *r)
 
 /* ---- keypad codes (spec §6.35, §8 [DECISION] mapping, §9.1) ---- */
 
+/*
+ * What a lock refuses (spec §9.1, §9.3): latchkey's own name rules (no control or bidi
+ * characters, not blank: latchkey/text.h) are latchkey's, so the virtual lock, like another app
+ * writing to a real one, takes such names, and latchkey must show them safely.
+ */
+static bool lock_takes_code(const struct lk_keypad_code *m)
+{
+        enum lk_code_problem p = lk_keypad_code_check(m);
+
+        return p == LK_CODE_OK || p == LK_CODE_NAME_CONTROL || p == LK_CODE_NAME_BIDI || p == LK_CODE_NAME_BLANK;
+}
+
 static void do_add_code(struct req *r, struct lk_keypad_code *m)
 {
         struct sim_lock *lock = r->lock;
@@ -669,7 +681,7 @@ static void do_add_code(struct req *r, struct lk_keypad_code *m)
         int64_t now = sim_now(lock);
 
         m->enabled = true; /* spec §9.1: codes are added enabled */
-        if (lk_keypad_code_check(m) != LK_CODE_OK) {
+        if (!lock_takes_code(m)) {
                 reply_error(r, LK_K_ERROR_BAD_PARAMETER);
                 return;
         }
@@ -702,7 +714,7 @@ static void do_update_code(struct req *r, const struct lk_keypad_code *m)
         struct sim_lock *lock = r->lock;
         struct lk_keypad_code *c = sim_code_find(lock, m->id), *dup;
 
-        if (!c || lk_keypad_code_check(m) != LK_CODE_OK) {
+        if (!c || !lock_takes_code(m)) {
                 reply_error(r, LK_K_ERROR_BAD_PARAMETER);
                 return;
         }

@@ -31,6 +31,9 @@ enum lk_code_problem {
         LK_CODE_NAME_EMPTY,
         LK_CODE_NAME_TOO_LONG,         /* over 20 bytes */
         LK_CODE_NAME_NOT_UTF8,
+        LK_CODE_NAME_CONTROL,          /* a control character: tab, newline, escape, DEL, C1 */
+        LK_CODE_NAME_BIDI,             /* a bidirectional format character (text.h) */
+        LK_CODE_NAME_BLANK,            /* only white space */
         LK_CODE_BAD_FROM_DATE,         /* time limited, set, and not a real date/time */
         LK_CODE_BAD_UNTIL_DATE,
         LK_CODE_WINDOW_ENDS_BEFORE_START, /* until < from */

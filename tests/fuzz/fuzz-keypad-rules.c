@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "latchkey/keypad.h"
+#include "latchkey/text.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -134,13 +135,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (p == LK_CODE_OK) {
                 uint8_t field[LK_CODE_NAME_SIZE];
 
+                char name[LK_CODE_NAME_SIZE + 1];
+
+                memcpy(name, c.name, n);
+                name[n] = '\0';
                 if (!value_ok_by_digits(c.code) || n == 0 || n > LK_CODE_NAME_SIZE ||
-                    !lk_utf8_is_valid((const uint8_t *)c.name, n) || !window_ok(&c.window))
+                    !lk_utf8_is_valid((const uint8_t *)c.name, n) || !window_ok(&c.window) ||
+                    lk_text_check(name, LK_CODE_NAME_SIZE) != LK_TEXT_OK)
                         abort();
                 /* a name that passed is one the codec can write */
                 if (lk_name_put(field, sizeof(field), c.name) != 0)
                         abort();
-        } else if (p > LK_CODE_NAME_NOT_UTF8 && (!c.window.time_limited || window_ok(&c.window))) {
+        } else if (p > LK_CODE_NAME_BLANK && (!c.window.time_limited || window_ok(&c.window))) {
                 abort(); /* a window problem for a window that is fine */
         }
         check_names(in + 45);
