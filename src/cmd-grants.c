@@ -106,7 +106,7 @@ int cmd_grants_import(struct cli *c, int argc, char **argv)
                 printf("Imported %s: %u added, %u updated, %u unchanged, %u cancelled, %u reactivated; %u codes generated.\n",
                        argv[optind], res->added, res->updated, res->unchanged, res->cancelled, res->reactivated, res->generated);
                 for (unsigned i = 0; i < res->n_warnings; i++)
-                        printf("Warning: %s.\n", res->warnings[i]);
+                        printf("Warning: %s.\n", render_escape(res->warnings[i], (char[RENDER_CELL_MAX]){ 0 }, RENDER_CELL_MAX));
                 if (res->warnings_total > res->n_warnings)
                         printf("Warning: %u more changeovers like these (see --json).\n", res->warnings_total - res->n_warnings);
                 if (res->generated)
@@ -258,7 +258,8 @@ static void print_plan(const cJSON *j)
                         const cJSON *why = cJSON_GetObjectItem(s, "reason");
 
                         printf("  %-9s %-20s %s%s%s\n", cJSON_GetObjectItem(s, "action")->valuestring,
-                               cJSON_IsString(g) ? g->valuestring : "-", cJSON_IsString(why) ? why->valuestring : "",
+                               cJSON_IsString(g) ? g->valuestring : "-",
+                               cJSON_IsString(why) ? render_escape(why->valuestring, (char[RENDER_CELL_MAX]){ 0 }, RENDER_CELL_MAX) : "",
                                cJSON_IsString(at) ? " at " : "", cJSON_IsString(at) ? at->valuestring : "");
                 }
         }
