@@ -5,12 +5,16 @@
  * wg.c; the table (prog_commands, their flags, prog_exit_codes, and prog-ctl.c's requests) is
  * the one source of --help and of latchkey-sim(1).
  */
+#define _GNU_SOURCE /* pipe2 */
 #include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -39,6 +43,7 @@ enum {
         O_VERBOSE,
         O_BLE,
         O_ADAPTER,
+        O_BACKGROUND,
         O_HELP,
 };
 
@@ -65,6 +70,9 @@ static const struct prog_flag run_flags[] = {
         { "verbose", O_VERBOSE, NULL, "Debug messages on standard error." },
         { "ble", O_BLE, NULL, "Also be a BLE peripheral through BlueZ (GATT service and advertising)." },
         { "adapter", O_ADAPTER, "NAME", "The adapter for --ble (default hci0)." },
+        { "background", O_BACKGROUND, NULL,
+          "Serve from a process of its own and return as soon as it listens (or with its error): no race with "
+          "the commands that follow. Stop it with the quit request." },
         { "help", O_HELP, NULL, "Explain run and exit." },
         {},
 };
@@ -210,118 +218,183 @@ static int parse_ms(const char *opt, const char *arg, unsigned *ret)
         return 0;
 }
 
+/* What run's flags collect beyond prog_options. */
+struct run_args {
+        struct prog_options o;
+        struct prog_link over; /* --connect-ms etc.: over the profile */
+        bool over_set[4];
+        bool background;
+};
+
+/* One of run's flags (c, getopt's value) into r. -EINVAL after saying what is wrong. */
+static int run_flag(int c, const char *opt_name, struct run_args *r)
+{
+        struct prog_options *o = &r->o;
+        unsigned long long v;
+        size_t i;
+
+        switch (c) {
+        case O_SOCKET:
+                o->socket_path = optarg;
+                break;
+        case O_STATE:
+                o->state_path = optarg;
+                break;
+        case O_GEN:
+                if (strcmp(optarg, "ultra") == 0)
+                        o->cfg.generation = LK_GEN_ULTRA;
+                else if (prog_parse_uint(optarg, 4, &v) == 0 && v >= 1)
+                        o->cfg.generation = (enum lk_generation)v;
+                else {
+                        prog_log("--generation wants 1, 2, 3, 4 or ultra, not '%s'", optarg);
+                        return -EINVAL;
+                }
+                o->generation_set = true;
+                break;
+        case O_MTU:
+                if (prog_parse_uint(optarg, PROG_ATT_MTU_MAX, &v) < 0 ||
+                    v < PROG_ATT_MTU_DEFAULT) {
+                        prog_log("--mtu wants 23..247, not '%s'", optarg);
+                        return -EINVAL;
+                }
+                o->mtu = (uint16_t)v;
+                break;
+        case O_NAME:
+                /* spec §9.2: names are 32 bytes of UTF-8. */
+                if (strlen(optarg) > LK_AUTH_NAME_SIZE ||
+                    !lk_utf8_is_valid((const uint8_t *)optarg, strlen(optarg))) {
+                        prog_log("--name wants at most %u bytes of UTF-8",
+                                 LK_AUTH_NAME_SIZE);
+                        return -EINVAL;
+                }
+                snprintf(o->cfg.name, sizeof(o->cfg.name), "%s", optarg);
+                break;
+        case O_PIN:
+                o->pin_path = optarg;
+                break;
+        case O_LOG:
+                if (prog_parse_uint(optarg, SIM_LOG_CAPACITY_MAX, &v) < 0 || v == 0) {
+                        prog_log("--log-capacity wants 1..%u, not '%s'",
+                                 SIM_LOG_CAPACITY_MAX, optarg);
+                        return -EINVAL;
+                }
+                o->cfg.log_capacity = (unsigned)v;
+                break;
+        case O_PAIRING:
+                if (prog_parse_uint(optarg, 86400, &v) < 0 || v == 0) {
+                        prog_log("--pairing-timeout wants 1..86400 seconds, not '%s'",
+                                 optarg);
+                        return -EINVAL;
+                }
+                o->cfg.pairing_timeout_s = (unsigned)v;
+                break;
+        case O_LINK:
+                for (i = 0; i < sizeof(profiles) / sizeof(profiles[0]); i++)
+                        if (strcmp(optarg, profiles[i].name) == 0)
+                                break;
+                if (i == sizeof(profiles) / sizeof(profiles[0])) {
+                        prog_log("--link wants ideal, ble or slow, not '%s'", optarg);
+                        return -EINVAL;
+                }
+                o->link = profiles[i].link;
+                break;
+        case O_CONNECT:
+        case O_WRITE:
+        case O_INDICATE:
+        case O_PROCESS: {
+                unsigned *f[] = { &r->over.connect_ms, &r->over.write_ms, &r->over.indicate_ms,
+                                  &r->over.process_ms };
+
+                if (parse_ms(opt_name, optarg, f[c - O_CONNECT]) < 0)
+                        return -EINVAL;
+                r->over_set[c - O_CONNECT] = true;
+                break;
+        }
+        case O_READY:
+                if (prog_parse_uint(optarg, 65535, &v) < 0 || v < 3) {
+                        prog_log("--ready-fd wants a descriptor number >= 3");
+                        return -EINVAL;
+                }
+                o->ready_fd = (int)v;
+                break;
+        case O_VERBOSE:
+                prog_verbose = true;
+                break;
+        case O_BLE:
+                o->ble = true;
+                break;
+        case O_ADAPTER:
+                o->adapter = optarg;
+                break;
+        case O_BACKGROUND:
+                r->background = true;
+                break;
+        default:
+                return -EINVAL;
+        }
+        return 0;
+}
+
+/* --background: serve from a child process and return once it listens, or with its failure. */
+static int run_in_background(struct prog_options *o)
+{
+        char buf[8];
+        ssize_t n;
+        int p[2], status;
+        pid_t pid;
+
+        if (o->ready_fd >= 0) {
+                prog_log("--background tells when it is ready itself: no --ready-fd with it");
+                return PROG_EXIT_USAGE;
+        }
+        if (pipe2(p, O_CLOEXEC) < 0)
+                return prog_log_errno(-errno, "Failed to create a pipe"), PROG_EXIT_FAILED;
+        fflush(NULL);
+        pid = fork();
+        if (pid < 0)
+                return prog_log_errno(-errno, "Failed to fork"), PROG_EXIT_FAILED;
+        if (pid == 0) {
+                int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+                close(p[0]);
+                if (null >= 0) {
+                        (void) dup2(null, STDIN_FILENO);
+                        (void) dup2(null, STDOUT_FILENO);
+                }
+                o->ready_fd = p[1];
+                _exit(prog_run(o));
+        }
+        close(p[1]);
+        do
+                n = read(p[0], buf, sizeof(buf));
+        while (n < 0 && errno == EINTR);
+        close(p[0]);
+        if (n > 0) {
+                printf("latchkey-sim: listening on %s (pid %d; stop it with: latchkey-sim ctl --socket %s quit)\n",
+                       o->socket_path, (int)pid, o->socket_path);
+                return PROG_EXIT_OK;
+        }
+        /* It stopped before listening: its own message said why; pass on its exit code. */
+        if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status))
+                return PROG_EXIT_FAILED;
+        return WEXITSTATUS(status) ? WEXITSTATUS(status) : PROG_EXIT_FAILED;
+}
+
 static int cmd_run(int argc, char **argv)
 {
         struct option longopts[PROG_FLAGS_MAX];
-        struct prog_options o = { .ready_fd = -1, .mtu = PROG_ATT_MTU_MAX };
-        struct prog_link over = { 0 };
-        bool over_set[4] = { false };
-        unsigned long long v;
-        size_t i;
+        struct run_args r = { .o = { .ready_fd = -1, .mtu = PROG_ATT_MTU_MAX } };
         int c;
 
-        sim_config_default(&o.cfg);
+        sim_config_default(&r.o.cfg);
         to_options(run_flags, longopts);
         optind = 1;
         while ((c = getopt_long(argc, argv, "h", longopts, NULL)) >= 0) {
-                switch (c) {
-                case O_SOCKET:
-                        o.socket_path = optarg;
-                        break;
-                case O_STATE:
-                        o.state_path = optarg;
-                        break;
-                case O_GEN:
-                        if (strcmp(optarg, "ultra") == 0)
-                                o.cfg.generation = LK_GEN_ULTRA;
-                        else if (prog_parse_uint(optarg, 4, &v) == 0 && v >= 1)
-                                o.cfg.generation = (enum lk_generation)v;
-                        else {
-                                prog_log("--generation wants 1, 2, 3, 4 or ultra, not '%s'", optarg);
-                                return PROG_EXIT_USAGE;
-                        }
-                        o.generation_set = true;
-                        break;
-                case O_MTU:
-                        if (prog_parse_uint(optarg, PROG_ATT_MTU_MAX, &v) < 0 ||
-                            v < PROG_ATT_MTU_DEFAULT) {
-                                prog_log("--mtu wants 23..247, not '%s'", optarg);
-                                return PROG_EXIT_USAGE;
-                        }
-                        o.mtu = (uint16_t)v;
-                        break;
-                case O_NAME:
-                        /* spec §9.2: names are 32 bytes of UTF-8. */
-                        if (strlen(optarg) > LK_AUTH_NAME_SIZE ||
-                            !lk_utf8_is_valid((const uint8_t *)optarg, strlen(optarg))) {
-                                prog_log("--name wants at most %u bytes of UTF-8",
-                                         LK_AUTH_NAME_SIZE);
-                                return PROG_EXIT_USAGE;
-                        }
-                        snprintf(o.cfg.name, sizeof(o.cfg.name), "%s", optarg);
-                        break;
-                case O_PIN:
-                        o.pin_path = optarg;
-                        break;
-                case O_LOG:
-                        if (prog_parse_uint(optarg, SIM_LOG_CAPACITY_MAX, &v) < 0 || v == 0) {
-                                prog_log("--log-capacity wants 1..%u, not '%s'",
-                                         SIM_LOG_CAPACITY_MAX, optarg);
-                                return PROG_EXIT_USAGE;
-                        }
-                        o.cfg.log_capacity = (unsigned)v;
-                        break;
-                case O_PAIRING:
-                        if (prog_parse_uint(optarg, 86400, &v) < 0 || v == 0) {
-                                prog_log("--pairing-timeout wants 1..86400 seconds, not '%s'",
-                                         optarg);
-                                return PROG_EXIT_USAGE;
-                        }
-                        o.cfg.pairing_timeout_s = (unsigned)v;
-                        break;
-                case O_LINK:
-                        for (i = 0; i < sizeof(profiles) / sizeof(profiles[0]); i++)
-                                if (strcmp(optarg, profiles[i].name) == 0)
-                                        break;
-                        if (i == sizeof(profiles) / sizeof(profiles[0])) {
-                                prog_log("--link wants ideal, ble or slow, not '%s'", optarg);
-                                return PROG_EXIT_USAGE;
-                        }
-                        o.link = profiles[i].link;
-                        break;
-                case O_CONNECT:
-                case O_WRITE:
-                case O_INDICATE:
-                case O_PROCESS: {
-                        unsigned *f[] = { &over.connect_ms, &over.write_ms, &over.indicate_ms,
-                                          &over.process_ms };
-
-                        if (parse_ms(argv[optind - 1], optarg, f[c - O_CONNECT]) < 0)
-                                return PROG_EXIT_USAGE;
-                        over_set[c - O_CONNECT] = true;
-                        break;
-                }
-                case O_READY:
-                        if (prog_parse_uint(optarg, 65535, &v) < 0 || v < 3) {
-                                prog_log("--ready-fd wants a descriptor number >= 3");
-                                return PROG_EXIT_USAGE;
-                        }
-                        o.ready_fd = (int)v;
-                        break;
-                case O_VERBOSE:
-                        prog_verbose = true;
-                        break;
-                case O_BLE:
-                        o.ble = true;
-                        break;
-                case O_ADAPTER:
-                        o.adapter = optarg;
-                        break;
-                case 'h':
-                case O_HELP:
+                if (c == 'h' || c == O_HELP) {
                         help_command(stdout, find_command("run"));
                         return PROG_EXIT_OK;
-                default:
+                }
+                if (c == '?' || run_flag(c, argv[optind - 1], &r) < 0) {
                         fprintf(stderr, "Try 'latchkey-sim run --help'.\n");
                         return PROG_EXIT_USAGE;
                 }
@@ -330,19 +403,19 @@ static int cmd_run(int argc, char **argv)
                 prog_log("unexpected argument '%s'", argv[optind]);
                 return PROG_EXIT_USAGE;
         }
-        if (!o.socket_path || !o.state_path) {
+        if (!r.o.socket_path || !r.o.state_path) {
                 prog_log("run needs --socket PATH and --state FILE");
                 return PROG_EXIT_USAGE;
         }
-        if (over_set[0])
-                o.link.connect_ms = over.connect_ms;
-        if (over_set[1])
-                o.link.write_ms = over.write_ms;
-        if (over_set[2])
-                o.link.indicate_ms = over.indicate_ms;
-        if (over_set[3])
-                o.link.process_ms = over.process_ms;
-        return prog_run(&o);
+        if (r.over_set[0])
+                r.o.link.connect_ms = r.over.connect_ms;
+        if (r.over_set[1])
+                r.o.link.write_ms = r.over.write_ms;
+        if (r.over_set[2])
+                r.o.link.indicate_ms = r.over.indicate_ms;
+        if (r.over_set[3])
+                r.o.link.process_ms = r.over.process_ms;
+        return r.background ? run_in_background(&r.o) : prog_run(&r.o);
 }
 
 /* ctl and its shorthands: --socket PATH, then the request's words. */
