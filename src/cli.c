@@ -149,6 +149,19 @@ int cli_getopt(struct cli *c, int argc, char **argv)
         }
 }
 
+int cli_getopt_none(struct cli *c, int argc, char **argv)
+{
+        int opt = cli_getopt(c, argc, argv);
+
+        if (opt == -1)
+                return 0;
+        if (opt == '?')
+                return -1;
+        /* The table gives this command a flag its code does not handle. */
+        return cli_fail(c, CLI_EXIT_FAILURE, "internal error: 'latchkey %s' does not handle --%s",
+                        c->command ? c->command->name : "?", cli_flag_by_id(c->command, opt)->name);
+}
+
 int cli_store(struct cli *c, struct store **ret)
 {
         int r;

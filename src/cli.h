@@ -49,6 +49,8 @@ struct cli {
  * the end, or '?' after recording a usage error (unknown flag, missing value, bad global value).
  */
 int cli_getopt(struct cli *c, int argc, char **argv);
+/* For a command without flags of its own: 0, or -1 after recording the error. */
+int cli_getopt_none(struct cli *c, int argc, char **argv);
 
 /* Record an error (message, exit code) and return -1; the last one wins. */
 __attribute__((format(printf, 3, 4))) int cli_fail(struct cli *c, enum cli_exit code, const char *fmt, ...);

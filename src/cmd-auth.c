@@ -23,7 +23,7 @@ int cmd_auth_list(struct cli *c, int argc, char **argv)
 
         if (!a)
                 return cli_fail(c, CLI_EXIT_FAILURE, "out of memory");
-        if (cli_getopt(c, argc, argv) == '?')
+        if (cli_getopt_none(c, argc, argv) < 0)
                 return -1;
         if (cli_connect(c) < 0)
                 return -1;
@@ -81,7 +81,7 @@ int cmd_pin_verify(struct cli *c, int argc, char **argv)
 {
         int r;
 
-        if (cli_getopt(c, argc, argv) == '?')
+        if (cli_getopt_none(c, argc, argv) < 0)
                 return -1;
         if (cli_connect(c) < 0)
                 return -1;

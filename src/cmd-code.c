@@ -69,7 +69,7 @@ int cmd_code_list(struct cli *c, int argc, char **argv)
 
         if (!codes)
                 return cli_fail(c, CLI_EXIT_FAILURE, "out of memory");
-        if (cli_getopt(c, argc, argv) == '?')
+        if (cli_getopt_none(c, argc, argv) < 0)
                 return -1;
         if (cli_connect(c) < 0)
                 return -1;
@@ -363,7 +363,7 @@ int cmd_code_remove(struct cli *c, int argc, char **argv)
         uint64_t id;
         int r;
 
-        if (cli_getopt(c, argc, argv) == '?')
+        if (cli_getopt_none(c, argc, argv) < 0)
                 return -1;
         if (optind + 1 != argc)
                 return cli_fail(c, CLI_EXIT_USAGE, "code remove needs exactly one code ID (see 'latchkey code list')");
@@ -427,7 +427,7 @@ int cmd_code_import(struct cli *c, int argc, char **argv)
 
         if (!text)
                 return cli_fail(c, CLI_EXIT_FAILURE, "out of memory");
-        if (cli_getopt(c, argc, argv) == '?')
+        if (cli_getopt_none(c, argc, argv) < 0)
                 return -1;
         if (optind + 1 != argc)
                 return cli_fail(c, CLI_EXIT_USAGE, "code import needs one FILE (JSON; - for stdin)");

@@ -83,7 +83,7 @@ int cmd_scan(struct cli *c, int argc, char **argv)
         cJSON *dev;
         int r;
 
-        if (cli_getopt(c, argc, argv) == '?')
+        if (cli_getopt_none(c, argc, argv) < 0)
                 return -1;
         if (!c->via || strcmp(c->via, "ble") == 0)
                 return scan_ble(c); /* the default: what is on the air */
@@ -309,7 +309,7 @@ int cmd_locks(struct cli *c, int argc, char **argv)
         cJSON *arr;
         int r;
 
-        if (cli_getopt(c, argc, argv) == '?')
+        if (cli_getopt_none(c, argc, argv) < 0)
                 return -1;
         if (cli_store(c, NULL) < 0)
                 return -1;
@@ -351,7 +351,7 @@ int cmd_forget(struct cli *c, int argc, char **argv)
 {
         int r;
 
-        if (cli_getopt(c, argc, argv) == '?')
+        if (cli_getopt_none(c, argc, argv) < 0)
                 return -1;
         if (!c->lock_alias)
                 return cli_fail(c, CLI_EXIT_USAGE, "forget needs --lock NAME");
@@ -374,7 +374,7 @@ int cmd_state(struct cli *c, int argc, char **argv)
         char t[40];
         int r;
 
-        if (cli_getopt(c, argc, argv) == '?')
+        if (cli_getopt_none(c, argc, argv) < 0)
                 return -1;
         if (cli_connect(c) < 0)
                 return -1;
@@ -402,7 +402,7 @@ int cmd_battery(struct cli *c, int argc, char **argv)
         struct lk_battery_report b;
         int r;
 
-        if (cli_getopt(c, argc, argv) == '?')
+        if (cli_getopt_none(c, argc, argv) < 0)
                 return -1;
         if (cli_connect(c) < 0)
                 return -1;
@@ -425,7 +425,7 @@ static int run_action(struct cli *c, int argc, char **argv, uint8_t action)
         struct lk_keyturner_states ks;
         int r;
 
-        if (cli_getopt(c, argc, argv) == '?')
+        if (cli_getopt_none(c, argc, argv) < 0)
                 return -1;
         if (cli_connect(c) < 0)
                 return -1;
@@ -463,7 +463,7 @@ int cmd_time_sync(struct cli *c, int argc, char **argv)
         char buf[40];
         int r;
 
-        if (cli_getopt(c, argc, argv) == '?')
+        if (cli_getopt_none(c, argc, argv) < 0)
                 return -1;
         if (cli_connect(c) < 0)
                 return -1;
@@ -501,7 +501,7 @@ int cmd_config_show(struct cli *c, int argc, char **argv)
         cJSON *o;
         int r;
 
-        if (cli_getopt(c, argc, argv) == '?')
+        if (cli_getopt_none(c, argc, argv) < 0)
                 return -1;
         if (cli_connect(c) < 0)
                 return -1;
