@@ -106,10 +106,10 @@ static void lock_failures_map(void **state)
         assert_int_equal(exit_for_upstream_setup(-EBUSY), CLI_EXIT_STATE);
 }
 
-/* README.md, docs/latchkey.1 and `latchkey --help` list every code with the table's words. */
+/* README.md, latchkey(1) (build/man/, from docs/latchkey.1.in) and `latchkey --help` list every code with the table's words. */
 static void documents_agree(void **state)
 {
-        char *readme = slurp(LK_SOURCE_DIR "/README.md"), *man = slurp(LK_SOURCE_DIR "/docs/latchkey.1");
+        char *readme = slurp(LK_SOURCE_DIR "/README.md"), *man = slurp(LK_BINARY_DIR "/man/latchkey.1");
         char *argv[] = { (char *)H_CLI, (char *)"--help", NULL }, *envp[] = { NULL }, *help = NULL;
         const char *sect;
 
