@@ -31,11 +31,12 @@ const struct cli_flag cli_global_flags[] = {
           "Where credentials, the log and the bookings live (default $LATCHKEY_STATE_DIR, /var/lib/latchkey for "
           "root, else $XDG_STATE_HOME/latchkey or ~/.local/state/latchkey). Created 0700." },
         { "timeout", OPT_TIMEOUT, 0, "DURATION",
-          "Give up on a silent lock after this long: 10, 10s, 2m (1 s to 1 h; default 5 s between replies, "
-          "20 s to connect; a Bluetooth scan lasts this long, default 10 s)." },
+          "Give up on a silent lock after this long: 10, 10s, 1500ms, 2m (100 ms to 1 h; default 5 s between "
+          "replies, 20 s to connect; a Bluetooth scan lasts this long, default 10 s)." },
         { "json", OPT_JSON, 0, NULL,
           "Print one JSON object on standard output: {\"ok\":true,...} or, on any failure (usage errors too), "
-          "{\"ok\":false,\"error\":{\"exit_code\":N,\"message\":\"...\"}} with any partial results." },
+          "{\"ok\":false,\"error\":{\"exit_code\":N,\"kind\":\"...\",\"message\":\"...\"}} with any partial "
+          "results (kind names the exit code: see the exit codes)." },
         { "verbose", OPT_VERBOSE, 'v', NULL, "Debug messages on standard error." },
         { "quiet", OPT_QUIET, 'q', NULL, "No progress output." },
         { "help", OPT_HELP, 'h', NULL, "Explain the command (or group, or latchkey itself) and exit." },

@@ -12,7 +12,7 @@
 
 #include "agent.h"
 #include "cli.h"
-#include "grants.h"
+#include "duration.h"
 #include "latchkey/names.h"
 #include "log.h"
 #include "owner.h"
@@ -75,7 +75,7 @@ static int getopt_error(struct cli *c, int opt, char **argv)
 
 static int global_flag(struct cli *c, int opt)
 {
-        int64_t secs;
+        uint64_t ms;
 
         switch (opt) {
         case OPT_JSON:
@@ -97,9 +97,11 @@ static int global_flag(struct cli *c, int opt)
                 c->pin_file = optarg;
                 return 0;
         case OPT_TIMEOUT:
-                if (grants_parse_duration(optarg, &secs) < 0 || secs < 1 || secs > 3600)
-                        return cli_fail(c, CLI_EXIT_USAGE, "--timeout takes 1 s to 1 h: 10, 10s, 2m; not '%s'", optarg);
-                c->timeout_usec = (uint64_t)secs * 1000000ULL;
+                /* The one duration grammar (duration.h). */
+                if (duration_parse_ms(optarg, &ms) < 0 || ms < 100 || ms > 3600 * 1000)
+                        return cli_fail(c, CLI_EXIT_USAGE, "--timeout takes 100 ms to 1 h: 10, 10s, 1500ms, 2m; not '%s'",
+                                        optarg);
+                c->timeout_usec = ms * 1000ULL;
                 return 0;
         case OPT_VERBOSE:
                 c->verbose++;

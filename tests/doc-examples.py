@@ -26,7 +26,7 @@ import tempfile
 
 BUILD, SOURCE = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
 MARKER = re.compile(r"^\s*<!--\s*example:\s*(run|skip)\b(.*?)-->\s*$")
-COMMAND = re.compile(r"(?:^|[|;&(`]|\$\()\s*(?:[A-Z_]+=\S*\s+)*(?:\S*/)?(latchkey|latchkey-sim)(?:\s|$)")
+COMMAND = re.compile(r"(?:^|[|;&(`]|\$\()\s*(?:sudo\s+)?(?:[A-Z_]+=\S*\s+)*(?:\S*/)?(latchkey|latchkey-sim)(?:\s|$)")
 
 
 def blocks(path):

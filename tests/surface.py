@@ -16,6 +16,7 @@ list`, are the reference; this checks against them:
 
 Usage: surface.py BUILD_DIR SOURCE_DIR
 """
+import glob
 import os
 import re
 import shlex
@@ -467,7 +468,7 @@ def check_sim_line(t, where, words):
 
 
 PATH_RE = re.compile(r"(?<![\w./-])((?:docs|src|tests|hw-tests|packaging|completion|examples|scripts|include|"
-                     r"proto|ble|bench|tools|\.ci)/[\w./-]*[\w/])")
+                     r"proto|ble|bench|tools|\.ci)/[\w./*-]*[\w/*])")
 
 
 def check_docs(t):
@@ -483,9 +484,9 @@ def check_docs(t):
         if path.endswith(".md"):
             for n, line in enumerate(open(path, encoding="utf-8").read().splitlines(), 1):
                 for p in PATH_RE.findall(line):
-                    if re.search(r"[A-Z]{3,}|<|\*", p) or p.startswith("tests/fuzz/corpus/"):
+                    if re.search(r"[A-Z]{3,}|<", p) or p.startswith("tests/fuzz/corpus/"):
                         continue
-                    if not os.path.exists(os.path.join(SOURCE, p)):
+                    if not glob.glob(os.path.join(SOURCE, p)):
                         fail("%s:%d names %s, which does not exist" % (rel, n, p))
     # README's exit codes are the table's.
     readme = open(os.path.join(SOURCE, "README.md"), encoding="utf-8").read()
