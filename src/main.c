@@ -193,6 +193,11 @@ int main(int argc, char **argv)
         return r < 0 ? c.exit_code : 0;
 
 fail:
+        if (first >= argc && !c.json) {
+                cli_help_main(stderr); /* a bare `latchkey`: what there is to run */
+                cJSON_Delete(c.out);
+                return CLI_EXIT_USAGE;
+        }
         usage_error(&c, argc, argv, first);
         print_result(&c, -1);
         cJSON_Delete(c.out);

@@ -339,6 +339,12 @@ def check_completion(t):
             if f[3] and not f[3].endswith(":"):
                 cases.append((["latchkey"] + cmd.split(" ") + [f[0], ""], f[3].split(" ")))
     cases.append((["latchkey", "--", ""], [f[0] for f in t.globals]))
+    # Lock names come from the state directory on the line (its locks/NAME.lock files).
+    states = tempfile.TemporaryDirectory()
+    os.makedirs(os.path.join(states.name, "locks"))
+    for name in ("front-door", "flat-door"):
+        open(os.path.join(states.name, "locks", name + ".lock"), "w").close()
+    cases.append((["latchkey", "--state-dir", states.name, "state", "--lock", "f"], ["front-door", "flat-door"]))
     script = ["source %s" % bc, "source %s" % shlex.quote(COMPLETION), "compopt() { :; }",
               'c() { COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}; '
               'COMPREPLY=(); _latchkey latchkey "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"; '
