@@ -25,6 +25,8 @@ check: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 	@if [ -f $(BUILD)/rig-out/scenarios.log ]; then echo "virtual-radio rig (ctest rig/virtual-radio):"; \
 		sed -n 's/^SCENARIO /  /p' $(BUILD)/rig-out/scenarios.log; fi
+	@if [ -f $(BUILD)/systemd-out/test.log ]; then echo "the .deb under systemd (ctest rig/systemd):"; \
+		sed -n 's/^STEP /  /p' $(BUILD)/systemd-out/test.log; fi
 
 demo: build
 	@scripts/demo $(BUILD)

@@ -48,6 +48,8 @@ static const char *sync_config_problem(int r)
                 return "a file named in the configuration does not exist";
         case EMSGSIZE:
                 return "the token file is too large";
+        case ENODATA:
+                return "the token file is empty (under systemd: put the token in /etc/latchkey/upstream-token, 0600)";
         case EINVAL:
                 return "invalid upstream configuration (URL, token format, certificate without key, or a limit)";
         default:

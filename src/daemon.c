@@ -325,8 +325,10 @@ static int schedule(struct daemon *d)
         uint64_t delay;
         int r;
 
-        if (d->status.blocked) /* nothing to do until a reload brings a configuration */
+        if (d->status.blocked) { /* nothing to do until a reload brings a configuration */
+                notify_status(d);
                 return sd_event_source_set_enabled(d->wake, SD_EVENT_OFF);
+        }
         at = earliest(d, now, &d->status.wake_for);
         delay = at > now ? (uint64_t)(at - now) * USEC_PER_SEC : 0;
         d->status.wake_at = at > now ? at : now;
@@ -441,7 +443,9 @@ static int apply_config(struct daemon *d, const struct daemon_config *cfg)
                 if (r < 0)
                         return cli_fail(d->cli, CLI_EXIT_USAGE, "cannot set up the upstream: %s%s", strerror(-r),
                                         r == -EPERM ? " (the token file must be readable by its owner only: chmod 0600 it)" :
-                                        r == -ENOENT ? " (the token file is missing)" : "");
+                                        r == -ENOENT || r == -ENODATA ?
+                                        " (no token: put it in /etc/latchkey/upstream-token, mode 0600, then systemctl "
+                                        "restart latchkey)" : "");
                 sync_set_grants_handler(s, sync_grants_import, d->db);
         }
         if (s || !cfg->upstream) {
@@ -581,8 +585,15 @@ int cmd_daemon(struct cli *c, int argc, char **argv)
         } else {
                 d->cfg = *cfg;
                 d->cfg.upstream = false; /* apply_config sets the upstream up */
-                if (open_state(d) < 0 || apply_config(d, cfg) < 0)
+                if (open_state(d) < 0)
                         goto out;
+                if (apply_config(d, cfg) < 0) {
+                        /* An upstream it cannot set up: as a refused file (above). */
+                        if (d->once || !getenv("NOTIFY_SOCKET"))
+                                goto out;
+                        config_refused(d, c->error);
+                        d->status.blocked = true;
+                }
         }
         r = sd_event_new(&d->work);
         if (r >= 0)

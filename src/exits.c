@@ -205,6 +205,7 @@ enum cli_exit exit_for_upstream_setup(int error)
         case -ENOENT:
         case -EMSGSIZE:
         case -ENAMETOOLONG:
+        case -ENODATA: /* an empty token (systemd's fallback credential): none configured */
                 return CLI_EXIT_USAGE; /* the configuration or a file it names */
         case -ENOMEM:
                 return CLI_EXIT_FAILURE;

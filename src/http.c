@@ -163,7 +163,9 @@ int http_load_token(struct http *h, const char *path)
         r = read_secret(path, buf, sizeof(buf));
         if (r < 0)
                 return r;
-        if (strlen(buf) > HTTP_TOKEN_MAX)
+        if (buf[0] == '\0')
+                r = -ENODATA; /* systemd's empty fallback credential: no token configured */
+        else if (strlen(buf) > HTTP_TOKEN_MAX)
                 r = -EMSGSIZE;
         else if (!token_is_valid(buf))
                 r = -EINVAL;

@@ -39,6 +39,12 @@ for prefix in /usr /usr/local /opt/lk; do
         echo "prefix $prefix: binaries, man page, completion, $unit/latchkey.service (ExecStart=$prefix/bin/latchkey), sysusers.d, tmpfiles.d, $dbus, $conf/latchkey.conf"
 done
 
+# The package's preinst creates the same user the sysusers.d file does (before the D-Bus policy
+# naming its group is unpacked).
+line=$(grep '^u ' "$(dirname "$0")/../packaging/systemd/latchkey.sysusers")
+grep -qF "systemd-sysusers --inline '$line'" "$(dirname "$0")/../packaging/debian/latchkey.preinst" ||
+        fail "packaging/debian/latchkey.preinst does not create the user as latchkey.sysusers: $line"
+
 if command -v systemd-analyze >/dev/null 2>&1; then
         unit=$T/_usr/lib/systemd/system/latchkey.service
         systemd-analyze security --offline=true "$unit" > "$T/security.txt" 2>&1 || true

@@ -384,8 +384,11 @@ static void token_file_readable_by_others_refused(void **state)
         /* Not a bearer token (a header injection attempt): refused. */
         write_file(path, "abc\r\nX-Evil: 1\n", 0600);
         assert_int_equal(sync_new(f->db, &f->cfg, &s), -EINVAL);
+        /* Empty: no token at all (the unit's fallback credential), said as such. */
         write_file(path, "", 0600);
-        assert_int_equal(sync_new(f->db, &f->cfg, &s), -EINVAL);
+        assert_int_equal(sync_new(f->db, &f->cfg, &s), -ENODATA);
+        write_file(path, "\n", 0600);
+        assert_int_equal(sync_new(f->db, &f->cfg, &s), -ENODATA);
         /* A relative name is a systemd credential. */
         setenv("CREDENTIALS_DIRECTORY", f->dir, 1);
         write_file(path, TOKEN, 0600);

@@ -33,11 +33,12 @@ fi
 ln -sfn "kernel-$kver" kernel
 
 # The initramfs: busybox plus what it takes to reach the 9p shares.
-mods="virtio_pci 9pnet_virtio 9p virtio_rng"
-stamp="$kver $(sha256sum "$here/guest/initramfs-init" | cut -c1-16)"
+# overlay: the systemd boot (rig.systemd=1) puts a tmpfs over the read-only host root.
+mods="virtio_pci 9pnet_virtio 9p virtio_rng overlay"
+stamp="$kver $(echo "$mods" | sha256sum | cut -c1-8) $(sha256sum "$here/guest/initramfs-init" | cut -c1-16)"
 if [ ! -f initramfs.cpio.gz ] || [ "$(cat initramfs.stamp 2>/dev/null)" != "$stamp" ]; then
         rm -rf initramfs && mkdir -p initramfs/bin initramfs/mods initramfs/dev initramfs/proc \
-                initramfs/sys initramfs/newroot
+                initramfs/sys initramfs/newroot initramfs/lower initramfs/upper
         cp /bin/busybox initramfs/bin/busybox
         # In dependency order, as modprobe would load them.
         for m in $mods; do
