@@ -43,6 +43,7 @@ FIRST=$RIG/latchkey.deb
 [ -f "$RIG/latchkey-old.deb" ] && FIRST=$RIG/latchkey-old.deb
 SIM=/usr/bin/latchkey-sim
 ctl() { "$SIM" ctl --socket "$W/sim.sock" "$@"; }
+state() { /usr/bin/python3 "$RIG_SRC/guest/state.py" "$@"; }
 # Follow the daemon's journal from here on: waits are for its events, never sleeps.
 journalctl -f -n 0 -o cat -u latchkey > "$W/daemon.log" 2>&1 &
 # wait_event PATTERN COUNT SECONDS: the daemon logged PATTERN COUNT times since the test began.
@@ -208,7 +209,6 @@ t_keypad() { # the guest's code opens the virtual lock
 step code-opens-lock t_keypad
 step upgrade-keeps-state t_upgrade_again
 
-state() { /usr/bin/python3 "$RIG_SRC/guest/state.py" "$@"; }
 
 
 t_surface() {
