@@ -10,8 +10,9 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
 build=$(cd "${1:?usage: systemd.sh BUILD_DIR [OUT_DIR]}" && pwd)
+out_arg=${2:-}
 skip() { echo "SKIP: systemd rig: $*"; exit 77; }
-[ -z "${2:-}" ] || rm -rf "$2"
+[ -z "$out_arg" ] || rm -rf "$out_arg"
 [ "${LATCHKEY_RIG:-1}" != 0 ] || skip "LATCHKEY_RIG=0"
 "$src/scripts/install-deps" rig systemd deb >/dev/null 2>&1 || true
 for t in qemu-system-x86_64 btvirt busybox cpio dpkg-deb; do
@@ -39,18 +40,20 @@ arch=$(dpkg --print-architecture)
 if [ -n "${LATCHKEY_OLD_DEB+set}" ]; then
         old_deb=$LATCHKEY_OLD_DEB
 else
-        set -- $(grep -v '^#' "$src/packaging/last-release")
-        old_deb=$cache/debs/latchkey_$1_$2_$arch.deb
-        if [ ! -f "$old_deb" ] && git -C "$src" cat-file -e "$2^{commit}" 2>/dev/null; then
-                echo "systemd rig: building the last release's .deb ($1, commit $2) once"
+        read -r rel_version rel_commit <<REL
+$(grep -v '^#' "$src/packaging/last-release")
+REL
+        old_deb=$cache/debs/latchkey_${rel_version}_${rel_commit}_$arch.deb
+        if [ ! -f "$old_deb" ] && git -C "$src" cat-file -e "$rel_commit^{commit}" 2>/dev/null; then
+                echo "systemd rig: building the last release's .deb ($rel_version, commit $rel_commit) once"
                 t=$(mktemp -d /tmp/latchkey-oldrel.XXXXXX)
-                git -C "$src" archive "$2" | tar -x -C "$t" && mkdir -p "$t/src-out" &&
+                git -C "$src" archive "$rel_commit" | tar -x -C "$t" && mkdir -p "$t/src-out" &&
                         (cd "$t" && scripts/deb "$t/src-out") > "$build/deb-old.log" 2>&1 &&
-                        mkdir -p "$cache/debs" && cp "$t/src-out/latchkey_$1_$arch.deb" "$old_deb" ||
+                        mkdir -p "$cache/debs" && cp "$t/src-out/latchkey_${rel_version}_$arch.deb" "$old_deb" ||
                         echo "systemd rig: could not build it (see $build/deb-old.log)"
                 rm -rf "$t"
         fi
-        [ -f "$old_deb" ] || { echo "systemd rig: no $1 package (commit $2 is not in this clone): upgrading from this tree's package re-versioned"; old_deb=; }
+        [ -f "$old_deb" ] || { echo "systemd rig: no $rel_version package (commit $rel_commit is not in this clone): upgrading from this tree's package re-versioned"; old_deb=; }
 fi
 
 work=$(mktemp -d /tmp/latchkey-sdrig.XXXXXX)
@@ -105,7 +108,7 @@ timeout "${LATCHKEY_RIG_TIMEOUT:-900}" qemu-system-x86_64 \
         -device virtio-9p-pci,fsdev=rigshare,mount_tag=rigshare || true
 t1=$(date +%s)
 
-out=${2:-$work/out}
+out=${out_arg:-$work/out}
 cat "$work/out/test.log" 2>/dev/null || { echo "systemd rig: the test never ran; the console said:"; tail -n 40 "$work/out/serial.log"; }
 rc=$(cat "$work/out/rc" 2>/dev/null || echo 98)
 echo "systemd rig: $((t1 - t0)) s wall; guest exit $rc"
