@@ -154,6 +154,39 @@ int lk_config_decode(const uint8_t *p, size_t n, struct lk_config *ret)
         return 0;
 }
 
+/* spec §6.22 vs §6.24: every field Set Config writes, from where Config carries it. */
+void lk_set_config_from_config(const struct lk_config *c, struct lk_set_config *ret)
+{
+        struct lk_set_config m;
+
+        memset(&m, 0, sizeof(m));
+        memcpy(m.name, c->name, sizeof(m.name));
+        m.latitude = c->latitude;
+        m.longitude = c->longitude;
+        m.auto_unlatch = c->auto_unlatch;
+        m.pairing_enabled = c->pairing_enabled;
+        m.button_enabled = c->button_enabled;
+        m.led_enabled = c->led_enabled;
+        m.led_brightness = c->led_brightness;
+        m.timezone_offset = c->timezone_offset;
+        m.dst_mode = c->dst_mode;
+        memcpy(m.fob_action, c->fob_action, sizeof(m.fob_action));
+        m.single_lock = c->single_lock;
+        m.advertising_mode = c->advertising_mode;
+        m.timezone_id = c->timezone_id;
+        *ret = m;
+}
+
+bool lk_set_config_equal(const struct lk_set_config *a, const struct lk_set_config *b)
+{
+        uint8_t x[LK_SET_CONFIG_SIZE] = { 0 }, y[LK_SET_CONFIG_SIZE] = { 0 };
+
+        /* The wire form is the one comparison that knows every field, floats included. */
+        if (lk_set_config_encode(a, x, sizeof(x)) < 0 || lk_set_config_encode(b, y, sizeof(y)) < 0)
+                return false;
+        return memcmp(x, y, sizeof(x)) == 0;
+}
+
 /*
  * spec §6.32, the settings in the Set Advanced Config layout (Advanced Config has them at
  * +2, after total degrees). b holds LK_ADV_SETTINGS_ULTRA bytes; the caller sends len.

@@ -32,7 +32,8 @@ const struct cli_flag cli_global_flags[] = {
           "root, else $XDG_STATE_HOME/latchkey or ~/.local/state/latchkey). Created 0700." },
         { "timeout", OPT_TIMEOUT, 0, "DURATION",
           "Give up on a silent lock after this long: 10, 10s, 1500ms, 2m (100 ms to 1 h; default 5 s between "
-          "replies, 20 s to connect; a Bluetooth scan lasts this long, default 10 s)." },
+          "replies, 20 s to connect, 30 s from a lock action's ACCEPTED to its COMPLETE; a Bluetooth scan lasts "
+          "this long, default 10 s)." },
         { "json", OPT_JSON, 0, NULL,
           "Print one JSON object on standard output: {\"ok\":true,...} or, on any failure (usage errors too), "
           "{\"ok\":false,\"error\":{\"exit_code\":N,\"kind\":\"...\",\"message\":\"...\"}} with any partial "
@@ -86,6 +87,14 @@ static const struct cli_flag code_update_flags[] = {
         { "no-window", OPT_NO_WINDOW, 0, NULL, "Remove every time limit: the code works at any time." },
         { "enable", OPT_ENABLE, 0, NULL, "Switch the code on." },
         { "disable", OPT_DISABLE, 0, NULL, "Switch the code off (it stays on the lock)." },
+        END,
+};
+
+static const struct cli_flag time_sync_flags[] = {
+        { "zone", OPT_ZONE, 'z', "ZONE",
+          "Also set the lock's time zone to ZONE, an IANA name from the system's tz database (Europe/Berlin): its "
+          "zone ID, offset and DST mode, written with the whole configuration read back so no other setting "
+          "changes. Daily windows then open at the zone's local time." },
         END,
 };
 
@@ -162,6 +171,12 @@ static const struct cli_flag outbox_list_flags[] = {
 
 /* ---- commands ----------------------------------------------------------------------------- */
 
+#define LOCK_ACTION_HELP                                                                                               \
+        " The lock answers ACCEPTED, turns its motor for seconds and reports the final state with COMPLETE: that is "  \
+        "the outcome printed. A blocked motor exits 4 (\"the motor was blocked\"). When the link fails after the "     \
+        "command went out the outcome is unknown: exit 5, and the action is not sent again (latchkey state tells)."
+
+
 const struct cli_group cli_groups[] = {
         { "time", "the lock's clock" },
         { "config", "the lock's configuration" },
@@ -193,11 +208,16 @@ const struct cli_command cli_commands[] = {
         { "state", cmd_state, "", "the lock's state, clock and battery flag",
           "The lock's state, its clock and time zone, the battery flag and the door sensor." },
         { "battery", cmd_battery, "", "the battery report", "The battery report: voltage, charge and the critical flag." },
-        { "lock", cmd_lock, "", "lock", "Lock, and wait for the lock to report completion." },
-        { "unlock", cmd_unlock, "", "unlock", "Unlock, and wait for the lock to report completion." },
-        { "unlatch", cmd_unlatch, "", "unlock and pull the latch", "Unlock and pull the latch, and wait for completion." },
-        { "time sync", cmd_time_sync, "", "set the lock's clock to this machine's (UTC)",
-          "Set the lock's clock to this machine's clock (the lock keeps UTC) and report how far it had drifted." },
+        { "lock", cmd_lock, "", "lock", "Lock, and wait for the lock to report completion." LOCK_ACTION_HELP },
+        { "unlock", cmd_unlock, "", "unlock", "Unlock, and wait for the lock to report completion." LOCK_ACTION_HELP },
+        { "unlatch", cmd_unlatch, "", "unlock and pull the latch",
+          "Unlock and pull the latch, and wait for completion." LOCK_ACTION_HELP },
+        { "time sync", cmd_time_sync, "", "set the lock's clock (UTC) and, with --zone, its time zone",
+          "Set the lock's clock to this machine's clock (the lock keeps UTC) and report how far it had drifted. "
+          "With --zone the lock's time zone is set first. A zone the lock has no ID for keeps the EU summer-time "
+          "rule by DST mode where the zone follows it; otherwise it gets today's offset, with a warning that the "
+          "lock will not follow the next daylight-saving change by itself.",
+          time_sync_flags },
         { "config show", cmd_config_show, "", "the lock's configuration and advanced configuration",
           "The lock's configuration and advanced configuration, as JSON." },
         { "code list", cmd_code_list, "", "the keypad codes on the lock",

@@ -66,6 +66,7 @@ enum cli_opt {
         OPT_UNTIL,
         OPT_URL,
         OPT_WEEKDAYS,
+        OPT_ZONE,
 };
 
 struct cli_flag {

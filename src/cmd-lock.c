@@ -17,6 +17,7 @@
 #include "latchkey/pairing.h"
 #include "latchkey/text.h"
 #include "lockops.h"
+#include "lockzone.h"
 #include "log.h"
 #include "render.h"
 #include "timefmt.h"
@@ -456,16 +457,69 @@ int cmd_unlatch(struct cli *c, int argc, char **argv)
 
 /* ---- time sync ----------------------------------------------------------------------------- */
 
+/* The zone part of time sync: written before the clock, so both are right when it returns. */
+static int sync_zone(struct cli *c, const struct lockzone *z)
+{
+        struct lk_config before;
+        bool changed = false;
+        char desc[128];
+        cJSON *o;
+        int r;
+
+        r = lockzone_apply(c->session, z, &before, &changed);
+        if (r == -EIO)
+                return cli_fail(c, CLI_EXIT_REFUSED,
+                                "setting the lock's zone: the lock's config read back differs from what was written");
+        if (r == -EBADMSG && !changed)
+                return cli_fail(c, CLI_EXIT_PROTOCOL,
+                                "setting the lock's zone: the lock's config cannot be written back as read "
+                                "(its name is not valid UTF-8); nothing was written");
+        if (r < 0)
+                return cli_fail_errno(c, r, "setting the lock's zone");
+        o = lockzone_json(z);
+        cJSON_AddBoolToObject(o, "changed", changed);
+        cJSON_AddItemToObject(c->out, "zone", o);
+        lockzone_describe(z, desc, sizeof(desc));
+        if (!z->dst_follows)
+                log_warning("The lock has no zone ID for %s: it keeps UTC%+d min from now on, and its "
+                            "clock will NOT follow %s's next daylight-saving change by itself; "
+                            "reconcile (or time sync --zone) writes the new offset when it comes.",
+                            z->name, z->timezone_offset, z->name);
+        if (!c->json)
+                printf("Lock zone %s %s.\n", changed ? "set to" : "already", desc);
+        return 0;
+}
+
 int cmd_time_sync(struct cli *c, int argc, char **argv)
 {
         struct lk_keyturner_states ks;
+        struct lockzone z;
+        const char *zone = NULL;
         int64_t before = 0, now;
         char buf[40];
-        int r;
+        int opt, r;
 
-        if (cli_getopt_none(c, argc, argv) < 0)
-                return -1;
+        while ((opt = cli_getopt(c, argc, argv)) != -1)
+                switch (opt) {
+                case OPT_ZONE:
+                        zone = optarg;
+                        break;
+                default:
+                        return -1;
+                }
+        now = (int64_t)time(NULL);
+        if (zone) {
+                /* Checked before anything is sent: bad input writes nothing. */
+                r = lockzone_for(zone, now, &z);
+                if (r == -EINVAL || r == -ENOENT)
+                        return cli_fail(c, CLI_EXIT_USAGE, "--zone '%s' is not a time zone of the system's tz database "
+                                        "(an IANA name such as Europe/Berlin)", zone);
+                if (r < 0)
+                        return cli_fail(c, CLI_EXIT_USAGE, "--zone '%s': its UTC offset is beyond what a lock takes", zone);
+        }
         if (cli_connect(c) < 0)
+                return -1;
+        if (zone && sync_zone(c, &z) < 0)
                 return -1;
         r = lockops_states(c->session, &ks);
         if (r < 0)

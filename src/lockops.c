@@ -96,6 +96,16 @@ static int call_complete(struct session *s, uint16_t cmd, const uint8_t *fields,
         return session_call(s, cmd, fields, n, NULL, NULL);
 }
 
+int lockops_set_config(struct session *s, const struct lk_set_config *c)
+{
+        uint8_t buf[LK_SET_CONFIG_SIZE];
+        ssize_t n = lk_set_config_encode(c, buf, sizeof(buf));
+
+        if (n < 0)
+                return (int)n;
+        return call_complete(s, LK_CMD_SET_CONFIG, buf, (size_t)n);
+}
+
 struct action_ctx {
         struct lk_keyturner_states last;
         bool have;

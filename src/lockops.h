@@ -14,6 +14,8 @@ int lockops_states(struct session *s, struct lk_keyturner_states *ret);
 int lockops_battery(struct session *s, struct lk_battery_report *ret);
 int lockops_config(struct session *s, struct lk_config *ret);
 int lockops_advanced_config(struct session *s, struct lk_advanced_config *ret);
+/* Set Config (spec §6.22): the whole record, answered by COMPLETE. Needs the PIN. */
+int lockops_set_config(struct session *s, const struct lk_set_config *c);
 /* Lock Action (spec §6.15): waits for COMPLETE; the last Keyturner States seen goes to ret. */
 int lockops_action(struct session *s, uint8_t action, uint32_t app_id, const char *suffix,
                    struct lk_keyturner_states *ret);

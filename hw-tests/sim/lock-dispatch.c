@@ -289,7 +289,7 @@ static void do_set_config(struct req *r, const struct lk_set_config *m)
             m->fob_action[0] > LK_FOB_INTELLIGENT || m->fob_action[1] > LK_FOB_INTELLIGENT ||
             m->fob_action[2] > LK_FOB_INTELLIGENT || m->advertising_mode > LK_ADV_SLOWEST ||
             (m->timezone_id >= LK_TIMEZONE_COUNT && m->timezone_id != LK_TIMEZONE_NONE) ||
-            m->timezone_offset < -12 * 60 || m->timezone_offset > 14 * 60) {
+            m->timezone_offset < LK_TIMEZONE_OFFSET_MIN || m->timezone_offset > LK_TIMEZONE_OFFSET_MAX) {
                 reply_error(r, LK_K_ERROR_BAD_PARAMETER);
                 return;
         }

@@ -117,6 +117,8 @@ struct sim_lock {
 int64_t sim_vnow(const struct sim_lock *lock);             /* virtual clock (io->now) */
 int64_t sim_now(const struct sim_lock *lock);              /* lock clock, UTC */
 int64_t sim_local(const struct sim_lock *lock);            /* lock-local seconds */
+/* The lock-local offset in force at utc (minutes): its zone ID, else offset and DST mode. */
+int sim_local_offset(const struct sim_lock *lock, int64_t utc);
 void sim_unix_to_dt(int64_t t, struct lk_datetime *ret);    /* out of range → all zero */
 int64_t sim_dt_to_unix(const struct lk_datetime *dt);       /* all zero / invalid → 0 */
 bool sim_window_allows(const struct sim_lock *lock, const struct lk_window *w);

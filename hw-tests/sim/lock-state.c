@@ -39,9 +39,23 @@ int64_t sim_now(const struct sim_lock *lock)
         return lock->io.now(lock->io.userdata) + lock->clock_offset;
 }
 
+/* latchkey/zone.h [DECISION]: a zone ID runs by the tz database, else offset and DST mode. */
+int sim_local_offset(const struct sim_lock *lock, int64_t utc)
+{
+        const struct lk_config *c = &lock->conf;
+        int m;
+
+        if (c->timezone_id < LK_TIMEZONE_COUNT && lock->io.zone_offset &&
+            lock->io.zone_offset(lock->io.userdata, lk_timezone_name(c->timezone_id), utc, &m) >= 0)
+                return m;
+        return lk_lock_local_offset(c->timezone_offset, c->dst_mode, utc);
+}
+
 int64_t sim_local(const struct sim_lock *lock)
 {
-        return sim_now(lock) + (int64_t)lock->conf.timezone_offset * 60;
+        int64_t now = sim_now(lock);
+
+        return now + (int64_t)sim_local_offset(lock, now) * 60;
 }
 
 void sim_unix_to_dt(int64_t t, struct lk_datetime *ret)
@@ -86,6 +100,7 @@ bool sim_window_allows(const struct sim_lock *lock, const struct lk_window *w)
 {
         int64_t now = sim_now(lock), local;
         unsigned wd, minute, from, until;
+        int offset;
 
         if (!w->time_limited)
                 return true;
@@ -93,14 +108,15 @@ bool sim_window_allows(const struct sim_lock *lock, const struct lk_window *w)
                 return false;
         if (!lk_datetime_is_zero(&w->until) && now > sim_dt_to_unix(&w->until))
                 return false;
-        wd = lk_weekday(now, lock->conf.timezone_offset);
+        offset = sim_local_offset(lock, now);
+        wd = lk_weekday(now, offset);
         if (w->weekdays != 0 && !(w->weekdays & (LK_WEEKDAY_MONDAY >> wd)))
                 return false;
         from = w->from_time.hour * 60u + w->from_time.minute;
         until = w->until_time.hour * 60u + w->until_time.minute;
         if (from == 0 && until == 0)
                 return true;
-        local = sim_local(lock);
+        local = now + (int64_t)offset * 60;
         minute = (unsigned)(((local % 86400) + 86400) % 86400 / 60);
         if (from <= until)
                 return minute >= from && minute <= until;
@@ -476,7 +492,7 @@ void sim_keyturner_states(const struct sim_lock *lock, struct lk_keyturner_state
                 .nuki_state = sim_nuki_state(lock),
                 .lock_state = lock->lock_state,
                 .trigger = lock->last_trigger,
-                .timezone_offset = lock->conf.timezone_offset,
+                .timezone_offset = (int16_t)sim_local_offset(lock, now), /* in force now */
                 .battery_state = battery_byte(lock),
                 .config_update_count = lock->config_count,
                 .last_lock_action = lock->last_action,
@@ -686,8 +702,9 @@ int64_t sim_lock_next_deadline(const struct sim_lock *lock)
 
 static void run_time_control(struct sim_lock *lock)
 {
-        int64_t local = sim_local(lock), minute = local >= 0 ? local / 60 : (local - 59) / 60;
-        unsigned wd = lk_weekday(sim_now(lock), lock->conf.timezone_offset);
+        int64_t now = sim_now(lock), local = now + (int64_t)sim_local_offset(lock, now) * 60;
+        int64_t minute = local >= 0 ? local / 60 : (local - 59) / 60;
+        unsigned wd = lk_weekday(local, 0);
         unsigned mod = (unsigned)(((minute % 1440) + 1440) % 1440);
 
         for (unsigned i = 0; i < lock->n_tcs; i++) {

@@ -67,7 +67,7 @@ void sim_conf_defaults(struct sim_lock *lock)
                 .led_enabled = true,
                 .led_brightness = 3,
                 .timezone_offset = lock->cfg.tz_offset_min,
-                .dst_mode = LK_DST_EUROPEAN,
+                .dst_mode = LK_DST_DISABLED, /* a factory lock on its offset alone */
                 .fob_action = { LK_FOB_UNLOCK, LK_FOB_LOCK, LK_FOB_NONE },
                 .advertising_mode = LK_ADV_AUTOMATIC,
                 .firmware_version = { (uint8_t)(gen == LK_GEN_OPENER ? 1 : gen), 6, 4 },

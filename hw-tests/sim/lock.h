@@ -44,6 +44,12 @@ struct sim_io {
         void (*changed)(void *userdata);
         /* The virtual clock: UTC seconds since the epoch. */
         int64_t (*now)(void *userdata);
+        /*
+         * The UTC offset (minutes) of an IANA zone at a UTC instant, from the tz database (the
+         * program's tzdb_offset). The lock runs a zone ID (spec §7.10) by it; NULL, or a
+         * failure, and the lock keeps its offset and DST mode alone (latchkey/zone.h).
+         */
+        int (*zone_offset)(void *userdata, const char *zone, int64_t utc, int *ret_minutes);
         void *userdata;
 };
 

@@ -33,6 +33,7 @@
 #include <systemd/sd-event.h>
 
 #include "prog.h"
+#include "tzdb.h"
 
 #define USEC_PER_MSEC 1000ull
 #define USEC_PER_SEC  1000000ull
@@ -248,6 +249,11 @@ static void on_engine_changed(void *userdata)
 static int64_t on_engine_now(void *userdata)
 {
         return prog_now(userdata);
+}
+
+static int on_engine_zone_offset(void *userdata, const char *zone, int64_t utc, int *ret)
+{
+        return tzdb_offset(zone, utc, ret);
 }
 
 static int on_tick(sd_event_source *s, uint64_t usec, void *userdata)
@@ -887,7 +893,8 @@ int prog_run(const struct prog_options *opts)
         int r, code = PROG_EXIT_FAILED;
 
         p.io = (struct sim_io){ .send = on_engine_send, .changed = on_engine_changed,
-                                .now = on_engine_now, .userdata = &p };
+                                .now = on_engine_now, .zone_offset = on_engine_zone_offset,
+                                .userdata = &p };
         if ((size_t)snprintf(p.ctl_path, sizeof(p.ctl_path), "%s.ctl", opts->socket_path) >=
             sizeof(p.ctl_path)) {
                 prog_log("socket path '%s' is too long", opts->socket_path);

@@ -288,6 +288,14 @@ LK_MUST_USE ssize_t lk_config_encode(const struct lk_config *m, uint8_t *buf, si
 LK_MUST_USE int lk_config_decode(const uint8_t *p, size_t n, struct lk_config *ret);
 
 /*
+ * The Set Config (spec §6.22) that keeps every setting of a Config as it is: the start of a
+ * read-modify-write, so changing one setting never changes another.
+ */
+void lk_set_config_from_config(const struct lk_config *c, struct lk_set_config *ret);
+/* Whether two Set Configs hold the same settings (floats compared bit for bit). */
+bool lk_set_config_equal(const struct lk_set_config *a, const struct lk_set_config *b);
+
+/*
  * Advanced Config (0x0037, lock→client) and Set Advanced Config (0x0035, client→lock),
  * spec §6.32. Both carry the same settings; Advanced Config leads with the read-only total
  * degrees. len counts the settings bytes (the Set Advanced Config layout): 26 on API 2.1

@@ -15,3 +15,4 @@
 #include "latchkey/names.h"
 #include "latchkey/opener.h"
 #include "latchkey/pairing.h"
+#include "latchkey/zone.h"
