@@ -88,7 +88,7 @@ static pid_t start_sim(void)
         pid = fork();
         if (pid == 0) {
                 char *argv[] = { prog, (char *)"run", (char *)"--socket", sock, (char *)"--state", state,
-                                 (char *)"--mtu", (char *)"247", (char *)"--ready-fd", fdarg,
+                                 (char *)"--mtu", (char *)"247", (char *)"--ready-fd", fdarg, (char *)"--motor-ms", (char *)"0",
                                  getenv("LK_BENCH_VERBOSE") ? (char *)"--verbose" : NULL, NULL };
                 int devnull = open("/dev/null", O_WRONLY);
 

@@ -99,9 +99,9 @@ static inline void h_sim_start(struct harness *h, const char *extra)
         pid = fork();
         assert_true(pid >= 0);
         if (pid == 0) {
-                char *argv[16];
+                char *argv[24];
                 int n = 0;
-                char extra_buf[128];
+                char extra_buf[256];
 
                 close(p[0]);
                 argv[n++] = (char *)H_SIM;
@@ -112,9 +112,12 @@ static inline void h_sim_start(struct harness *h, const char *extra)
                 argv[n++] = h->state;
                 argv[n++] = (char *)"--ready-fd";
                 argv[n++] = fdarg;
+                /* The motor at once where timing does not matter; extra may set it again. */
+                argv[n++] = (char *)"--motor-ms";
+                argv[n++] = (char *)"0";
                 if (extra) {
                         snprintf(extra_buf, sizeof(extra_buf), "%s", extra);
-                        for (char *t = strtok(extra_buf, " "); t && n < 15; t = strtok(NULL, " "))
+                        for (char *t = strtok(extra_buf, " "); t && n < 23; t = strtok(NULL, " "))
                                 argv[n++] = t;
                 }
                 argv[n] = NULL;

@@ -99,6 +99,8 @@ static int sim_try_start(struct sim *s, const char *const *extra)
                 argv[n++] = s->state;
                 argv[n++] = "--ready-fd";
                 argv[n++] = fdbuf;
+                argv[n++] = "--motor-ms"; /* at once; extra may set it again */
+                argv[n++] = "0";
                 for (; extra && *extra && n < 38; extra++)
                         argv[n++] = *extra;
                 argv[n] = NULL;

@@ -89,6 +89,26 @@ static void add_fingerprint(cJSON *o, const uint8_t key[static LK_KEY_SIZE])
         cJSON_AddStringToObject(o, "key_fingerprint", buf);
 }
 
+static void add_motor(cJSON *root, const struct sim_lock *l)
+{
+        static const char *const faults[] = { "none", "jam", "motor-hang" };
+        static const char *const names[SIM_MOTOR_ACTIONS] = {
+                NULL, "unlock", "lock", "unlatch", "lock_n_go", "lock_n_go_unlatch", "full_lock",
+        };
+        const struct sim_motor *m = &l->motor;
+        cJSON *j = cJSON_AddObjectToObject(root, "motor"), *ms;
+
+        if (!j)
+                return;
+        cJSON_AddBoolToObject(j, "running", m->running);
+        if (m->running)
+                add_name(j, "action", lk_lock_action_name(m->action), m->action);
+        cJSON_AddStringToObject(j, "next_fault", faults[l->motor_fault]);
+        ms = cJSON_AddObjectToObject(j, "ms");
+        for (unsigned a = 1; ms && a < SIM_MOTOR_ACTIONS; a++)
+                cJSON_AddNumberToObject(ms, names[a], l->cfg.motor_ms[a]);
+}
+
 static void add_config(cJSON *root, const struct sim_lock *l)
 {
         const struct lk_config *c = &l->conf;
@@ -115,6 +135,11 @@ static void add_config(cJSON *root, const struct sim_lock *l)
                 add_name(j, "advertising_mode", lk_advertising_mode_name(c->advertising_mode),
                          c->advertising_mode);
                 add_name(j, "timezone", lk_timezone_name(c->timezone_id), c->timezone_id);
+                /* as Request Config reports them (spec §6.24) */
+                cJSON_AddBoolToObject(j, "has_keypad", sim_keypad_present(l) &&
+                                                       !lk_generation_is_ultra(l->cfg.generation));
+                cJSON_AddBoolToObject(j, "has_keypad_2", sim_keypad_present(l) &&
+                                                         lk_generation_is_ultra(l->cfg.generation));
                 snprintf(fw, sizeof(fw), "%u.%u.%u", c->firmware_version[0],
                          c->firmware_version[1], c->firmware_version[2]);
                 cJSON_AddStringToObject(j, "firmware", fw);
@@ -201,6 +226,7 @@ int sim_lock_state_json(const struct sim_lock *l, char **ret)
         cJSON_AddBoolToObject(root, "pin_locked_out", l->pin_lockout_until > sim_vnow(l));
         cJSON_AddBoolToObject(root, "keypad_locked_out", l->keypad_lockout_until > sim_vnow(l));
         cJSON_AddNumberToObject(root, "busy_faults", l->busy_faults);
+        add_motor(root, l);
         add_config(root, l);
 
         arr = cJSON_AddArrayToObject(root, "authorizations");

@@ -62,6 +62,32 @@ struct sim_log_entry {
         uint8_t data[5]; /* spec §6.29: at most 5 bytes of type data */
 };
 
+/* One USDIO request being answered. The key is copied: the authorization may be removed. */
+struct req {
+        struct sim_lock *lock;
+        uint32_t auth_id;
+        uint8_t key[LK_KEY_SIZE]; /* secret */
+        uint16_t cmd;
+        const uint8_t *fields;
+        size_t fields_len;
+};
+
+/* A lock action on the motor (lock-motor.c). */
+struct sim_motor {
+        bool running;
+        uint8_t action, trigger, flags;
+        uint8_t states[3];        /* the lock states it shows; the last is the final one */
+        unsigned n_states, shown;
+        int64_t start_ms;         /* io->now_ms */
+        unsigned duration_ms;
+        enum sim_motor_fault fault;
+        bool notify;              /* answer req over USDIO (until the link drops) */
+        struct req req;           /* fields NULL; the key is secret */
+        bool log;                 /* a log entry type 0x02 when the run ends */
+        uint32_t log_auth;
+        char log_name[LK_AUTH_NAME_SIZE + 1];
+};
+
 /* spec §6.34, with when it last ran (volatile). */
 struct sim_time_control {
         struct lk_time_control_entry e;
@@ -111,6 +137,8 @@ struct sim_lock {
         int64_t keypad_lockout_until; /* virtual clock */
         struct lk_pair_lock pairing; /* the lock-role pairing machine (lock-pairing.c) */
         bool pairing_mode_set;       /* what the machine was last told */
+        struct sim_motor motor;
+        enum sim_motor_fault motor_fault; /* what the next run meets */
 };
 
 /* lock-state.c */
@@ -145,17 +173,31 @@ struct lk_keypad_code *sim_code_find(struct sim_lock *lock, uint16_t id);
 struct lk_keypad_code *sim_code_find_value(struct sim_lock *lock, uint32_t code);
 struct sim_time_control *sim_tc_find(struct sim_lock *lock, uint8_t id);
 
-/*
- * Run a lock action (spec §10): emit_cb (when not NULL) receives each intermediate and the
- * final lock state so the dispatcher can send Keyturner States. Returns false if the lock is
- * already in the target state (nothing happens), true otherwise.
- */
-typedef void (*sim_state_fn)(struct sim_lock *lock, void *userdata);
-bool sim_action_run(struct sim_lock *lock, uint8_t action, uint8_t trigger, sim_state_fn fn,
-                    void *userdata);
+/* lock-motor.c: lock actions (spec §5.3, §7.4, §10) */
 bool sim_action_valid(uint8_t action);
-/* Map fob actions (0x81..0x83) through Config and "intelligent" to a concrete action. */
+bool sim_is_locked(uint8_t lock_state);
+/* Map fob actions (0x81..0x83) through Config to a concrete action. */
 uint8_t sim_action_resolve(const struct sim_lock *lock, uint8_t action);
+/* Who starts a motor run. */
+struct sim_run {
+        uint8_t trigger;          /* spec §7.3 */
+        uint8_t flags;            /* spec §6.15, for the log */
+        const struct req *req;    /* answered over USDIO (ACCEPTED, states, COMPLETE); NULL: nobody */
+        bool log;                 /* log type 0x02 when the run ends, attributed as below */
+        uint32_t log_auth;
+        const char *log_name;
+};
+/*
+ * Start action (resolved) on the motor: 1 started (with zero motor time it is done already),
+ * 0 the lock is in the target state already (nothing happens, nothing is sent), -EBUSY while
+ * another run turns, -EINVAL for an action that is none.
+ */
+int sim_motor_start(struct sim_lock *lock, uint8_t action, const struct sim_run *run);
+void sim_motor_tick(struct sim_lock *lock);
+void sim_motor_disconnect(struct sim_lock *lock); /* the requester is gone */
+/* A code on the keypad (spec §6.17); req answers a Keypad Action (0x0048), NULL for a typed one. */
+int sim_keypad_entry(struct sim_lock *lock, uint32_t auth_id, const char *name, uint32_t code,
+                     uint8_t action, const struct req *req, struct sim_keypad_result *ret);
 
 /* Keyturner States (spec §6.14): 21 bytes, 27 for SL4/Ultra. */
 void sim_keyturner_states(const struct sim_lock *lock, struct lk_keyturner_states *ret);
@@ -163,8 +205,8 @@ void sim_conf_defaults(struct sim_lock *lock);
 uint8_t sim_nuki_state(const struct sim_lock *lock);
 bool sim_pairing_mode(const struct sim_lock *lock);
 bool sim_pin_ok(const struct sim_lock *lock, uint32_t pin);
-int sim_keypad_entry(struct sim_lock *lock, uint32_t auth_id, const char *name, uint32_t code,
-                     uint8_t action, struct sim_keypad_result *ret);
+/* spec §6.24 [DECISION]: a keypad is there when one is paired or the lock holds codes. */
+bool sim_keypad_present(const struct sim_lock *lock);
 /* lock.c: a fresh lock with defaults, before any image is applied */
 int sim_lock_alloc(const struct sim_config *cfg, const struct sim_io *io,
                    const struct lk_env *env, struct sim_lock **ret);
@@ -174,6 +216,49 @@ int sim_config_check(const struct sim_config *cfg);
 void sim_send_plain(struct sim_lock *lock, enum lk_channel ch, uint16_t cmd, const uint8_t *p,
                     size_t n);
 void sim_usdio_receive(struct sim_lock *lock, const uint8_t *msg, size_t n);
+/* Answers to r, sealed with its key and a fresh nonce (spec §2.2). */
+void sim_reply(const struct req *r, uint16_t cmd, const uint8_t *p, size_t n);
+void sim_reply_error(const struct req *r, uint8_t code);
+void sim_reply_status(const struct req *r, uint8_t status);
+void sim_reply_states(const struct req *r);
+
+/* Encode with a codec into a stack buffer and send; encode failures are our bugs. */
+#define SIM_REPLY_WITH(r, cmd, fn, m)                                           \
+        do {                                                                    \
+                uint8_t _p[LK_PAYLOAD_MAX];                                     \
+                ssize_t _k = fn((m), _p, sizeof(_p));                           \
+                if (_k >= 0)                                                    \
+                        sim_reply((r), (cmd), _p, (size_t)_k);                  \
+                else                                                            \
+                        sim_reply_error((r), LK_ERROR_UNKNOWN);                 \
+        } while (0)
+
+/* Every decoded command, so lengths are checked before the nonce and PIN (spec §5.2). */
+union sim_cmd_fields {
+        struct lk_lock_action_msg lock_action;
+        struct lk_simple_lock_action simple;
+        struct lk_keypad_action keypad_action;
+        struct lk_set_config set_config;
+        struct lk_advanced_config adv;
+        struct lk_update_time time;
+        struct lk_set_security_pin pin;
+        struct lk_request_authorization_entries req_auths;
+        struct lk_update_authorization_entry upd_auth;
+        struct lk_remove_authorization_entry rm_auth;
+        struct lk_authorization_invite invite;
+        struct lk_request_log_entries req_log;
+        struct lk_enable_logging logging;
+        struct lk_time_control_entry tc;
+        struct lk_time_control_entry_id tc_id;
+        struct lk_keypad_code code;
+        struct lk_request_keypad_codes req_codes;
+        struct lk_remove_keypad_code rm_code;
+};
+
+/* The commands of one concept, after the checks of spec §5.2: false when r->cmd is not theirs. */
+bool sim_exec_action(struct req *r, union sim_cmd_fields *f);   /* lock-cmd-action.c */
+bool sim_exec_config(struct req *r, union sim_cmd_fields *f);   /* lock-cmd-config.c */
+bool sim_exec_lists(struct req *r, union sim_cmd_fields *f);    /* lock-cmd-lists.c */
 
 /* lock-pairing.c */
 void sim_pairing_receive(struct sim_lock *lock, const uint8_t *msg, size_t n);

@@ -444,6 +444,10 @@ static int read_body(struct sim_lock *l, struct rbuf *r)
         l->clock_offset = r64(r);
         l->config_count = r8(r);
         l->lock_state = r8(r);
+        /* saved while the motor turned: a restart forgets where it was [DECISION] */
+        if (l->lock_state == LK_LOCK_STATE_UNLOCKING || l->lock_state == LK_LOCK_STATE_LOCKING ||
+            l->lock_state == LK_LOCK_STATE_UNLATCHING)
+                l->lock_state = LK_LOCK_STATE_UNDEFINED;
         l->last_action = r8(r);
         l->last_trigger = r8(r);
         l->last_completion = r8(r);

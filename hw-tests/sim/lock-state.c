@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * latchkey-sim engine: the lock's state model — clock, time windows, authorizations, keypad
- * codes, time control, the log ring, lock actions and the physical controls (spec §9, §10).
+ * codes, time control, the log ring, Keyturner States and the timed behaviour (spec §9, §10).
+ * Lock actions and the controls that start them are the motor's (lock-motor.c).
  */
 #include <errno.h>
 #include <sodium.h>
@@ -24,6 +25,7 @@ void sim_config_default(struct sim_config *ret)
                 .pin_attempts = 3,                    /* spec §12: unknown; ours */
                 .pin_lockout_s = 300,
                 .tz_offset_min = 0,
+                .motor_ms = SIM_MOTOR_DEFAULT_MS,
         };
 }
 
@@ -348,120 +350,6 @@ unsigned sim_lock_keypad_code_count(const struct sim_lock *lock)
         return lock->n_codes;
 }
 
-/* ---- lock actions (spec §7.4, §10) ---- */
-
-bool sim_action_valid(uint8_t action)
-{
-        switch (action) {
-        case LK_ACTION_UNLOCK:
-        case LK_ACTION_LOCK:
-        case LK_ACTION_UNLATCH:
-        case LK_ACTION_LOCK_N_GO:
-        case LK_ACTION_LOCK_N_GO_UNLATCH:
-        case LK_ACTION_FULL_LOCK:
-        case LK_ACTION_FOB_1:
-        case LK_ACTION_FOB_2:
-        case LK_ACTION_FOB_3:
-                return true;
-        default:
-                return false;
-        }
-}
-
-static bool is_locked(uint8_t state)
-{
-        return state == LK_LOCK_STATE_LOCKED || state == LK_LOCK_STATE_LOCKING;
-}
-
-uint8_t sim_action_resolve(const struct sim_lock *lock, uint8_t action)
-{
-        uint8_t fob;
-
-        if (action < LK_ACTION_FOB_1 || action > LK_ACTION_FOB_3)
-                return action;
-        fob = lock->conf.fob_action[action - LK_ACTION_FOB_1];
-        switch (fob) {
-        case LK_FOB_UNLOCK:
-                return LK_ACTION_UNLOCK;
-        case LK_FOB_LOCK:
-                return LK_ACTION_LOCK;
-        case LK_FOB_LOCK_N_GO:
-                return LK_ACTION_LOCK_N_GO;
-        case LK_FOB_INTELLIGENT:
-                return is_locked(lock->lock_state) ? LK_ACTION_UNLOCK : LK_ACTION_LOCK;
-        default:
-                return LK_ACTION_NONE;
-        }
-}
-
-static void step(struct sim_lock *lock, uint8_t state, sim_state_fn fn, void *userdata)
-{
-        lock->lock_state = state;
-        if (fn)
-                fn(lock, userdata);
-}
-
-bool sim_action_run(struct sim_lock *lock, uint8_t action, uint8_t trigger, sim_state_fn fn,
-                    void *userdata)
-{
-        uint8_t s = lock->lock_state;
-
-        action = sim_action_resolve(lock, action);
-        switch (action) {
-        case LK_ACTION_UNLOCK:
-                if (s == LK_LOCK_STATE_UNLOCKED)
-                        return false;
-                break;
-        case LK_ACTION_LOCK:
-        case LK_ACTION_FULL_LOCK:
-                if (s == LK_LOCK_STATE_LOCKED)
-                        return false;
-                break;
-        case LK_ACTION_UNLATCH:
-        case LK_ACTION_LOCK_N_GO:
-        case LK_ACTION_LOCK_N_GO_UNLATCH:
-                break;
-        default:
-                return false;
-        }
-        lock->last_action = action;
-        lock->last_trigger = trigger;
-        lock->last_completion = LK_COMPLETION_SUCCESS;
-        lock->state_changed = true;
-        lock->lng_relock_at = 0;
-        switch (action) {
-        case LK_ACTION_UNLOCK:
-                step(lock, LK_LOCK_STATE_UNLOCKING, fn, userdata);
-                step(lock, LK_LOCK_STATE_UNLOCKED, fn, userdata);
-                break;
-        case LK_ACTION_LOCK:
-        case LK_ACTION_FULL_LOCK:
-                step(lock, LK_LOCK_STATE_LOCKING, fn, userdata);
-                step(lock, LK_LOCK_STATE_LOCKED, fn, userdata);
-                break;
-        case LK_ACTION_UNLATCH:
-                step(lock, LK_LOCK_STATE_UNLATCHING, fn, userdata);
-                step(lock, LK_LOCK_STATE_UNLATCHED, fn, userdata);
-                step(lock, LK_LOCK_STATE_UNLOCKED, fn, userdata);
-                break;
-        case LK_ACTION_LOCK_N_GO_UNLATCH:
-                step(lock, LK_LOCK_STATE_UNLATCHING, fn, userdata);
-                step(lock, LK_LOCK_STATE_UNLATCHED, fn, userdata);
-                step(lock, LK_LOCK_STATE_UNLOCKED_LOCK_N_GO, fn, userdata);
-                lock->lng_relock_at = sim_now(lock) + lock->adv.lock_n_go_timeout;
-                break;
-        case LK_ACTION_LOCK_N_GO:
-                if (s != LK_LOCK_STATE_UNLOCKED)
-                        step(lock, LK_LOCK_STATE_UNLOCKING, fn, userdata);
-                step(lock, LK_LOCK_STATE_UNLOCKED_LOCK_N_GO, fn, userdata);
-                lock->lng_relock_at = sim_now(lock) + lock->adv.lock_n_go_timeout;
-                break;
-        default:
-                break;
-        }
-        return true;
-}
-
 /* ---- Keyturner States (spec §6.14) ---- */
 
 bool sim_pairing_mode(const struct sim_lock *lock)
@@ -505,10 +393,23 @@ void sim_keyturner_states(const struct sim_lock *lock, struct lk_keyturner_state
         };
 
         sim_unix_to_dt(now, &ks.current_time);
+        /* spec §6.14 byte 20 bit0: keypad battery information supported */
+        if (sim_keypad_present(lock))
+                ks.accessory_battery_state = 0x01;
         if (lock->lng_relock_at > now)
                 ks.lock_n_go_timer = (uint8_t)(lock->lng_relock_at - now > 255 ? 255 :
                                                lock->lng_relock_at - now);
         *ret = ks;
+}
+
+bool sim_keypad_present(const struct sim_lock *lock)
+{
+        if (lock->n_codes > 0)
+                return true;
+        for (unsigned i = 0; i < lock->n_auths; i++)
+                if (lock->auths[i].id_type == LK_ID_KEYPAD)
+                        return true;
+        return false;
 }
 
 bool sim_pin_ok(const struct sim_lock *lock, uint32_t pin)
@@ -524,71 +425,12 @@ bool sim_pin_ok(const struct sim_lock *lock, uint32_t pin)
         return ok;
 }
 
-/* ---- physical controls ---- */
-
-static void log_action(struct sim_lock *lock, uint8_t type, uint32_t auth_id, const char *name,
-                       uint8_t action, uint8_t trigger, uint8_t flags)
-{
-        uint8_t d[4] = { action, trigger, flags, LK_COMPLETION_SUCCESS };
-
-        sim_log_add(lock, auth_id, name, type, d, sizeof(d));
-}
-
-static uint8_t button_to_action(const struct sim_lock *lock, uint8_t b)
-{
-        switch (b) {
-        case LK_BUTTON_INTELLIGENT:
-                return is_locked(lock->lock_state) ? LK_ACTION_UNLOCK : LK_ACTION_LOCK;
-        case LK_BUTTON_UNLOCK:
-                return LK_ACTION_UNLOCK;
-        case LK_BUTTON_LOCK:
-                return LK_ACTION_LOCK;
-        case LK_BUTTON_UNLATCH:
-                return LK_ACTION_UNLATCH;
-        case LK_BUTTON_LOCK_N_GO:
-                return LK_ACTION_LOCK_N_GO;
-        default:
-                return LK_ACTION_NONE;
-        }
-}
-
-int sim_lock_press_button(struct sim_lock *lock, unsigned seconds)
-{
-        uint8_t action;
-
-        if (!lock->conf.button_enabled)
-                return -EPERM;
-        if (seconds >= SIM_PAIRING_BUTTON_S) {
-                if (!lock->conf.pairing_enabled)
-                        return -EPERM;
-                lock->pairing_until = lock->io.now(lock->io.userdata) +
-                                      (int64_t)lock->cfg.pairing_timeout_s;
-                return 1;
-        }
-        action = button_to_action(lock, lock->adv.single_button_action);
-        if (action != LK_ACTION_NONE && sim_action_run(lock, action, LK_TRIGGER_BUTTON, NULL, NULL)) {
-                log_action(lock, LK_LOG_LOCK_ACTION, 0, "", action, LK_TRIGGER_BUTTON, 0);
-                sim_changed(lock);
-        }
-        return 0;
-}
+/* ---- controls ---- */
 
 void sim_lock_stop_pairing(struct sim_lock *lock)
 {
         lock->pairing_until = 0;
         sim_pairing_reset(lock);
-}
-
-int sim_lock_turn_knob(struct sim_lock *lock, uint8_t action)
-{
-        if (!sim_action_valid(action))
-                return -EINVAL;
-        action = sim_action_resolve(lock, action);
-        if (sim_action_run(lock, action, LK_TRIGGER_MANUAL, NULL, NULL)) {
-                log_action(lock, LK_LOG_LOCK_ACTION, 0, "", action, LK_TRIGGER_MANUAL, 0);
-                sim_changed(lock);
-        }
-        return 0;
 }
 
 int sim_lock_set_battery(struct sim_lock *lock, unsigned percent)
@@ -606,75 +448,6 @@ void sim_lock_fault_busy(struct sim_lock *lock, unsigned n)
         lock->busy_faults = n;
 }
 
-/* Keypad action values (spec §6.17) to lock actions. */
-static int keypad_action(const struct sim_lock *lock, uint8_t a, uint8_t *ret)
-{
-        switch (a) {
-        case 0x00:
-                *ret = is_locked(lock->lock_state) ? LK_ACTION_UNLOCK : LK_ACTION_LOCK;
-                return 0;
-        case 0x01:
-                *ret = LK_ACTION_UNLOCK;
-                return 0;
-        case 0x02:
-                *ret = LK_ACTION_LOCK;
-                return 0;
-        case 0x03:
-                *ret = LK_ACTION_UNLATCH;
-                return 0;
-        case 0x04:
-                *ret = LK_ACTION_LOCK_N_GO;
-                return 0;
-        default:
-                return -EINVAL;
-        }
-}
-
-int sim_keypad_entry(struct sim_lock *lock, uint32_t auth_id, const char *name, uint32_t code,
-                     uint8_t action, struct sim_keypad_result *ret)
-{
-        struct sim_keypad_result res = { .completion = LK_COMPLETION_INVALID_CODE };
-        struct lk_keypad_code *c = NULL;
-        int64_t now = sim_now(lock), vnow = sim_vnow(lock);
-        uint8_t concrete, d[5];
-
-        if (keypad_action(lock, action, &concrete) < 0)
-                return -EINVAL;
-        if (lock->keypad_lockout_until > vnow)
-                res.locked_out = true;
-        else {
-                c = sim_code_find_value(lock, code);
-                if (c && (!c->enabled || !sim_window_allows(lock, &c->window)))
-                        c = NULL;
-        }
-        if (c) {
-                res.completion = LK_COMPLETION_SUCCESS;
-                res.code_id = c->id;
-                lock->keypad_failures = 0;
-                c->lock_count++;
-                sim_unix_to_dt(now, &c->last_active);
-                (void) sim_action_run(lock, concrete, LK_TRIGGER_MANUAL, NULL, NULL);
-        } else if (!res.locked_out && ++lock->keypad_failures >= SIM_KEYPAD_FAILS_MAX) {
-                lock->keypad_failures = 0;
-                lock->keypad_lockout_until = vnow + SIM_KEYPAD_LOCKOUT_S;
-        }
-        /* spec §6.29 type 0x05: action, source, completion, code id */
-        d[0] = concrete;
-        d[1] = LK_KEYPAD_SOURCE_CODE;
-        d[2] = res.completion;
-        sim_put16(d + 3, res.code_id);
-        sim_log_add(lock, auth_id, name, LK_LOG_KEYPAD_ACTION, d, sizeof(d));
-        sim_changed(lock);
-        *ret = res;
-        return 0;
-}
-
-int sim_lock_keypad_type(struct sim_lock *lock, uint32_t code, uint8_t action,
-                         struct sim_keypad_result *ret)
-{
-        return sim_keypad_entry(lock, 0, "Keypad", code, action, ret);
-}
-
 /* ---- timed behaviour ---- */
 
 int64_t sim_lock_next_deadline(const struct sim_lock *lock)
@@ -683,7 +456,8 @@ int64_t sim_lock_next_deadline(const struct sim_lock *lock)
 
         if (lock->pairing_until)
                 d = lock->pairing_until;
-        if (lock->lng_relock_at) {
+        /* While the motor turns a due relock waits for it (sim_lock_motor_deadline). */
+        if (lock->lng_relock_at && !lock->motor.running) {
                 int64_t v = lock->lng_relock_at - lock->clock_offset; /* to the virtual clock */
 
                 if (v < d)
@@ -706,6 +480,7 @@ static void run_time_control(struct sim_lock *lock)
         int64_t minute = local >= 0 ? local / 60 : (local - 59) / 60;
         unsigned wd = lk_weekday(local, 0);
         unsigned mod = (unsigned)(((minute % 1440) + 1440) % 1440);
+        const struct sim_run run = { .trigger = LK_TRIGGER_AUTOMATIC, .log = true, .log_name = "" };
 
         for (unsigned i = 0; i < lock->n_tcs; i++) {
                 struct sim_time_control *t = &lock->tcs[i];
@@ -714,26 +489,24 @@ static void run_time_control(struct sim_lock *lock)
                     t->e.time.hour * 60u + t->e.time.minute != mod ||
                     (t->e.weekdays != 0 && !(t->e.weekdays & (LK_WEEKDAY_MONDAY >> wd))))
                         continue;
-                t->last_run = minute;
-                if (sim_action_run(lock, t->e.action, LK_TRIGGER_AUTOMATIC, NULL, NULL)) {
-                        log_action(lock, LK_LOG_LOCK_ACTION, 0, "", t->e.action,
-                                   LK_TRIGGER_AUTOMATIC, 0);
-                        sim_changed(lock);
-                }
+                /* busy: tried again when the motor stops, within the minute */
+                if (sim_motor_start(lock, sim_action_resolve(lock, t->e.action), &run) != -EBUSY)
+                        t->last_run = minute;
         }
 }
 
 void sim_lock_tick(struct sim_lock *lock)
 {
+        static const struct sim_run relock = { .trigger = LK_TRIGGER_AUTOMATIC };
+
         if (lock->pairing_until && !sim_pairing_mode(lock))
                 sim_lock_stop_pairing(lock);
-        if (lock->lng_relock_at && sim_now(lock) >= lock->lng_relock_at) {
+        sim_motor_tick(lock);
+        /* lock 'n' go: the motor locks again once the timeout ran out (spec §10) */
+        if (lock->lng_relock_at && sim_now(lock) >= lock->lng_relock_at && !lock->motor.running) {
                 lock->lng_relock_at = 0;
-                if (lock->lock_state == LK_LOCK_STATE_UNLOCKED_LOCK_N_GO) {
-                        lock->lock_state = LK_LOCK_STATE_LOCKED;
-                        lock->state_changed = true;
-                        sim_changed(lock);
-                }
+                if (lock->lock_state == LK_LOCK_STATE_UNLOCKED_LOCK_N_GO)
+                        (void)sim_motor_start(lock, LK_ACTION_LOCK, &relock);
         }
         run_time_control(lock);
 }

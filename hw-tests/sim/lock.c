@@ -169,6 +169,7 @@ void sim_lock_connect(struct sim_lock *lock)
 void sim_lock_disconnect(struct sim_lock *lock)
 {
         lock->connected = false;
+        sim_motor_disconnect(lock); /* the motor turns on; its answers have nobody to go to */
         sim_challenges_drop(lock);
         sim_pairing_reset(lock);
 }

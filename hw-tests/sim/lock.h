@@ -9,7 +9,9 @@
  *
  * Nothing here blocks or keeps timers: timed behaviour (pairing-mode timeout, lock 'n' go,
  * time control, lockouts) is evaluated against io->now whenever the engine is called, and
- * sim_lock_tick() lets the program drive it at sim_lock_next_deadline().
+ * sim_lock_tick() lets the program drive it at sim_lock_next_deadline(). The motor runs on
+ * io->now_ms, a monotonic millisecond clock: sim_lock_tick() at sim_lock_motor_deadline()
+ * moves it on.
  *
  * Error convention as in latchkey/wire.h: >= 0 success, -errno failure, ret_* untouched on
  * failure.
@@ -24,6 +26,26 @@
 
 struct sim_lock;
 
+/*
+ * The motor (spec §5.3, §10): a lock action answers ACCEPTED and the first transitional
+ * state at once, shows the other states as it turns, and sends the final state and COMPLETE
+ * after the action's motor time. Times are per action, indexed by the spec §7.4 value.
+ * [DECISION] defaults like a real lock's seconds (field-lessons.md: 1–3.5 s to the state
+ * change); tests set 0 (all at once) where timing does not matter.
+ */
+#define SIM_MOTOR_ACTIONS 7u          /* index 1 unlock … 6 full lock; 0 unused */
+#define SIM_MOTOR_MS_MAX 60000u       /* per action */
+#define SIM_MOTOR_TIMEOUT_MS 60000u   /* a motor that never reaches its end gives up [DECISION] */
+#define SIM_MOTOR_DEFAULT_MS { 0, 2500, 2500, 3500, 2500, 3500, 3000 }
+
+/* What the next motor run meets (one shot; ctl "fault jam", "fault motor-hang"). */
+enum sim_motor_fault {
+        SIM_MOTOR_NORMAL,
+        SIM_MOTOR_JAM,  /* blocks at the end: state motor blocked, K_ERROR_MOTOR_BLOCKED */
+        SIM_MOTOR_HANG, /* never reaches the end: no COMPLETE; after SIM_MOTOR_TIMEOUT_MS
+                         * state undefined and K_ERROR_MOTOR_TIMEOUT */
+};
+
 struct sim_config {
         enum lk_generation generation;
         char name[LK_AUTH_NAME_SIZE + 1];
@@ -35,6 +57,7 @@ struct sim_config {
         unsigned pin_attempts;          /* wrong PINs before lockout */
         unsigned pin_lockout_s;
         int16_t tz_offset_min;          /* lock-local = UTC + offset */
+        unsigned motor_ms[SIM_MOTOR_ACTIONS]; /* motor time per action; 0 = at once */
 };
 
 struct sim_io {
@@ -44,6 +67,8 @@ struct sim_io {
         void (*changed)(void *userdata);
         /* The virtual clock: UTC seconds since the epoch. */
         int64_t (*now)(void *userdata);
+        /* Monotonic milliseconds: how long the motor has turned. NULL: now() × 1000. */
+        int64_t (*now_ms)(void *userdata);
         /*
          * The UTC offset (minutes) of an IANA zone at a UTC instant, from the tz database (the
          * program's tzdb_offset). The lock runs a zone ID (spec §7.10) by it; NULL, or a
@@ -60,7 +85,8 @@ struct sim_io {
 #define SIM_KEYPAD_LOCKOUT_S   30u     /* field note: 30 s keypad lockout */
 #define SIM_PAIRING_BUTTON_S   5u      /* spec §1.4: hold ~5 s for pairing mode */
 
-/* Defaults for a config: SL3, name "Nuki_Sim", PIN 0, 200 log entries, 60 s pairing, 3/300. */
+/* Defaults for a config: SL3, name "Nuki_Sim", PIN 0, 200 log entries, 60 s pairing, 3/300,
+ * SIM_MOTOR_DEFAULT_MS. */
 void sim_config_default(struct sim_config *ret);
 
 /*
@@ -112,34 +138,42 @@ int sim_lock_receive(struct sim_lock *lock, enum lk_channel ch, const uint8_t *m
 /*
  * Hold the button for seconds. >= SIM_PAIRING_BUTTON_S enters pairing mode (for
  * pairing_timeout_s) if Config "pairing enabled" is set: returns 1. A short press runs the
- * Advanced Config single-press action: returns 0. -EPERM if the button (or, for a long
- * press, pairing) is disabled in Config.
+ * Advanced Config single-press action on the motor: returns 0. -EPERM if the button (or, for
+ * a long press, pairing) is disabled in Config; -EBUSY while the motor runs.
  */
 int sim_lock_press_button(struct sim_lock *lock, unsigned seconds);
 /* Leave pairing mode now (a ctl request or a test). */
 void sim_lock_stop_pairing(struct sim_lock *lock);
 
 struct sim_keypad_result {
-        uint8_t completion;    /* spec §7.5: 0x00 success, 0xE0 invalid code */
+        uint8_t completion;    /* spec §7.5: 0x00 success, 0x04 busy, 0xE0 invalid code */
         uint16_t code_id;      /* the matching code, 0 if none */
         bool locked_out;       /* refused because of the keypad lockout */
 };
 /*
  * A code typed on the keypad with an action (spec §6.17: 0 intelligent, 1 unlock, 2 lock,
- * 3 unlatch, 4 lock 'n' go). A valid enabled code inside its window (lock-local time) runs
- * the action and logs type 0x05 {action, source 1, completion 0, code id}; anything else
- * logs {action, 1, 0xE0, 0}. SIM_KEYPAD_FAILS_MAX wrong codes in a row start a
+ * 3 unlatch, 4 lock 'n' go). A valid enabled code inside its window (lock-local time) starts
+ * the action on the motor and logs type 0x05 {action, source 1, completion 0, code id}; while
+ * the motor runs it logs completion 0x04 busy; anything else logs {action, 1, 0xE0, 0}. SIM_KEYPAD_FAILS_MAX wrong codes in a row start a
  * SIM_KEYPAD_LOCKOUT_S lockout, during which every entry is refused (and logged as 0xE0).
  * -EINVAL for an unknown action.
  */
 int sim_lock_keypad_type(struct sim_lock *lock, uint32_t code, uint8_t action,
                          struct sim_keypad_result *ret);
-/* Turn the knob by hand: runs action (spec §7.4) with trigger manual, log type 0x02. -EINVAL. */
+/* Turn the knob by hand: the bolt moves at once (no motor), trigger manual, log type 0x02.
+ * -EINVAL for an unknown action, -EBUSY while the motor runs. */
 int sim_lock_turn_knob(struct sim_lock *lock, uint8_t action);
 /* 0..100; -EINVAL above. Critical below 20 %. */
 int sim_lock_set_battery(struct sim_lock *lock, unsigned percent);
 /* The next n commands (anything but Request Data) answer K_ERROR_BUSY 0x45. */
 void sim_lock_fault_busy(struct sim_lock *lock, unsigned n);
+/* The next motor run meets f (SIM_MOTOR_NORMAL clears a pending fault). */
+void sim_lock_fault_motor(struct sim_lock *lock, enum sim_motor_fault f);
+/* The motor time of action (spec §7.4 value 1..6; 0: every action). -EINVAL otherwise or for
+ * ms over SIM_MOTOR_MS_MAX. A run under way keeps its time. */
+int sim_lock_set_motor_ms(struct sim_lock *lock, uint8_t action, unsigned ms);
+/* The action the motor is running (spec §7.4), 0 when idle. */
+uint8_t sim_lock_motor_action(const struct sim_lock *lock);
 
 /*
  * Timed behaviour: call sim_lock_tick() at (or after) sim_lock_next_deadline() — a virtual
@@ -147,6 +181,8 @@ void sim_lock_fault_busy(struct sim_lock *lock, unsigned n);
  * relocks after lock 'n' go and runs due time-control entries.
  */
 int64_t sim_lock_next_deadline(const struct sim_lock *lock);
+/* When the motor moves on next, on io->now_ms; INT64_MAX when it is idle. */
+int64_t sim_lock_motor_deadline(const struct sim_lock *lock);
 void sim_lock_tick(struct sim_lock *lock);
 
 /* Everything worth seeing, as a JSON object (malloc'd string). Secrets only as fingerprints. */

@@ -44,6 +44,7 @@ enum {
         O_BLE,
         O_ADAPTER,
         O_BACKGROUND,
+        O_MOTOR,
         O_HELP,
 };
 
@@ -66,6 +67,10 @@ static const struct prog_flag run_flags[] = {
         { "write-ms", O_WRITE, "N", "Latency of each write's response, in milliseconds, over the profile." },
         { "indicate-ms", O_INDICATE, "N", "Latency before each indication, in milliseconds, over the profile." },
         { "process-ms", O_PROCESS, "N", "The lock's processing time per message, in milliseconds, over the profile." },
+        { "motor-ms", O_MOTOR, "N|ACTION=N,...",
+          "The motor's time per lock action in milliseconds, 0..60000: N for every action, or per action (unlock, "
+          "lock, unlatch, lock-n-go, lock-n-go-unlatch, full-lock). Default like a real lock: unlock and lock 2500, "
+          "unlatch 3500, full-lock 3000, lock-n-go 2500, lock-n-go-unlatch 3500; 0 runs an action at once." },
         { "ready-fd", O_READY, "N", "Write \"READY\\n\" to descriptor N (then close it) once listening." },
         { "verbose", O_VERBOSE, NULL, "Debug messages on standard error." },
         { "ble", O_BLE, NULL, "Also be a BLE peripheral through BlueZ (GATT service and advertising)." },
@@ -328,6 +333,12 @@ static int run_flag(int c, const char *opt_name, struct run_args *r)
                 break;
         case O_BACKGROUND:
                 r->background = true;
+                break;
+        case O_MOTOR:
+                if (prog_parse_motor(optarg, &o->cfg) < 0) {
+                        prog_log("--motor-ms wants N or ACTION=N,... (0..%u ms), not '%s'", SIM_MOTOR_MS_MAX, optarg);
+                        return -EINVAL;
+                }
                 break;
         default:
                 return -EINVAL;

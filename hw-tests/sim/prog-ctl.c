@@ -115,7 +115,74 @@ static cJSON *faults_json(struct prog *p)
         cJSON_AddBoolToObject(o, "lose_reply", f->lose_reply);
         cJSON_AddBoolToObject(o, "corrupt", f->corrupt);
         cJSON_AddBoolToObject(o, "stall", f->stall);
+        cJSON_AddBoolToObject(o, "drop_in_motion", f->drop_in_motion);
         return o;
+}
+
+/* ---- the motor ---- */
+
+/* spec §7.4 values 1..6 */
+const char *const prog_motor_names[SIM_MOTOR_ACTIONS] = {
+        NULL, "unlock", "lock", "unlatch", "lock-n-go", "lock-n-go-unlatch", "full-lock",
+};
+
+uint8_t prog_motor_action(const char *name)
+{
+        for (uint8_t a = 1; a < SIM_MOTOR_ACTIONS; a++)
+                if (strcmp(name, prog_motor_names[a]) == 0)
+                        return a;
+        return 0;
+}
+
+int prog_parse_motor(const char *arg, struct sim_config *cfg)
+{
+        char buf[256], *save = NULL, *item;
+        unsigned long long v;
+
+        if (prog_parse_uint(arg, SIM_MOTOR_MS_MAX, &v) == 0) {
+                for (uint8_t a = 1; a < SIM_MOTOR_ACTIONS; a++)
+                        cfg->motor_ms[a] = (unsigned)v;
+                return 0;
+        }
+        if (strlen(arg) >= sizeof(buf))
+                return -EINVAL;
+        snprintf(buf, sizeof(buf), "%s", arg);
+        for (item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+                char *eq = strchr(item, '=');
+                uint8_t a;
+
+                if (!eq)
+                        return -EINVAL;
+                *eq = '\0';
+                a = prog_motor_action(item);
+                if (a == 0 || prog_parse_uint(eq + 1, SIM_MOTOR_MS_MAX, &v) < 0)
+                        return -EINVAL;
+                cfg->motor_ms[a] = (unsigned)v;
+        }
+        return 0;
+}
+
+/* motor [[ACTION] MS]: show or set the motor times. */
+static const char *ctl_motor(struct prog *p, int argc, char **argv, cJSON *reply)
+{
+        static const char usage[] = "usage: motor [[unlock|lock|unlatch|lock-n-go|lock-n-go-unlatch|full-lock] MS]";
+        unsigned long long v;
+        uint8_t action = 0;
+
+        if (argc > 3)
+                return usage;
+        if (argc == 3 && (action = prog_motor_action(argv[1])) == 0)
+                return usage;
+        if (argc >= 2) {
+                if (prog_parse_uint(argv[argc - 1], SIM_MOTOR_MS_MAX, &v) < 0)
+                        return "motor times are 0..60000 ms";
+                if (sim_lock_set_motor_ms(prog_lock(p), action, (unsigned)v) < 0)
+                        return usage;
+        }
+        /* The times are in the state reply; say what runs now. */
+        action = sim_lock_motor_action(prog_lock(p));
+        cJSON_AddStringToObject(reply, "running", action ? lk_lock_action_name(action) : "none");
+        return NULL;
 }
 
 static const char *errno_text(int r, const char *what)
@@ -139,6 +206,8 @@ static const char *ctl_press_button(struct prog *p, int argc, char **argv, cJSON
         prog_after_engine(p);
         if (r == -EPERM)
                 return "the button (or pairing by button) is disabled in the lock's config";
+        if (r == -EBUSY)
+                return "the motor is running";
         if (r < 0)
                 return errno_text(r, "press-button failed");
         cJSON_AddNumberToObject(reply, "seconds", (double)s);
@@ -206,6 +275,8 @@ static const char *ctl_turn_knob(struct prog *p, int argc, char **argv, cJSON *r
                 return "usage: turn-knob lock|unlock|unlatch";
         r = sim_lock_turn_knob(prog_lock(p), action);
         prog_after_engine(p);
+        if (r == -EBUSY)
+                return "the motor is running";
         if (r < 0)
                 return errno_text(r, "turn-knob failed");
         {
@@ -254,6 +325,9 @@ static const char *ctl_battery(struct prog *p, int argc, char **argv, cJSON *rep
         return NULL;
 }
 
+#define FAULT_WORDS "drop-before N|drop-after N|lose-reply|corrupt|busy N|stall|jam|motor-hang|drop-in-motion|clear"
+#define FAULT_USAGE "usage: fault " FAULT_WORDS
+
 static const char *ctl_fault(struct prog *p, int argc, char **argv, cJSON *reply)
 {
         struct prog_faults *f = prog_faults(p);
@@ -265,7 +339,7 @@ static const char *ctl_fault(struct prog *p, int argc, char **argv, cJSON *reply
         if (counted && (argc != 3 || prog_parse_uint(argv[2], 1000000, &n) < 0 || n == 0))
                 return "usage: fault drop-before|drop-after|busy N (N >= 1)";
         if (!counted && argc != 2)
-                return "usage: fault drop-before N|drop-after N|lose-reply|corrupt|busy N|stall|clear";
+                return FAULT_USAGE;
 
         if (strcmp(what, "drop-before") == 0)
                 f->drop_before = (unsigned)n;
@@ -279,11 +353,18 @@ static const char *ctl_fault(struct prog *p, int argc, char **argv, cJSON *reply
                 f->corrupt = true;
         else if (strcmp(what, "stall") == 0)
                 f->stall = true;
+        else if (strcmp(what, "jam") == 0)
+                sim_lock_fault_motor(prog_lock(p), SIM_MOTOR_JAM);
+        else if (strcmp(what, "motor-hang") == 0)
+                sim_lock_fault_motor(prog_lock(p), SIM_MOTOR_HANG);
+        else if (strcmp(what, "drop-in-motion") == 0)
+                f->drop_in_motion = true;
         else if (strcmp(what, "clear") == 0) {
                 *f = (struct prog_faults){ 0 };
                 sim_lock_fault_busy(prog_lock(p), 0);
+                sim_lock_fault_motor(prog_lock(p), SIM_MOTOR_NORMAL);
         } else
-                return "usage: fault drop-before N|drop-after N|lose-reply|corrupt|busy N|stall|clear";
+                return FAULT_USAGE;
         /* A stall takes the current link too. */
         prog_fault_stall_apply(p);
         cJSON_AddItemToObject(reply, "faults", faults_json(p));
@@ -361,11 +442,17 @@ const struct prog_ctl_request prog_ctl_requests[] = {
         { "clock", ctl_clock, "clock [set YYYY-MM-DDTHH:MM:SSZ | advance SECONDS]",
           "Show, set (UTC) or move the virtual clock (a negative advance goes back)." },
         { "battery", ctl_battery, "battery PERCENT", "Set the battery charge, 0..100; critical below 20." },
-        { "fault", ctl_fault, "fault drop-before N|drop-after N|lose-reply|corrupt|busy N|stall|clear",
+        { "fault", ctl_fault, "fault " FAULT_WORDS,
           "Faults on demand. drop-before N: close the link before handling write N; drop-after N: after answering it; lose-reply: "
           "drop the next message the lock sends; corrupt: flip a bit in it (fails CRC/MAC); busy N: answer the next "
-          "N commands K_ERROR_BUSY; stall: answer nothing until the client disconnects; clear: every fault. Writes "
-          "count per connection; drop, lose-reply and corrupt fire once." },
+          "N commands K_ERROR_BUSY; stall: answer nothing until the client disconnects; jam: the next motor run "
+          "blocks (K_ERROR_MOTOR_BLOCKED); motor-hang: the next motor run never ends (it gives up after 60 s with "
+          "K_ERROR_MOTOR_TIMEOUT); drop-in-motion: drop the link once the next motor run has answered ACCEPTED; "
+          "clear: every fault. Writes count per connection; drop, lose-reply, corrupt and the motor faults fire "
+          "once." },
+        { "motor", ctl_motor, "motor [[unlock|lock|unlatch|lock-n-go|lock-n-go-unlatch|full-lock] MS]",
+          "Set (or show) the motor's time per lock action in milliseconds, 0..60000: one action's, or all of them. "
+          "0 runs an action at once; a run under way keeps its time." },
         { "link", ctl_link, "link [connect-ms N] [write-ms N] [indicate-ms N] [process-ms N]",
           "Set (or show) the link model's latencies, in milliseconds." },
         { "state", ctl_state, "state", "The lock's whole state as JSON." },

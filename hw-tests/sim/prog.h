@@ -54,6 +54,7 @@ struct prog_faults {
         bool lose_reply;      /* drop the next message the lock sends; one shot */
         bool corrupt;         /* flip a bit of the next message's last byte; one shot */
         bool stall;           /* answer nothing until the client disconnects */
+        bool drop_in_motion;  /* drop the link once a motor run has answered; one shot */
 };
 
 struct prog_options {
@@ -101,6 +102,12 @@ extern const struct prog_exit_info prog_exit_codes[]; /* ended by a NULL meaning
 
 /* The program: parse the command line, run the command. Returns an exit code. */
 int prog_main(int argc, char **argv);
+
+/* --motor-ms: "N" (every action) or "ACTION=N[,ACTION=N…]" into cfg->motor_ms. -EINVAL. */
+int prog_parse_motor(const char *arg, struct sim_config *cfg);
+/* The spec §7.4 value of a motor action's name ("unlock", "lock-n-go", …); 0 if none. */
+uint8_t prog_motor_action(const char *name);
+extern const char *const prog_motor_names[SIM_MOTOR_ACTIONS];
 
 /* prog-run.c: serve until SIGTERM/SIGINT or "quit". Returns an exit code. */
 int prog_run(const struct prog_options *opts);
@@ -162,6 +169,10 @@ struct prog_ble *prog_ble_free(struct prog_ble *b);
 bool prog_ble_send(struct prog_ble *b, enum lk_channel ch, const uint8_t *msg, size_t n);
 /* After any engine call: re-advertise if pairing mode or the state-changed bit changed. */
 void prog_ble_refresh(struct prog_ble *b);
+/* A central is connected over BLE (NULL-safe: false). */
+bool prog_ble_connected(const struct prog_ble *b);
+/* The lock's side drops the BLE link (Device1.Disconnect of the central); NULL-safe. */
+void prog_ble_disconnect(struct prog_ble *b);
 
 /* Logging to stderr, "latchkey-sim: " prefixed. Debug only with --verbose. */
 extern bool prog_verbose;
