@@ -27,7 +27,7 @@ void agent_session_opts(const char *via, uint64_t timeout_usec, struct session_o
 {
         *ret = (struct session_opts){ .busy_retries = 5 };
         if (timeout_usec)
-                ret->connect_timeout_usec = ret->reply_timeout_usec = timeout_usec;
+                ret->connect_timeout_usec = ret->reply_timeout_usec = ret->action_timeout_usec = timeout_usec;
         else if (strncmp(via, "ble:", 4) == 0)
                 ret->connect_timeout_usec = 30 * 1000000ULL;
 }

@@ -14,8 +14,8 @@
 int agent_transport(sd_event *event, const char *via, const char *adapter, struct lk_transport **ret);
 
 /*
- * Session options for reaching a lock through via: timeout_usec (0 = defaults) bounds both
- * connecting and each reply; otherwise a BLE link gets 30 s to connect (discovery, retries,
+ * Session options for reaching a lock through via: timeout_usec (0 = defaults) bounds
+ * connecting, each reply and the wait for a lock action's COMPLETE; otherwise a BLE link gets 30 s to connect (discovery, retries,
  * service resolution take seconds), a socket the session's defaults.
  */
 void agent_session_opts(const char *via, uint64_t timeout_usec, struct session_opts *ret);

@@ -421,18 +421,78 @@ int cmd_battery(struct cli *c, int argc, char **argv)
 
 /* ---- lock, unlock, unlatch ----------------------------------------------------------------- */
 
+/* spec §8: the lock started, and its motor or clutch could not finish. */
+static bool motor_error(uint8_t code)
+{
+        switch (code) {
+        case LK_K_ERROR_CLUTCH_FAILURE:
+        case LK_K_ERROR_MOTOR_TIMEOUT:
+        case LK_K_ERROR_MOTOR_LOW_VOLTAGE:
+        case LK_K_ERROR_MOTOR_POWER_FAILURE:
+        case LK_K_ERROR_CLUTCH_POWER_FAILURE:
+                return true;
+        default:
+                return false;
+        }
+}
+
+/*
+ * A lock action that did not complete. The outcome decides the words: refused or not carried
+ * out (the motor blocked: exit 4), or unknown because the link failed after the command went
+ * out (exit 5). An action whose outcome we did not see is never sent again (lockops.h).
+ */
+static int action_failed(struct cli *c, int r, uint8_t action, cJSON *a)
+{
+        const char *what = lk_lock_action_name(action);
+        bool accepted = session_call_accepted(c->session);
+        uint8_t code;
+
+        cJSON_AddBoolToObject(a, "accepted", accepted);
+        if (r == -EINPROGRESS || (r == -EBADMSG && session_call_sent(c->session))) {
+                cJSON_AddStringToObject(a, "outcome", "unknown");
+                if (r == -EBADMSG)
+                        return cli_fail(c, CLI_EXIT_PROTOCOL,
+                                        "%s: the lock's answer failed its checks (corrupt link or not the paired lock); "
+                                        "outcome unknown, not sent again: see 'latchkey state'", what);
+                return cli_fail(c, CLI_EXIT_LINK,
+                                "%s: the link to the lock was lost %s; outcome unknown, not sent again: "
+                                "see 'latchkey state'", what,
+                                accepted ? "after the lock accepted it, while its motor turned"
+                                         : "before the lock answered");
+        }
+        if (r == -EREMOTEIO) {
+                code = session_remote_error(c->session);
+                cJSON_AddStringToObject(a, "outcome", "failed");
+                c->lock_error = code;
+                if (code == LK_K_ERROR_MOTOR_BLOCKED)
+                        return cli_fail(c, CLI_EXIT_REFUSED,
+                                        "%s: the motor was blocked (K_ERROR_MOTOR_BLOCKED, 0x42): "
+                                        "check the door and the bolt, then try again", what);
+                if (motor_error(code))
+                        return cli_fail(c, CLI_EXIT_REFUSED, "%s: the lock could not complete it: %s (%s, 0x%02X)",
+                                        what, lk_error_description(code), lk_error_name(code), code);
+        } else
+                cJSON_AddStringToObject(a, "outcome", "not_done");
+        return cli_fail_errno(c, r, what);
+}
+
 static int run_action(struct cli *c, int argc, char **argv, uint8_t action)
 {
         struct lk_keyturner_states ks;
+        cJSON *a;
         int r;
 
         if (cli_getopt_none(c, argc, argv) < 0)
                 return -1;
         if (cli_connect(c) < 0)
                 return -1;
+        a = cJSON_AddObjectToObject(c->out, "action");
+        cJSON_AddStringToObject(a, "name", lk_lock_action_name(action));
         r = lockops_action(c->session, action, c->creds.app_id, NULL, &ks);
         if (r < 0)
-                return cli_fail_errno(c, r, lk_lock_action_name(action));
+                return action_failed(c, r, action, a);
+        /* spec §5.3: the outcome is the lock's COMPLETE and its final Keyturner States */
+        cJSON_AddStringToObject(a, "outcome", "complete");
         cJSON_AddItemToObject(c->out, "state", render_states_json(&ks));
         if (!c->json)
                 printf("%s: %s\n", c->creds.alias,

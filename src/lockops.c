@@ -138,6 +138,8 @@ int lockops_action(struct session *s, uint8_t action, uint32_t app_id, const cha
         if (n < 0)
                 return (int)n;
         r = session_call(s, LK_CMD_LOCK_ACTION, buf, (size_t)n, on_action_reply, &a);
+        if (r < 0 && session_is_link_error(r) && session_call_sent(s))
+                return -EINPROGRESS; /* sent, no outcome seen: never repeated blindly */
         if (r < 0)
                 return r;
         if (ret) {

@@ -16,7 +16,14 @@ int lockops_config(struct session *s, struct lk_config *ret);
 int lockops_advanced_config(struct session *s, struct lk_advanced_config *ret);
 /* Set Config (spec §6.22): the whole record, answered by COMPLETE. Needs the PIN. */
 int lockops_set_config(struct session *s, const struct lk_set_config *c);
-/* Lock Action (spec §6.15): waits for COMPLETE; the last Keyturner States seen goes to ret. */
+/*
+ * Lock Action (spec §6.15, §5.3): waits for COMPLETE (the lock's motor takes seconds after
+ * ACCEPTED: session_opts.action_timeout_usec); the last Keyturner States seen goes to ret.
+ * -EINPROGRESS when the link failed (or went silent) after the command went out: the lock may
+ * have acted, the outcome is unknown, and the command must not be sent again blindly (the
+ * caller reads the state to find out). -EREMOTEIO when the lock refused or could not complete
+ * (session_remote_error(): e.g. K_ERROR_MOTOR_BLOCKED, K_ERROR_BUSY after the retries).
+ */
 int lockops_action(struct session *s, uint8_t action, uint32_t app_id, const char *suffix,
                    struct lk_keyturner_states *ret);
 /* Update Time (spec §6.27) to t (UTC seconds). */

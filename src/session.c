@@ -46,6 +46,8 @@ struct session {
         void *userdata;
         uint8_t remote_error;
         uint16_t remote_error_cmd;
+        bool sent, accepted;           /* the exchange in progress: written; ACCEPTED seen */
+        bool call_sent, call_accepted; /* the last session_call's command */
 };
 
 static int session_timer(sd_event_source *es, uint64_t usec, void *userdata)
@@ -182,7 +184,10 @@ static void deliver_usdio(struct session *s, const uint8_t *msg, size_t n)
                 log_debug("Ignoring unsolicited message 0x%04x", m.cmd);
                 goto out;
         }
-        (void)arm_timer(s, s->opts.reply_timeout_usec);
+        /* spec §5.3: after ACCEPTED the motor turns; the final state and COMPLETE take time */
+        if (m.cmd == LK_CMD_STATUS && m.len >= 1 && m.payload[0] == LK_STATUS_ACCEPTED)
+                s->accepted = true;
+        (void)arm_timer(s, s->accepted ? s->opts.action_timeout_usec : s->opts.reply_timeout_usec);
         if (m.cmd == LK_CMD_ERROR_REPORT) {
                 remote_error(s, &m);
                 goto out;
@@ -257,6 +262,7 @@ int session_new(sd_event *event, struct lk_transport *transport, const struct lk
         s->opts = (struct session_opts){
                 .connect_timeout_usec = 20 * USEC_PER_SEC,
                 .reply_timeout_usec = 5 * USEC_PER_SEC,
+                .action_timeout_usec = 30 * USEC_PER_SEC,
                 .busy_retries = 5,
                 .busy_backoff_usec = 250 * USEC_PER_MSEC,
         };
@@ -265,6 +271,8 @@ int session_new(sd_event *event, struct lk_transport *transport, const struct lk
                         s->opts.connect_timeout_usec = opts->connect_timeout_usec;
                 if (opts->reply_timeout_usec)
                         s->opts.reply_timeout_usec = opts->reply_timeout_usec;
+                if (opts->action_timeout_usec)
+                        s->opts.action_timeout_usec = opts->action_timeout_usec;
                 if (opts->busy_backoff_usec)
                         s->opts.busy_backoff_usec = opts->busy_backoff_usec;
                 s->opts.busy_retries = opts->busy_retries;
@@ -394,9 +402,12 @@ static int exchange(struct session *s, uint16_t cmd, const uint8_t *payload, siz
         s->complete_ends = complete_ends;
         s->remote_error = 0;
         s->remote_error_cmd = 0;
+        s->sent = s->accepted = false;
         r = arm_timer(s, s->opts.reply_timeout_usec);
         if (r >= 0)
                 r = send_sealed(s, cmd, payload, n);
+        if (r >= 0)
+                s->sent = true; /* from here the lock may act on it, whatever comes back */
         if (r < 0) {
                 s->wait = WAIT_NONE;
                 disarm_timer(s);
@@ -470,6 +481,7 @@ int session_call(struct session *s, uint16_t cmd, const uint8_t *fields, size_t 
                 return -ENOKEY;
 
         for (unsigned attempt = 0;; attempt++) {
+                s->call_sent = s->call_accepted = false;
                 if (n)
                         memcpy(payload, fields, n);
                 len = (ssize_t)n;
@@ -489,6 +501,8 @@ int session_call(struct session *s, uint16_t cmd, const uint8_t *fields, size_t 
                         }
                 }
                 r = exchange(s, cmd, payload, (size_t)len, fn, userdata, true);
+                s->call_sent = s->sent;
+                s->call_accepted = s->accepted;
                 if (!(r == -EREMOTEIO && s->remote_error == LK_K_ERROR_BUSY) ||
                     attempt >= s->opts.busy_retries)
                         break;
@@ -533,6 +547,33 @@ int session_pairing_wait(struct session *s, session_chunk_fn fn, void *userdata)
         if (r < 0)
                 return r;
         return run_until_done(s);
+}
+
+bool session_call_sent(const struct session *s)
+{
+        return s->call_sent;
+}
+
+bool session_call_accepted(const struct session *s)
+{
+        return s->call_accepted;
+}
+
+bool session_is_link_error(int error)
+{
+        switch (error) {
+        case -ETIMEDOUT:
+        case -ENOTCONN:
+        case -ECONNRESET:
+        case -ECONNABORTED:
+        case -ECONNREFUSED:
+        case -EPIPE:
+        case -EHOSTDOWN:
+        case -EHOSTUNREACH:
+                return true;
+        default:
+                return false;
+        }
 }
 
 uint8_t session_remote_error(const struct session *s)

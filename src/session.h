@@ -19,6 +19,9 @@ struct session;
 struct session_opts {
         uint64_t connect_timeout_usec; /* default 20 s (the Nuki app gives up after ~20 s) */
         uint64_t reply_timeout_usec;   /* gap between replies; default 5 s */
+        /* gap between replies once the lock said ACCEPTED (spec §5.3: its motor turns for
+         * seconds before the final state and COMPLETE); default 30 s [DECISION] */
+        uint64_t action_timeout_usec;
         unsigned busy_retries;         /* K_ERROR_BUSY retries; default 5 */
         uint64_t busy_backoff_usec;    /* first back-off, doubling; default 250 ms */
 };
@@ -67,6 +70,16 @@ typedef int (*session_chunk_fn)(void *userdata, const uint8_t *chunk, size_t n);
 int session_pairing_send(struct session *s, const uint8_t *msg, size_t n);
 /* Run the loop, handing pairing-channel chunks to fn until it returns 1 (or < 0). */
 int session_pairing_wait(struct session *s, session_chunk_fn fn, void *userdata);
+
+/*
+ * After session_call() failed: whether the command itself went out to the lock (so it may
+ * have acted on it: a caller must not repeat a command whose outcome it did not see), and
+ * whether the lock answered ACCEPTED (spec §5.3: it started).
+ */
+bool session_call_sent(const struct session *s);
+bool session_call_accepted(const struct session *s);
+/* A failure of the link (timeout, drop, refused), as opposed to an answer. */
+bool session_is_link_error(int error);
 
 uint8_t session_remote_error(const struct session *s);
 uint16_t session_remote_error_cmd(const struct session *s);

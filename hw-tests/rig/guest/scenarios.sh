@@ -51,8 +51,9 @@ wait_log() { # N PATTERN BASE COUNT SECONDS
 
 start_lock() { # N ADAPTER
         printf '1234\n' > "$W/pin$1"; chmod 600 "$W/pin$1"
+        # The motor at once where timing does not matter; t_motor sets seconds.
         "$SIM" run --socket "$W/sim$1.sock" --state "$W/sim$1.state" --pin-file "$W/pin$1" \
-                --ble --adapter "$2" --verbose > "$W/sim$1.log" 2>&1 &
+                --motor-ms 0 --ble --adapter "$2" --verbose > "$W/sim$1.log" 2>&1 &
         eval "SIMPID$1=$!"
         wait_log "$1" 'GATT ready' 0 1 20 && return 0
         cat "$W/sim$1.log"; return 1
@@ -86,6 +87,39 @@ t_keypad() { ctl 1 type-code 234567 unlock && ctl 1 type-code 999999 unlock; }
 t_log() { $LK --json --adapter hci1 log | tee "$W/log.json" | grep -q 'Guest Rig'; }
 t_code_remove() { $LK --json --adapter hci1 code remove "$CODE_ID"; }
 t_unlock() { $LK --json --adapter hci1 unlock; }
+actions_sent() { # lock actions latchkey's authorization sent to lock 1 (the sim's count)
+        ctl 1 state | $PY -c 'import json,sys
+d=json.load(sys.stdin)["state"]
+print(sum(a["lock_count"] for a in d["authorizations"] if a["name"] == "latchkey"))'
+}
+t_motor() { # the motor on, 2-4 s: each outcome from COMPLETE; a jam is 4; a drop mid-action is 5, not repeated
+        ctl 1 motor unlock 2000 > /dev/null && ctl 1 motor lock 3000 > /dev/null &&
+                ctl 1 motor unlatch 4000 > /dev/null || return 1
+        for step in lock:3:locked unlock:2:unlocked unlatch:4:unlocked; do
+                a=${step%%:*}; rest=${step#*:}; secs=${rest%%:*}; final=${rest#*:}
+                t0=$(now)
+                $LK --json --adapter hci1 "$a" > "$W/motor-$a.json" || { cat "$W/motor-$a.json"; return 1; }
+                t1=$(now)
+                echo "$a: $(cat "$W/motor-$a.json")"
+                grep -q '"outcome":"complete"' "$W/motor-$a.json" &&
+                        grep -q "\"lock_state\":\"$final\"" "$W/motor-$a.json" || return 1
+                # a lower bound only: COMPLETE cannot come before the motor stops
+                awk -v a="$t0" -v b="$t1" -v m="$secs" 'BEGIN { printf "  %.2f s (motor %d s)\n", b - a, m; exit !(b - a >= m) }' ||
+                        return 1
+        done
+        ctl 1 fault jam > /dev/null
+        $LK --json --adapter hci1 lock > "$W/motor-jam.json"; rc=$?
+        echo "jam: exit $rc $(cat "$W/motor-jam.json")"
+        [ "$rc" = 4 ] && grep -q 'the motor was blocked' "$W/motor-jam.json" || return 1
+        # The lock's side drops the link once its motor turns: outcome unknown, never repeated.
+        n0=$(actions_sent)
+        ctl 1 fault drop-in-motion > /dev/null
+        timeout 60 $LK --json --adapter hci1 unlock > "$W/motor-drop.json"; rc=$?
+        n1=$(actions_sent)
+        echo "drop: exit $rc, lock actions sent $n0 -> $n1: $(cat "$W/motor-drop.json")"
+        ctl 1 motor 0 > /dev/null   # the run under way keeps its time; later scenarios need none
+        [ "$rc" = 5 ] && grep -q 'outcome unknown' "$W/motor-drop.json" && [ "$n1" = $((n0 + 1)) ]
+}
 t_corrupt() { # one reply from the air fails its MAC: a clear refusal (8), then all is well
         ctl 1 fault corrupt > /dev/null || return 1
         $LK --json --adapter hci1 state > "$W/corrupt.json"; rc=$?
@@ -177,6 +211,7 @@ scenario keypad-entry 1 t_keypad
 scenario log 1 t_log
 scenario code-remove 1 t_code_remove
 scenario unlock 1 t_unlock
+scenario motor-2-4s 1 t_motor
 scenario corrupt-reply 1 t_corrupt
 t_fill_log > /dev/null 2>&1
 scenario log-200 1 t_log_200
