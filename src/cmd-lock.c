@@ -437,9 +437,10 @@ static bool motor_error(uint8_t code)
 }
 
 /*
- * A lock action that did not complete. The outcome decides the words: refused or not carried
- * out (the motor blocked: exit 4), or unknown because the link failed after the command went
- * out (exit 5). An action whose outcome we did not see is never sent again (lockops.h).
+ * A lock action that did not complete. The outcome decides the words (the exit code is the
+ * map's, exits.h): refused, or not carried out (the motor blocked: 4); unknown because the
+ * link failed after the command went out (5). An action whose outcome we did not see is never
+ * sent again (lockops.h).
  */
 static int action_failed(struct cli *c, int r, uint8_t action, cJSON *a)
 {
@@ -450,29 +451,26 @@ static int action_failed(struct cli *c, int r, uint8_t action, cJSON *a)
         cJSON_AddBoolToObject(a, "accepted", accepted);
         if (r == -EINPROGRESS || (r == -EBADMSG && session_call_sent(c->session))) {
                 cJSON_AddStringToObject(a, "outcome", "unknown");
-                if (r == -EBADMSG)
-                        return cli_fail(c, CLI_EXIT_PROTOCOL,
-                                        "%s: the lock's answer failed its checks (corrupt link or not the paired lock); "
-                                        "outcome unknown, not sent again: see 'latchkey state'", what);
-                return cli_fail(c, CLI_EXIT_LINK,
-                                "%s: the link to the lock was lost %s; outcome unknown, not sent again: "
-                                "see 'latchkey state'", what,
-                                accepted ? "after the lock accepted it, while its motor turned"
-                                         : "before the lock answered");
+                return cli_fail(c, exit_for_lock_errno(r, 0), "%s: %s %s; outcome unknown, not sent again: see 'latchkey state'",
+                                what, r == -EBADMSG ? "the lock's answer failed its checks (corrupt link or not the paired lock)"
+                                                    : "the link to the lock was lost",
+                                r == -EBADMSG ? "" : accepted ? "after the lock accepted it, while its motor turned"
+                                                              : "before the lock answered");
         }
-        if (r == -EREMOTEIO) {
-                code = session_remote_error(c->session);
-                cJSON_AddStringToObject(a, "outcome", "failed");
-                c->lock_error = code;
-                if (code == LK_K_ERROR_MOTOR_BLOCKED)
-                        return cli_fail(c, CLI_EXIT_REFUSED,
-                                        "%s: the motor was blocked (K_ERROR_MOTOR_BLOCKED, 0x42): "
-                                        "check the door and the bolt, then try again", what);
-                if (motor_error(code))
-                        return cli_fail(c, CLI_EXIT_REFUSED, "%s: the lock could not complete it: %s (%s, 0x%02X)",
-                                        what, lk_error_description(code), lk_error_name(code), code);
-        } else
+        if (r != -EREMOTEIO) {
                 cJSON_AddStringToObject(a, "outcome", "not_done");
+                return cli_fail_errno(c, r, what);
+        }
+        code = session_remote_error(c->session);
+        cJSON_AddStringToObject(a, "outcome", "failed");
+        c->lock_error = code;
+        if (code == LK_K_ERROR_MOTOR_BLOCKED)
+                return cli_fail(c, exit_for_lock_error(code),
+                                "%s: the motor was blocked (K_ERROR_MOTOR_BLOCKED, 0x42): check the door and the bolt, "
+                                "then try again", what);
+        if (motor_error(code))
+                return cli_fail(c, exit_for_lock_error(code), "%s: the lock could not complete it: %s (%s, 0x%02X)", what,
+                                lk_error_description(code), lk_error_name(code), code);
         return cli_fail_errno(c, r, what);
 }
 
@@ -527,11 +525,8 @@ static int sync_zone(struct cli *c, const struct lockzone *z)
         int r;
 
         r = lockzone_apply(c->session, z, &before, &changed);
-        if (r == -EIO)
-                return cli_fail(c, CLI_EXIT_REFUSED,
-                                "setting the lock's zone: the lock's config read back differs from what was written");
-        if (r == -EBADMSG && !changed)
-                return cli_fail(c, CLI_EXIT_PROTOCOL,
+        if (r == -EILSEQ)
+                return cli_fail(c, CLI_EXIT_UNSUPPORTED,
                                 "setting the lock's zone: the lock's config cannot be written back as read "
                                 "(its name is not valid UTF-8); nothing was written");
         if (r < 0)

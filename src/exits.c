@@ -102,6 +102,7 @@ enum cli_exit exit_for_lock_errno(int error, uint8_t lock_error)
         case -EHOSTUNREACH:
         case -ENODEV:
         case -EBUSY:
+        case -EINPROGRESS:
                 return CLI_EXIT_LINK;
         case -EBADMSG:
         case -EPROTO:
@@ -145,6 +146,9 @@ void exit_describe_lock_errno(int error, uint8_t lock_error, char *buf, size_t s
                 return;
         case -EBUSY:
                 snprintf(buf, size, "another latchkey process is working with this lock");
+                return;
+        case -EINPROGRESS:
+                snprintf(buf, size, "the link to the lock failed after the command went out: outcome unknown");
                 return;
         case -EBADMSG:
         case -EPROTO:

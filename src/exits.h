@@ -12,6 +12,8 @@
  * The errno convention for work on a lock (what exit_for_lock_errno() reads):
  *   -ETIMEDOUT -ENOTCONN -ECONNRESET -ECONNREFUSED -ECONNABORTED -EPIPE -EHOSTDOWN
  *   -EHOSTUNREACH -ENODEV   the link failed, or the outcome is unknown           → 5
+ *   -EINPROGRESS            a command went out and its outcome never came back:
+ *                           unknown, not repeated (lockops_action)                → 5
  *   -EBUSY                  another latchkey process holds the lock (agent.h)     → 5
  *   -EBADMSG -EPROTO -EMSGSIZE -EIO   an answer failed its checks (or a write read
  *                           back as something else)                               → 8

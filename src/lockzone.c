@@ -127,6 +127,7 @@ int lockzone_apply(struct session *s, const struct lockzone *z, struct lk_config
 {
         struct lk_set_config want, got;
         struct lk_config before, after;
+        uint8_t probe[LK_SET_CONFIG_SIZE];
         int r;
 
         r = lockops_config(s, &before);
@@ -141,6 +142,8 @@ int lockzone_apply(struct session *s, const struct lockzone *z, struct lk_config
         want.timezone_id = z->timezone_id;
         want.timezone_offset = z->timezone_offset;
         want.dst_mode = z->dst_mode;
+        if (lk_set_config_encode(&want, probe, sizeof(probe)) < 0)
+                return -EILSEQ; /* the name as read is not UTF-8: it cannot go back unchanged */
         r = lockops_set_config(s, &want);
         if (r < 0)
                 return r;

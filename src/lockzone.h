@@ -51,8 +51,9 @@ void lockzone_describe(const struct lockzone *z, char *buf, size_t size);
  * Read Config; unless it holds z already, write z's fields with every other setting as read
  * (Set Config is the whole record, spec §6.22) and read Config back. ret_before (may be NULL)
  * gets the Config as first read, *ret_changed whether a write was made. Session errors as
- * they come (Set Config needs the PIN: -ENOKEY without one); -EIO when the read-back differs
- * from what was written in any setting.
+ * they come (Set Config needs the PIN: -ENOKEY without one); -EILSEQ, nothing written, when
+ * the lock's name as read cannot be written back unchanged (not UTF-8); -EIO when the
+ * read-back differs from what was written in any setting.
  */
 int lockzone_apply(struct session *s, const struct lockzone *z, struct lk_config *ret_before,
                    bool *ret_changed);
