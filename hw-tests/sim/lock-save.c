@@ -120,11 +120,8 @@ static void wwindow(struct wbuf *w, const struct lk_window *win)
         wtime(w, &win->until_time);
 }
 
-static void write_body(const struct sim_lock *l, struct wbuf *w)
+static void write_state(const struct sim_lock *l, struct wbuf *w)
 {
-        const struct lk_config *c = &l->conf;
-        const struct lk_advanced_config *a = &l->adv;
-
         /* identity */
         w8(w, (uint8_t)l->cfg.generation);
         w32(w, l->cfg.nuki_id);
@@ -149,6 +146,13 @@ static void write_body(const struct sim_lock *l, struct wbuf *w)
         w32(w, l->next_auth_id);
         w16(w, l->next_code_id);
         w8(w, l->next_tc_id);
+}
+
+static void write_config(const struct sim_lock *l, struct wbuf *w)
+{
+        const struct lk_config *c = &l->conf;
+        const struct lk_advanced_config *a = &l->adv;
+
         /* Config (spec §6.24) */
         w8(w, c->len);
         wstr(w, c->name);
@@ -202,6 +206,10 @@ static void write_body(const struct sim_lock *l, struct wbuf *w)
         w8(w, a->auto_update_enabled);
         w8(w, a->motor_speed);
         w8(w, a->slow_speed_during_night_mode);
+}
+
+static void write_tables(const struct sim_lock *l, struct wbuf *w)
+{
         /* authorizations */
         w16(w, (uint16_t)l->n_auths);
         for (unsigned i = 0; i < l->n_auths; i++) {
@@ -258,6 +266,13 @@ static void write_body(const struct sim_lock *l, struct wbuf *w)
                 w8(w, x->data_len);
                 wbytes(w, x->data, x->data_len);
         }
+}
+
+static void write_body(const struct sim_lock *l, struct wbuf *w)
+{
+        write_state(l, w);
+        write_config(l, w);
+        write_tables(l, w);
 }
 
 /* Upper bound of an image: per-record maxima with room to spare. */
@@ -435,12 +450,8 @@ static int read_identity(struct rbuf *r, struct sim_config *cfg, struct lk_pin *
         return 0;
 }
 
-static int read_body(struct sim_lock *l, struct rbuf *r)
+static int read_state(struct sim_lock *l, struct rbuf *r)
 {
-        struct lk_config *c = &l->conf;
-        struct lk_advanced_config *a = &l->adv;
-        unsigned n;
-
         l->clock_offset = r64(r);
         l->config_count = r8(r);
         l->lock_state = r8(r);
@@ -464,6 +475,13 @@ static int read_body(struct sim_lock *l, struct rbuf *r)
         l->next_tc_id = r8(r);
         if (l->battery > 100)
                 return -EBADMSG;
+        return 0;
+}
+
+static int read_config(struct sim_lock *l, struct rbuf *r)
+{
+        struct lk_config *c = &l->conf;
+        struct lk_advanced_config *a = &l->adv;
 
         c->len = r8(r);
         rstr(r, c->name, LK_AUTH_NAME_SIZE);
@@ -521,6 +539,12 @@ static int read_body(struct sim_lock *l, struct rbuf *r)
         a->slow_speed_during_night_mode = rbool(r);
         if (a->len < LK_ADV_SETTINGS_API21 || a->len > LK_ADV_SETTINGS_ULTRA)
                 return -EBADMSG;
+        return 0;
+}
+
+static int read_lists(struct sim_lock *l, struct rbuf *r)
+{
+        unsigned n;
 
         n = r16(r);
         if (n > LK_MAX_AUTHORIZATIONS)
@@ -581,6 +605,12 @@ static int read_body(struct sim_lock *l, struct rbuf *r)
                 l->tcs[i] = (struct sim_time_control){ .e = x };
                 l->n_tcs = i + 1;
         }
+        return 0;
+}
+
+static int read_log(struct sim_lock *l, struct rbuf *r)
+{
+        unsigned n;
 
         l->next_log_index = r32(r);
         n = r32(r);
@@ -611,6 +641,19 @@ static int read_body(struct sim_lock *l, struct rbuf *r)
         if (r->bad || r->pos != r->len || (n > 0 && l->next_log_index <= last))
                 return -EBADMSG;
         return 0;
+}
+
+static int read_body(struct sim_lock *l, struct rbuf *r)
+{
+        int k = read_state(l, r);
+
+        if (k >= 0)
+                k = read_config(l, r);
+        if (k >= 0)
+                k = read_lists(l, r);
+        if (k >= 0)
+                k = read_log(l, r);
+        return k;
 }
 
 int sim_lock_load(const struct sim_config *cfg, const struct sim_io *io,

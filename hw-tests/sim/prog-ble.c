@@ -361,12 +361,18 @@ bool prog_ble_connected(const struct prog_ble *b)
 
 void prog_ble_disconnect(struct prog_ble *b)
 {
+        char peer[sizeof(b->peer)];
         int r;
 
-        if (!b || !b->connected || !b->peer[0])
+        if (!b || !b->connected)
                 return;
-        r = sd_bus_call_method_async(b->bus, NULL, BLUEZ, b->peer, "org.bluez.Device1", "Disconnect",
-                                     NULL, NULL, "");
+        /* bluetoothd ends the ACL link only about 2 s after Device1.Disconnect: the lock is gone
+         * for the central from now, so nothing more is sent on it. */
+        snprintf(peer, sizeof(peer), "%s", b->peer);
+        link_down(b, "fault drop-in-motion");
+        if (!peer[0])
+                return;
+        r = sd_bus_call_method_async(b->bus, NULL, BLUEZ, peer, "org.bluez.Device1", "Disconnect", NULL, NULL, "");
         if (r < 0)
                 prog_log_errno(r, "BLE: failed to drop the link");
 }
