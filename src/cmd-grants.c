@@ -336,6 +336,7 @@ int cmd_reconcile(struct cli *c, int argc, char **argv)
         o.lead = cfg.lead;
         o.grace = cfg.grace;
         o.drift_max = no_clock ? -1 : cfg.drift_max;
+        o.zone = cfg.zone[0] ? cfg.zone : NULL;
         if (lead && grants_parse_duration(lead, &o.lead) < 0)
                 return cli_fail(c, CLI_EXIT_USAGE, "invalid --lead '%s': use e.g. 3600, 90m, 72h, 3d", lead);
         if (grace && grants_parse_duration(grace, &o.grace) < 0)

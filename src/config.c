@@ -78,12 +78,17 @@ static int set_lifecycle(struct daemon_config *c, const char *key, const char *v
                 c->drift_max = -1;
                 return 0;
         }
+        if (streq(key, "zone")) {
+                if (value[0] && tzdb_check(value) < 0)
+                        return -EINVAL;
+                return set_string(c->zone, sizeof(c->zone), value);
+        }
         return -ENOENT;
 }
 
 const char *const config_keys[] = {
         "agent.state_dir", "agent.adapter", "agent.log_interval", "agent.max_interval", "agent.retry_min",
-        "agent.retry_max", "lifecycle.lead", "lifecycle.grace", "lifecycle.drift_max", "upstream.url",
+        "agent.retry_max", "lifecycle.lead", "lifecycle.grace", "lifecycle.drift_max", "lifecycle.zone", "upstream.url",
         "upstream.token_file", "upstream.ca_file", "upstream.client_cert_file", "upstream.client_key_file",
         "upstream.proxy", "upstream.connect_timeout", "upstream.timeout", "upstream.batch_size",
         "upstream.max_response_size", "upstream.backoff_min", "upstream.backoff_max", "upstream.pull_interval",

@@ -12,6 +12,7 @@
 
 #include "lifecycle.h"
 #include "sync.h"
+#include "tzdb.h"
 
 #define CONFIG_DEFAULT_PATH "/etc/latchkey/latchkey.conf"
 
@@ -25,6 +26,7 @@ struct daemon_config {
         int64_t retry_max;
         /* [lifecycle] */
         int64_t lead, grace, drift_max;
+        char zone[TZDB_NAME_MAX + 1]; /* IANA; "" = none: locks keep their zone unless a property names one */
         /* [upstream] */
         bool upstream;            /* a url was given */
         struct sync_config sync;

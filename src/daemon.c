@@ -457,6 +457,7 @@ static int apply_config(struct daemon *d, const struct daemon_config *cfg)
         d->lopts.lead = d->cfg.lead;
         d->lopts.grace = d->cfg.grace;
         d->lopts.drift_max = d->cfg.drift_max;
+        d->lopts.zone = d->cfg.zone[0] ? d->cfg.zone : NULL;
         d->lopts.adapter = d->cfg.adapter[0] ? d->cfg.adapter : NULL;
         /* The network coming back wakes the upstream sync. */
         if (d->sync && d->netlink_fd < 0 && d->event && network_watch(d) < 0)

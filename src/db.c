@@ -100,6 +100,12 @@ static const char schema_v3[] =
         "CREATE INDEX IF NOT EXISTS lc_property_locks_by_lock ON lc_property_locks (lock);"
         "CREATE INDEX IF NOT EXISTS lc_grant_codes_by_lock ON lc_grant_codes (lock, state);";
 
+/* A property's time zone (issue 11, docs/grants.md): one row per property that names one. */
+static const char schema_v4[] =
+        "CREATE TABLE IF NOT EXISTS lc_property_zones ("
+        "  property TEXT PRIMARY KEY REFERENCES lc_properties(id) ON DELETE CASCADE,"
+        "  zone TEXT NOT NULL) WITHOUT ROWID;";
+
 struct db_migration {
         int version;
         const char *what;
@@ -111,6 +117,7 @@ static const struct db_migration migrations[] = {
         { 1, "the log and the code names", schema_v1, NULL },
         { 2, "bookings, outbox and upstream tables", schema_v2, NULL },
         { 3, "indexes for bookings at scale", schema_v3, NULL },
+        { 4, "property time zones", schema_v4, NULL },
 };
 
 int db_errno(int rc)

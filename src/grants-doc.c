@@ -178,7 +178,7 @@ static int parse_window_parts(const cJSON *o, uint8_t *weekdays, bool *has_weekd
 
 static int parse_property(const cJSON *o, size_t index, struct imp_property *p, struct grants_error *err)
 {
-        static const char *const keys[] = { "id", "name", "locks", NULL };
+        static const char *const keys[] = { "id", "name", "zone", "locks", NULL };
         static const char *const lock_keys[] = { "lock", "guest_access", NULL };
         char where[128];
         const cJSON *locks, *it;
@@ -207,6 +207,9 @@ static int parse_property(const cJSON *o, size_t index, struct imp_property *p, 
                                            where, lk_text_problem_str(lk_text_check(s, GRANT_GUEST_MAX)), GRANT_GUEST_MAX);
                 snprintf(p->name, sizeof(p->name), "%s", s);
         }
+        r = grants_doc_zone(cJSON_GetObjectItemCaseSensitive(o, "zone"), p, where, err);
+        if (r < 0)
+                return r;
         locks = cJSON_GetObjectItemCaseSensitive(o, "locks");
         if (!cJSON_IsArray(locks))
                 return grants_fail(err, "%s: locks: missing, or not an array", where);
@@ -495,6 +498,9 @@ int grants_doc_parse(struct db *db, const cJSON *root, struct imp_doc *d, struct
                                             d->props[i].id, j);
                 i++;
         }
+        r = grants_doc_check_zones(db, d, err);
+        if (r < 0)
+                return r;
         i = 0;
         cJSON_ArrayForEach(it, grants) {
                 r = parse_grant(db, d, it, i, &d->grants[i], err);

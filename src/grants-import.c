@@ -281,6 +281,8 @@ static int write_all(struct import *im, struct imp_doc *d)
 
         for (size_t i = 0; i < d->n_props; i++) {
                 r = grants_write_property(im->db, &d->props[i]);
+                if (r >= 0)
+                        r = grants_zone_write(im->db, &d->props[i]);
                 if (r < 0)
                         return r;
         }

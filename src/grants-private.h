@@ -16,6 +16,7 @@
 #include "db.h"
 #include "grants.h"
 #include "store.h"
+#include "tzdb.h"
 
 /* Step a statement that returns no rows, and finalize it. */
 static inline int grants_step_done(sqlite3_stmt *st)
@@ -52,6 +53,7 @@ struct imp_lock {
 struct imp_property {
         char id[PROPERTY_ID_MAX + 1];
         char name[GRANT_GUEST_MAX + 1];
+        char zone[TZDB_NAME_MAX + 1]; /* IANA; "" = none given */
         struct imp_lock *locks;
         size_t n_locks;
 };
@@ -90,6 +92,12 @@ struct imp_doc {
         struct imp_grant *grants;
         size_t n_grants;
 };
+
+/* grants-zone.c: a property's zone. The "zone" member (may be absent) into p; the document's
+ * properties that share a lock must agree on it; the stored zone replaced by p's. */
+int grants_doc_zone(const cJSON *v, struct imp_property *p, const char *where, struct grants_error *err);
+int grants_doc_check_zones(struct db *db, const struct imp_doc *d, struct grants_error *err);
+int grants_zone_write(struct db *db, const struct imp_property *p);
 
 /* Parse and check the whole document (db: to look up properties imported before). */
 int grants_doc_parse(struct db *db, const cJSON *root, struct imp_doc *d, struct grants_error *err);

@@ -18,6 +18,7 @@
 #include "db.h"
 #include "latchkey/commands.h"
 #include "latchkey/keypad.h"
+#include "tzdb.h"
 
 #define GRANT_ID_MAX 64          /* [A-Za-z0-9._:-], 1..64 */
 #define PROPERTY_ID_MAX 64       /* same alphabet */
@@ -106,6 +107,12 @@ struct grant_target {
  * check-out is after since (the engine passes now − grace; 0 for all), and those with a code still
  * provisioned on the lock. The caller wipes (sodium_memzero) and frees *ret. */
 int grants_targets(struct db *db, const char *lock, int64_t since, struct grant_target **ret, size_t *ret_n);
+
+/*
+ * The time zone (IANA) a lock's properties give it, into ret: -ENOENT when none gives one,
+ * -ENOTUNIQ when two disagree (imports refuse that within one document).
+ */
+int grants_lock_zone(struct db *db, const char *lock, char ret[static TZDB_NAME_MAX + 1]);
 
 /* Every lock the engine must visit: members of properties, and locks still holding our codes. */
 int grants_locks(struct db *db, char ***ret);

@@ -117,6 +117,10 @@ cJSON *lc_lock_result_json(const struct lc_lock_result *r)
                 cJSON_AddNumberToObject(o, "capacity", CODES_MAX);
                 cJSON_AddNumberToObject(o, "clock_drift", (double)r->clock_drift);
                 cJSON_AddBoolToObject(o, "clock_set", r->clock_set);
+                if (r->zone[0]) {
+                        cJSON_AddStringToObject(o, "zone", r->zone);
+                        cJSON_AddBoolToObject(o, "zone_set", r->zone_set);
+                }
         }
         cJSON_AddNumberToObject(o, "scheduled", r->scheduled);
         counts = cJSON_AddObjectToObject(o, "counts");

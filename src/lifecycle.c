@@ -26,6 +26,7 @@
 #include "codes.h"
 #include "lifecycle-private.h"
 #include "lockops.h"
+#include "lockzone.h"
 #include "log.h"
 #include "outbox.h"
 #include "timefmt.h"
@@ -72,6 +73,44 @@ static void set_clock(struct rc *x)
                 snprintf(x->res->error_msg, sizeof(x->res->error_msg), "could not set the lock's clock: %s", strerror(-r));
 }
 
+/* The lock's zone from its properties (or the configured default), checked like its clock and,
+ * like it, as of this machine's real clock (the zone's offset in force now). */
+static void set_zone(struct rc *x)
+{
+        char zone[TZDB_NAME_MAX + 1];
+        bool changed = false;
+        struct lockzone z;
+        int r;
+
+        r = grants_lock_zone(x->db, x->lock, zone);
+        if (r == -ENOENT && x->o->zone && x->o->zone[0])
+                r = snprintf(zone, sizeof(zone), "%s", x->o->zone) >= (int)sizeof(zone) ? -EINVAL : 0;
+        if (r == -ENOTUNIQ)
+                snprintf(x->res->error_msg, sizeof(x->res->error_msg),
+                         "the lock's properties name different zones; its zone is left as it is");
+        if (r < 0)
+                return;
+        snprintf(x->res->zone, sizeof(x->res->zone), "%s", zone);
+        r = lockzone_for(zone, (int64_t)time(NULL), &z);
+        if (r >= 0)
+                r = lockzone_apply(x->s, &z, NULL, &changed);
+        x->res->zone_set = changed;
+        if (r >= 0) {
+                if (changed && !z.dst_follows)
+                        log_warning("lock=%s zone=%s: the lock has no zone ID for it and keeps UTC%+d min; it will not "
+                                    "follow the next daylight-saving change by itself (reconcile writes the new offset)",
+                                    x->lock, zone, z.timezone_offset);
+                return;
+        }
+        if (lc_is_link_error(r)) {
+                x->dead = true;
+                x->res->error = r;
+                return;
+        }
+        snprintf(x->res->error_msg, sizeof(x->res->error_msg), "could not set the lock's zone to %s: %s", zone,
+                 strerror(-r));
+}
+
 static void refresh_auths(struct rc *x)
 {
         _cleanup_free_ struct lk_authorization_entry *v = calloc(LK_MAX_AUTHORIZATIONS, sizeof(*v));
@@ -107,6 +146,8 @@ int lifecycle_reconcile_session(struct session *s, struct db *db, const char *lo
                 goto out;
 
         set_clock(&x);
+        if (!x.dead)
+                set_zone(&x);
         if (!x.dead) {
                 r = lockops_codes_list(s, codes, CODES_MAX, &x.n_codes, NULL, NULL);
                 if (r < 0) {

@@ -26,6 +26,7 @@ struct lifecycle_opts {
         int64_t lead;      /* provision this long before check-in (per-lock overrides win) */
         int64_t grace;     /* remove this long after check-out */
         int64_t drift_max; /* set the lock's clock when it is off by more; < 0: never */
+        const char *zone;  /* IANA zone for locks whose properties name none; NULL: left as they are */
         bool refresh_auths; /* read the authorization list for attribution */
         const char *adapter;                 /* BLE adapter, may be NULL */
         const struct session_opts *session;  /* may be NULL */
@@ -101,6 +102,8 @@ struct lc_lock_result {
         char error_msg[160];
         unsigned codes_before, codes_after;
         bool clock_set;
+        char zone[TZDB_NAME_MAX + 1]; /* the zone the lock should keep ("" when none is known) */
+        bool zone_set;                /* it was written (lockzone.h) */
         int64_t clock_drift; /* lock − now, s, when the clock was read */
         unsigned scheduled;  /* grants not due yet */
         unsigned count[LC_UNMANAGED + 1]; /* items per outcome */

@@ -3,11 +3,14 @@
  * End to end, the lock's zone (spec §6.22, §7.10, §9.3): `time sync --zone` writes the zone
  * with the whole Set Config, and the virtual lock runs daily windows and its Keyturner States
  * time by it, as a real lock does. The headline: a Berlin property's 08:00–20:00 code opens at
- * 08:00 local on both sides of both 2026 DST changes; on a lock left on UTC it does not.
+ * 08:00 local on both sides of both 2036 DST changes; on a lock left on UTC it does not.
  */
 #include "harness.h"
 
 #include <time.h>
+
+#include "latchkey/zone.h"
+#include "tzdb.h"
 
 static struct harness H;
 
@@ -58,7 +61,7 @@ static void add_daily_code(void)
         cJSON *j;
 
         assert_int_equal(h_cli(&H, "482957\n", &j, "code", "add", "--name", "Guest Berlin", "--code-file", "-",
-                               "--from", "2026-03-01T00:00:00Z", "--until", "2026-12-01T00:00:00Z", "--daily",
+                               "--from", "2036-03-01T00:00:00Z", "--until", "2036-12-01T00:00:00Z", "--daily",
                                "08:00-20:00", NULL),
                          0);
         cJSON_Delete(j);
@@ -70,8 +73,8 @@ static void berlin_window_opens_at_0800_local_across_dst(void **state)
 
         add_daily_code();
         /* The lock left on UTC (a factory lock): 08:00 CET is 07:00 on its clock, still shut. */
-        STAYS_SHUT("2026-03-28T07:00:30Z");
-        OPENS("2026-03-28T08:00:30Z");
+        STAYS_SHUT("2036-03-29T07:00:30Z");
+        OPENS("2036-03-29T08:00:30Z");
         /* Back to the host's time, so time sync leaves the lock clock on the virtual one. */
         {
                 char req[64];
@@ -107,25 +110,25 @@ static void berlin_window_opens_at_0800_local_across_dst(void **state)
         cJSON_Delete(before);
         cJSON_Delete(after);
 
-        /* Spring: CET (UTC+1) before 2026-03-29 01:00 UTC, CEST (UTC+2) after. */
-        STAYS_SHUT("2026-03-28T06:59:30Z"); /* 07:59 CET */
-        OPENS("2026-03-28T07:00:30Z");      /* 08:00 CET */
-        STAYS_SHUT("2026-03-30T05:59:30Z"); /* 07:59 CEST */
-        OPENS("2026-03-30T06:00:30Z");      /* 08:00 CEST */
-        OPENS("2026-03-30T18:00:30Z");      /* 20:00 CEST: the last minute */
-        STAYS_SHUT("2026-03-30T18:01:30Z"); /* 20:01 CEST */
-        /* Autumn: back to CET on 2026-10-25 01:00 UTC. */
-        STAYS_SHUT("2026-10-24T05:59:30Z"); /* 07:59 CEST */
-        OPENS("2026-10-24T06:00:30Z");      /* 08:00 CEST */
-        STAYS_SHUT("2026-10-26T06:59:30Z"); /* 07:59 CET */
-        OPENS("2026-10-26T07:00:30Z");      /* 08:00 CET */
+        /* Spring: CET (UTC+1) before 2036-03-30 01:00 UTC, CEST (UTC+2) after. */
+        STAYS_SHUT("2036-03-29T06:59:30Z"); /* 07:59 CET */
+        OPENS("2036-03-29T07:00:30Z");      /* 08:00 CET */
+        STAYS_SHUT("2036-03-31T05:59:30Z"); /* 07:59 CEST */
+        OPENS("2036-03-31T06:00:30Z");      /* 08:00 CEST */
+        OPENS("2036-03-31T18:00:30Z");      /* 20:00 CEST: the last minute */
+        STAYS_SHUT("2036-03-31T18:01:30Z"); /* 20:01 CEST */
+        /* Autumn: back to CET on 2036-10-26 01:00 UTC. */
+        STAYS_SHUT("2036-10-25T05:59:30Z"); /* 07:59 CEST */
+        OPENS("2036-10-25T06:00:30Z");      /* 08:00 CEST */
+        STAYS_SHUT("2036-10-27T06:59:30Z"); /* 07:59 CET */
+        OPENS("2036-10-27T07:00:30Z");      /* 08:00 CET */
 
         /* The Keyturner States time: UTC with the offset in force (spec §6.14). */
-        h_ctl_ok(&H, "clock set 2026-07-01T12:00:00Z");
+        h_ctl_ok(&H, "clock set 2036-07-01T12:00:00Z");
         assert_int_equal(h_cli(&H, NULL, &j, "state", NULL), 0);
         assert_int_equal(jnum(j, "state.timezone_offset_minutes"), 120);
         cJSON_Delete(j);
-        h_ctl_ok(&H, "clock set 2026-12-01T12:00:00Z");
+        h_ctl_ok(&H, "clock set 2036-12-01T12:00:00Z");
         assert_int_equal(h_cli(&H, NULL, &j, "state", NULL), 0);
         assert_int_equal(jnum(j, "state.timezone_offset_minutes"), 60);
         cJSON_Delete(j);
@@ -153,7 +156,7 @@ static void paris_by_offset_and_dst_mode(void **state)
         assert_string_equal(jstr(s, "state.config.dst_mode"), "European");
         cJSON_Delete(s);
         /* The lock still follows summer time on its own. */
-        h_ctl_ok(&H, "clock set 2026-07-01T12:00:00Z");
+        h_ctl_ok(&H, "clock set 2036-07-01T12:00:00Z");
         assert_int_equal(h_cli(&H, NULL, &j, "state", NULL), 0);
         assert_int_equal(jnum(j, "state.timezone_offset_minutes"), 120);
         cJSON_Delete(j);
@@ -175,6 +178,85 @@ static void detroit_falls_back_to_the_offset(void **state)
         assert_string_equal(jstr(s, "state.config.timezone"), "none");
         assert_string_equal(jstr(s, "state.config.dst_mode"), "disabled");
         cJSON_Delete(s);
+}
+
+static void utc_text(int64_t t, char *buf, size_t size)
+{
+        time_t tt = (time_t)t;
+        struct tm tm;
+
+        gmtime_r(&tt, &tm);
+        strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* The code at local hh:mm:30 of the UTC day of t, Berlin's offset that day from the tz database. */
+static bool opens_at_berlin(int64_t day, unsigned hh, unsigned mm)
+{
+        int64_t midnight = day - ((day % 86400) + 86400) % 86400, local = midnight + hh * 3600 + mm * 60 + 30;
+        char when[32];
+        int off = 0;
+
+        assert_int_equal(tzdb_offset("Europe/Berlin", midnight + 12 * 3600, &off), 0);
+        utc_text(local - (int64_t)off * 60, when, sizeof(when));
+        return code_opens_at(when, "482957");
+}
+
+/*
+ * The property path: a Berlin property's booking with a daily 08:00-20:00 window, over the next
+ * EU daylight-saving change. Reconcile gives the lock the property's zone (and checks it like
+ * the clock on every visit); the code opens at 08:00 local on both sides of the change.
+ */
+static void berlin_property_by_reconcile(void **state)
+{
+        char doc[1024], path[400], in[32], out[32];
+        int64_t now = (int64_t)time(NULL), change = 0, start, end;
+        struct lk_datetime dt;
+        cJSON *j;
+        FILE *f;
+
+        /* The next change at least three days away (within reconcile's 366-day lead). */
+        assert_int_equal(lk_datetime_from_unix(now, &dt), 0);
+        for (uint16_t y = dt.year; !change; y++) {
+                lk_dst_european_bounds(y, &start, &end);
+                change = start > now + 3 * 86400 ? start : end > now + 3 * 86400 ? end : 0;
+        }
+        utc_text(change - 2 * 86400, in, sizeof(in));
+        utc_text(change + 2 * 86400, out, sizeof(out));
+        snprintf(doc, sizeof(doc),
+                 "{\"version\": 1, \"properties\": [{\"id\": \"flat\", \"zone\": \"Europe/Berlin\", \"locks\": [\"door\"]}],"
+                 " \"grants\": [{\"id\": \"BK-1\", \"property\": \"flat\", \"guest\": \"Anna Berlin\", \"code\": \"482957\","
+                 " \"check_in\": \"%s\", \"check_out\": \"%s\", \"daily\": \"08:00-20:00\"}]}",
+                 in, out);
+        snprintf(path, sizeof(path), "%s/bookings.json", H.dir);
+        f = fopen(path, "w");
+        assert_non_null(f);
+        fputs(doc, f);
+        fclose(f);
+        assert_int_equal(h_cli(&H, NULL, &j, "grants", "import", path, NULL), 0);
+        cJSON_Delete(j);
+        assert_int_equal(h_cli(&H, NULL, &j, "reconcile", "--lead", "366d", NULL), 0);
+        assert_string_equal(jstr(cJSON_GetArrayItem(jget(j, "locks"), 0), "zone"), "Europe/Berlin");
+        assert_true(cJSON_IsTrue(jget(cJSON_GetArrayItem(jget(j, "locks"), 0), "zone_set")));
+        assert_int_equal(jnum(cJSON_GetArrayItem(jget(j, "locks"), 0), "counts.provisioned"), 1);
+        cJSON_Delete(j);
+
+        /* Checked like the clock: nothing to write; put back when someone changed it. */
+        assert_int_equal(h_cli(&H, NULL, &j, "reconcile", "--lead", "366d", NULL), 0);
+        assert_false(cJSON_IsTrue(jget(cJSON_GetArrayItem(jget(j, "locks"), 0), "zone_set")));
+        cJSON_Delete(j);
+        assert_int_equal(h_cli(&H, NULL, &j, "time", "sync", "--zone", "UTC", NULL), 0);
+        cJSON_Delete(j);
+        assert_int_equal(h_cli(&H, NULL, &j, "reconcile", "--lead", "366d", NULL), 0);
+        assert_true(cJSON_IsTrue(jget(cJSON_GetArrayItem(jget(j, "locks"), 0), "zone_set")));
+        cJSON_Delete(j);
+
+        /* The day before and the day after the change: 08:00 local, not 07:59. */
+        assert_false(opens_at_berlin(change - 86400, 7, 59));
+        assert_true(opens_at_berlin(change - 86400, 8, 0));
+        assert_true(opens_at_berlin(change - 86400, 20, 0));
+        assert_false(opens_at_berlin(change - 86400, 20, 1));
+        assert_false(opens_at_berlin(change + 86400, 7, 59));
+        assert_true(opens_at_berlin(change + 86400, 8, 0));
 }
 
 /* Bad input: exit 2 and nothing written (the config count stays). */
@@ -201,6 +283,7 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(berlin_window_opens_at_0800_local_across_dst, setup, teardown),
+                cmocka_unit_test_setup_teardown(berlin_property_by_reconcile, setup, teardown),
                 cmocka_unit_test_setup_teardown(paris_by_offset_and_dst_mode, setup, teardown),
                 cmocka_unit_test_setup_teardown(detroit_falls_back_to_the_offset, setup, teardown),
                 cmocka_unit_test_setup_teardown(unknown_zone_writes_nothing, setup, teardown),
