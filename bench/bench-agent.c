@@ -161,7 +161,7 @@ static int run_model(const struct model *m, struct session *s, struct db *db, co
         }
         a = *session_stats(s);
         t0 = now_ms();
-        r = codes_add_batch(s, items, CODES);
+        r = codes_batch(s, NULL, 0, items, CODES);
         t1 = now_ms();
         b = *session_stats(s);
         for (unsigned i = 0; i < CODES; i++)

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -325,117 +326,284 @@ int codes_remove(struct session *s, uint16_t id, struct codes_outcome *ret)
         return r;
 }
 
-/* Fetch the list, reconnecting after link failures within the attempt budget. */
-static int list_with_recovery(struct session *s, struct code_list *l, struct codes_outcome *o, unsigned *attempts)
-{
-        int r;
+/* ---- many writes in one pass (codes.h: codes_batch) --------------------------------------- */
 
-        for (;;) {
-                r = list_codes(s, l);
-                if (!is_link_error(r) || ++*attempts >= CODES_ATTEMPTS)
-                        return r;
-                r = recover(s, o, r);
-                if (r < 0 && ++*attempts >= CODES_ATTEMPTS)
-                        return r;
+struct batch {
+        struct session *s;
+        struct code_list *l;    /* the table as the batch believes it: the last listing, our writes applied */
+        struct codes_outcome o; /* reconnects */
+        unsigned failures;      /* link failures since the last progress */
+};
+
+static void list_remove_at(struct code_list *l, size_t i)
+{
+        memmove(&l->codes[i], &l->codes[i + 1], (l->n - i - 1) * sizeof(l->codes[0]));
+        l->n--;
+}
+
+/*
+ * Errors about this one record: the lock refuses the code, its window or its id, or has no room.
+ * The batch goes on with the next item. Anything else says the lock will not take our commands
+ * now (a refused PIN, not authorised, a protocol failure): the batch stops.
+ */
+static bool is_item_error(int r, uint8_t lock_error)
+{
+        if (r != -EREMOTEIO)
+                return r == -EINVAL || r == -EEXIST || r == -ENOSPC || r == -ENOENT;
+        switch (lock_error) {
+        case LK_K_ERROR_BAD_PARAMETER:
+        case LK_K_ERROR_TOO_MANY_ENTRIES:
+        case LK_K_ERROR_CODE_ALREADY_EXISTS:
+        case LK_K_ERROR_CODE_INVALID:
+        case LK_K_ERROR_CODE_INVALID_TIMEOUT_1:
+        case LK_K_ERROR_CODE_INVALID_TIMEOUT_2:
+        case LK_K_ERROR_CODE_INVALID_TIMEOUT_3:
+        case LK_K_ERROR_BUSY: /* after the session's own retries: the next command may pass */
+                return true;
+        default:
+                return false;
         }
 }
 
-int codes_add_batch(struct session *s, struct codes_batch_item *items, size_t n)
+/* After a link failure: reconnect and read the table again; the model becomes what the lock has. */
+static int batch_resync(struct batch *b, int error)
 {
-        _cleanup_free_ struct code_list *l = calloc(1, sizeof(*l));
-        struct codes_outcome o = { 0 };
-        unsigned attempts = 0;
-        size_t count;
+        int r = error;
+
+        while (++b->failures < CODES_ATTEMPTS) {
+                r = recover(b->s, &b->o, r);
+                if (r >= 0)
+                        r = list_codes(b->s, b->l);
+                if (r >= 0 || !is_link_error(r))
+                        return r;
+        }
+        return r;
+}
+
+static int batch_list(struct batch *b)
+{
+        int r = list_codes(b->s, b->l);
+
+        return is_link_error(r) ? batch_resync(b, r) : r;
+}
+
+/* An add: already there (ours after a lost reply, or anyone's), no room, or written. */
+static int batch_add(struct batch *b, struct codes_batch_item *it)
+{
+        const struct lk_keypad_code *found = find_by_value(b->l, it->want.code, 0);
         int r;
 
-        if (!l)
-                return -ENOMEM;
-        for (size_t i = 0; i < n; i++) {
-                items[i].want.enabled = true;
-                items[i].problem = lk_keypad_code_check(&items[i].want);
-                items[i].result = items[i].problem == LK_CODE_OK ? 1 : -EINVAL; /* 1 = to do */
-                items[i].outcome = (struct codes_outcome){ 0 };
+        if (found) {
+                it->outcome.id = found->id;
+                if (!codes_same(found, &it->want))
+                        return -EEXIST;
+                it->outcome.already = !it->sent; /* sent and found: it landed, the reply was lost */
+                it->outcome.record = *found;
+                return 0;
         }
-        r = list_with_recovery(s, l, &o, &attempts);
+        if (b->l->n >= CODES_MAX)
+                return -ENOSPC;
+        it->sent = true;
+        r = lockops_code_add(b->s, &it->want, &it->outcome.id);
         if (r < 0)
                 return r;
-        count = l->n;
+        b->l->codes[b->l->n] = it->want;
+        b->l->codes[b->l->n++].id = it->outcome.id;
+        return 0;
+}
+
+static int batch_update(struct batch *b, struct codes_batch_item *it)
+{
+        const struct lk_keypad_code *other = find_by_value(b->l, it->want.code, it->id);
+        struct lk_keypad_code rec;
+        size_t index;
+        int r;
+
+        it->outcome.id = it->id;
+        if (!find_by_id(b->l, it->id, &index))
+                return -ENOENT;
+        if (other) {
+                it->outcome.id = other->id;
+                return -EEXIST;
+        }
+        if (codes_same(&b->l->codes[index], &it->want)) {
+                it->outcome.already = !it->sent;
+                it->outcome.record = b->l->codes[index];
+                return 0;
+        }
+        it->sent = true;
+        rec = it->want;
+        rec.id = it->id;
+        r = lockops_code_update(b->s, &rec);
+        sodium_memzero(&rec, sizeof(rec));
+        if (r < 0)
+                return r;
+        b->l->codes[index] = it->want;
+        b->l->codes[index].id = it->id;
+        return 0;
+}
+
+static int batch_remove(struct batch *b, struct codes_batch_item *it)
+{
+        bool sent = it->sent;
+        size_t index;
+        int r;
+
+        it->outcome.id = it->id;
+        if (!find_by_id(b->l, it->id, &index))
+                return sent ? 0 : -ENOENT; /* sent and gone: it landed, the reply was lost */
+        it->sent = true;
+        r = lockops_code_remove(b->s, it->id);
+        if (r == -EREMOTEIO && session_remote_error(b->s) == LK_K_ERROR_BAD_PARAMETER && !sent)
+                return -ENOENT; /* spec §8 [DECISION]: unknown id → 0x23 */
+        if (r < 0)
+                return r;
+        list_remove_at(b->l, index);
+        return 0;
+}
+
+/* One item against the model, at most one write. 0: its result is set; < 0: a link error. */
+static int batch_one(struct batch *b, struct codes_batch_item *it)
+{
+        int r = -EINVAL;
+
+        switch (it->op) {
+        case CODES_OP_ADD:
+                r = batch_add(b, it);
+                break;
+        case CODES_OP_UPDATE:
+                r = batch_update(b, it);
+                break;
+        case CODES_OP_REMOVE:
+                r = batch_remove(b, it);
+                break;
+        }
+        if (is_link_error(r))
+                return r;
+        it->lock_error = r == -EREMOTEIO ? session_remote_error(b->s) : 0;
+        if (r == -EREMOTEIO && it->lock_error == LK_K_ERROR_TOO_MANY_ENTRIES) {
+                r = -ENOSPC; /* the lock counts differently: take it at its word for the rest */
+                b->l->n = CODES_MAX;
+        }
+        it->result = r;
+        if (r >= 0 && it->sent)
+                b->failures = 0; /* progress */
+        return 0;
+}
+
+/* Check every record before anything is sent. */
+static void batch_check(struct codes_batch_item *items, size_t n)
+{
         for (size_t i = 0; i < n; i++) {
                 struct codes_batch_item *it = &items[i];
-                const struct lk_keypad_code *found;
 
-                if (it->result != 1)
-                        continue;
-                found = find_by_value(l, it->want.code, 0);
-                if (!found) {
-                        bool twice = false;
-
-                        for (size_t j = 0; j < i; j++) /* the same code twice in one batch */
-                                if (items[j].result == 0 && items[j].want.code == it->want.code) {
-                                        it->outcome.id = items[j].outcome.id;
-                                        it->result = codes_same(&items[j].want, &it->want) ? 0 : -EEXIST;
-                                        it->outcome.already = it->result == 0;
-                                        twice = true;
-                                        break;
-                                }
-                        if (twice)
-                                continue;
-                }
-                if (found) {
-                        it->outcome.id = found->id;
-                        if (codes_same(found, &it->want)) {
-                                it->outcome.already = true;
-                                it->outcome.record = *found;
-                                it->result = 0;
-                        } else
-                                it->result = -EEXIST;
-                        continue;
-                }
-                if (count >= CODES_MAX) {
-                        it->result = -ENOSPC;
-                        continue;
-                }
-                r = lockops_code_add(s, &it->want, &it->outcome.id);
-                if (is_link_error(r)) {
-                        /* Did it land? Reconnect, re-read, and take this item again. */
-                        if (++attempts >= CODES_ATTEMPTS || recover(s, &o, r) < 0 ||
-                            list_with_recovery(s, l, &o, &attempts) < 0) {
-                                it->result = r;
-                                for (size_t k = i + 1; k < n; k++)
-                                        if (items[k].result == 1)
-                                                items[k].result = r;
-                                break;
-                        }
-                        count = l->n;
-                        i--;
-                        continue;
-                }
-                if (r < 0) {
-                        it->result = r;
-                        continue;
-                }
-                it->result = 0;
-                count++;
+                it->outcome = (struct codes_outcome){ 0 };
+                it->sent = it->stopped = false;
+                it->lock_error = 0;
+                it->problem = LK_CODE_OK;
+                if (it->op == CODES_OP_ADD)
+                        it->want.enabled = true; /* the lock creates codes enabled (spec §6.35) */
+                if (it->op != CODES_OP_REMOVE)
+                        it->problem = lk_keypad_code_check(&it->want);
+                it->result = it->problem == LK_CODE_OK ? 1 : -EINVAL; /* 1 = to do */
         }
-        /* Verify everything written with one read of the list. */
-        r = list_with_recovery(s, l, &o, &attempts);
+}
+
+/* The verifying listing: every write is checked against what the lock has now. */
+static void batch_verify(struct batch *b, struct codes_batch_item *items, size_t n)
+{
+        int r = batch_list(b);
+
         for (size_t i = 0; i < n; i++) {
                 struct codes_batch_item *it = &items[i];
                 const struct lk_keypad_code *got;
+                bool ok;
 
-                it->outcome.reconnects = o.reconnects;
-                if (it->result != 0 || it->outcome.already)
-                        continue;
+                if (it->result != 0 || !it->sent)
+                        continue; /* nothing was written for it */
                 if (r < 0) {
-                        it->result = r;
+                        it->result = r; /* written but not verified: the next pass lists and sees */
                         continue;
                 }
-                got = find_by_id(l, it->outcome.id, NULL);
-                if (!got || !codes_same(got, &it->want)) {
+                got = find_by_id(b->l, it->outcome.id, NULL);
+                if (it->op == CODES_OP_REMOVE) {
+                        ok = !got;
+                        for (size_t k = 0; got && k < n; k++) /* the lock gave the freed id to an add */
+                                ok = ok || (items[k].op == CODES_OP_ADD && items[k].result == 0 &&
+                                            items[k].outcome.id == got->id && codes_same(got, &items[k].want));
+                } else
+                        ok = got && codes_same(got, &it->want);
+                if (!ok)
                         it->result = -EIO;
+                else if (got && it->op != CODES_OP_REMOVE)
+                        it->outcome.record = *got;
+        }
+}
+
+/* The batch stops: what is not done gets error; what was written and not verified too (with a
+ * stop that is not the link's: -ECANCELED, since the lock is not asked again). */
+static void batch_stop(struct codes_batch_item *items, size_t n, size_t from, int error, bool link)
+{
+        for (size_t k = from; k < n; k++)
+                if (items[k].result == 1 || (items[k].result == 0 && items[k].sent))
+                        items[k].result = link ? error : -ECANCELED;
+}
+
+/* Every item in order; false when the batch stopped (the items say why). */
+static bool batch_run(struct batch *b, struct codes_batch_item *items, size_t n)
+{
+        int r;
+
+        for (size_t i = 0; i < n; i++) {
+                if (items[i].result != 1)
+                        continue;
+                r = batch_one(b, &items[i]);
+                if (r < 0) {
+                        /* Did it land? Reconnect, list, and take this item again. */
+                        r = batch_resync(b, r);
+                        if (r < 0) {
+                                batch_stop(items, n, 0, r, true);
+                                return false;
+                        }
+                        i--;
                         continue;
                 }
-                it->outcome.record = *got;
+                if (items[i].result < 0 && !is_item_error(items[i].result, items[i].lock_error)) {
+                        /* The lock takes no more of our commands (a refused PIN must not be tried
+                         * once per code): nothing more is sent, not even the verifying listing. */
+                        items[i].stopped = true;
+                        batch_stop(items, n, 0, items[i].result, false);
+                        return false;
+                }
         }
-        return 0;
+        return true;
+}
+
+int codes_batch(struct session *s, const struct lk_keypad_code *listed, size_t n_listed,
+                struct codes_batch_item *items, size_t n)
+{
+        _cleanup_free_ struct code_list *l = calloc(1, sizeof(*l));
+        struct batch b = { .s = s, .l = l };
+        int r = 0;
+
+        if (!l)
+                return -ENOMEM;
+        batch_check(items, n);
+        if (listed && n_listed <= CODES_MAX) {
+                memcpy(l->codes, listed, n_listed * sizeof(*listed));
+                l->n = n_listed;
+        } else {
+                r = batch_list(&b);
+                if (r < 0) {
+                        batch_stop(items, n, 0, r, true);
+                        goto out;
+                }
+        }
+        if (batch_run(&b, items, n))
+                batch_verify(&b, items, n);
+        for (size_t i = 0; i < n; i++)
+                items[i].outcome.reconnects = b.o.reconnects;
+out:
+        sodium_memzero(l, sizeof(*l));
+        return r;
 }

@@ -52,16 +52,46 @@ int codes_update(struct session *s, uint16_t id, const struct code_changes *ch,
 int codes_remove(struct session *s, uint16_t id, struct codes_outcome *ret);
 
 /*
- * Add many codes in one connection with the fewest exchanges that still verify: one list up
- * front (duplicates, capacity), a challenge and an add per missing code, one list at the end
- * that verifies every code written. Per item: result 0 (added, or already there: outcome
- * .already), or the -errno codes_add would give. Returns < 0 only if the lock could not be
- * read at all; per-item failures are in the items.
+ * Many writes in one connection with the fewest exchanges that still verify (issue 12): one
+ * listing up front (or the caller's, made on this session just before: reconcile lists to plan),
+ * then per item only its write (an add: challenge and Add Keypad Code; an update: challenge and
+ * the whole record; a remove: challenge and Remove), and one listing at the end that verifies
+ * every item. Items run in array order against a model of the table (the listing with the
+ * writes so far applied), which answers duplicates, capacity and "nothing to change" without
+ * asking the lock.
+ *
+ * A link failure never makes a duplicate: the session reconnects, lists, matches (an add by its
+ * value, an update by its id and record, a remove by its id being gone) and sends again only
+ * what did not land. CODES_ATTEMPTS link failures in a row without progress give up: that item
+ * and the rest get the link error. Errors about one record (the lock refuses the code, its
+ * window, a full table) stay with the item and the batch goes on; any other failure (a refused
+ * PIN, an unauthorised client, a protocol error) stops it: that item keeps its error (and
+ * .stopped), nothing more is sent, not even the verifying listing, so a PIN the lock refuses is
+ * tried once, not once per code; the items not done, and those written but now not verified,
+ * get -ECANCELED.
+ *
+ * Per item: result 0 (written and verified, or nothing to do: outcome.already, outcome.record
+ * as the lock has it), or -EINVAL (rules: problem), -EEXIST (another code has the value:
+ * outcome.id names it), -ENOSPC, -ENOENT (update/remove: no code with that id), -EIO (the
+ * verifying listing shows something else), -EREMOTEIO (lock_error), a link error, -ECANCELED.
+ * Returns < 0 only when the table could not be read at the start or memory ran out.
  */
+enum codes_op {
+        CODES_OP_ADD,    /* want: the record (enabled is set true: the lock creates codes enabled) */
+        CODES_OP_UPDATE, /* id, want: the whole new record (spec §6.35 writes it whole) */
+        CODES_OP_REMOVE, /* id */
+};
+
 struct codes_batch_item {
+        enum codes_op op;
+        uint16_t id;
         struct lk_keypad_code want;
         int result;
         enum lk_code_problem problem;
+        uint8_t lock_error;  /* -EREMOTEIO: the lock's error code (spec §8) */
+        bool sent;           /* a write for it went out (codes_batch's own bookkeeping) */
+        bool stopped;        /* its failure stopped the batch */
         struct codes_outcome outcome;
 };
-int codes_add_batch(struct session *s, struct codes_batch_item *items, size_t n);
+int codes_batch(struct session *s, const struct lk_keypad_code *listed, size_t n_listed,
+                struct codes_batch_item *items, size_t n);
