@@ -49,5 +49,6 @@ void lc_item_times(struct lc_item *it, const struct grant_target *t);
 /* o[key] = t as RFC 3339 UTC. */
 void lc_add_time(cJSON *o, const char *key, int64_t t);
 
-/* Execute one step and record its outcome; < 0 only for local errors. */
-int lc_run_step(struct rc *x, const struct lc_step *s);
+/* Execute the plan (the lock's codes as listed in x) and record every step's outcome; < 0 only
+ * for local errors. */
+int lc_run_plan(struct rc *x, const struct lc_plan *p);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Executing one step of a plan on a lock, and recording its outcome: the lock write first, then
- * the row and its event in one transaction.
+ * Executing a plan on a lock (issue 12: one pass): every write the plan needs goes to the lock
+ * in one batch (codes.c codes_batch: the plan's listing, the writes, one verifying listing);
+ * then each step's outcome is recorded (its row and events) in one transaction for the pass.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -29,12 +30,27 @@ static int add_event(struct rc *x, const char *event, cJSON *payload)
         return outbox_add(x->db, event, x->lock, payload, NULL);
 }
 
+/* Each step's rows and events together: a savepoint inside the pass's transaction (lc_run_plan). */
+static int step_begin(struct rc *x)
+{
+        return db_exec(x->db, "SAVEPOINT lc_step");
+}
+
+static int step_end(struct rc *x, int r)
+{
+        if (r >= 0)
+                return db_exec(x->db, "RELEASE lc_step");
+        (void)db_exec(x->db, "ROLLBACK TO lc_step");
+        (void)db_exec(x->db, "RELEASE lc_step");
+        return r;
+}
+
 static int commit(struct rc *x, const struct grant_code *row, bool forget, const char *event, cJSON *payload)
 {
         sqlite3_stmt *st;
         int r;
 
-        r = db_exec(x->db, "BEGIN IMMEDIATE");
+        r = step_begin(x);
         if (r < 0)
                 goto out;
         if (forget) {
@@ -51,10 +67,7 @@ static int commit(struct rc *x, const struct grant_code *row, bool forget, const
                 r = grants_code_put(x->db, x->lock, row, x->now);
         if (r >= 0 && event)
                 r = add_event(x, event, payload);
-        if (r >= 0)
-                r = db_exec(x->db, "COMMIT");
-        if (r < 0)
-                (void)db_exec(x->db, "ROLLBACK");
+        r = step_end(x, r);
 out:
         cJSON_Delete(payload);
         return r;
@@ -225,12 +238,11 @@ static int removal_reason(struct rc *x, const struct lc_step *s, const char *gra
         return 0;
 }
 
-static int do_remove(struct rc *x, const struct lc_step *s)
+static int do_remove(struct rc *x, const struct lc_step *s, const struct codes_batch_item *it)
 {
         const struct lk_keypad_code *c = &x->codes[s->code];
         const struct grant_code *old = step_row(x, s);
         struct grant_code row = { .state = GRANT_CODE_REMOVED, .code_id = c->id };
-        struct codes_outcome out = { 0 };
         char reason[GRANTS_REASON_MAX + 1];
         const char *grant;
         cJSON *p;
@@ -245,7 +257,7 @@ static int do_remove(struct rc *x, const struct lc_step *s)
         r = removal_reason(x, s, grant ? grant : "", reason, sizeof(reason));
         if (r < 0)
                 return r;
-        r = codes_remove(x->s, c->id, &out);
+        r = it->result;
         if (r < 0 && r != -ENOENT) {
                 if (lc_is_link_error(r)) {
                         x->dead = true;
@@ -292,9 +304,9 @@ static int do_forget(struct rc *x, const struct lc_step *s)
 }
 
 /* Map a codes.c failure of a write; 0 when handled (item added), < 0 for local errors. */
-static int write_failed(struct rc *x, const struct lc_step *s, int error, enum lk_code_problem problem,
-                        const struct codes_outcome *out)
+static int write_failed(struct rc *x, const struct lc_step *s, const struct codes_batch_item *it)
 {
+        int error = it->result;
         char detail[96];
 
         if (lc_is_link_error(error)) {
@@ -309,99 +321,87 @@ static int write_failed(struct rc *x, const struct lc_step *s, int error, enum l
         case -ENOSPC:
                 return record_failed(x, s, LC_NO_SPACE, "no_space", NULL);
         case -EEXIST:
-                return record_conflict(x, s, out->id);
+                return record_conflict(x, s, it->outcome.id);
         case -EINVAL:
-                return record_failed(x, s, LC_FAILED, "invalid", lk_code_problem_str(problem));
+                return record_failed(x, s, LC_FAILED, "invalid", lk_code_problem_str(it->problem));
         case -EIO:
                 return record_failed(x, s, LC_FAILED, "verify_failed", "the lock accepted the write but reads back something else");
         case -EREMOTEIO:
-                snprintf(detail, sizeof(detail), "the lock refused it (error 0x%02X)", session_remote_error(x->s));
+                snprintf(detail, sizeof(detail), "the lock refused it (error 0x%02X)", it->lock_error);
                 return record_failed(x, s, LC_FAILED, "refused", detail);
         default:
                 return record_failed(x, s, LC_FAILED, "error", strerror(-error));
         }
 }
 
-static int do_add(struct rc *x, const struct lc_step *s)
+static int do_add(struct rc *x, const struct lc_step *s, const struct codes_batch_item *it)
 {
-        const struct grant_target *t = &x->targets[s->target];
-        struct codes_outcome out = { 0 };
-        enum lk_code_problem problem = LK_CODE_OK;
+        struct lk_keypad_code rec;
         int r;
 
-        r = codes_add(x->s, &t->rec, &problem, &out);
-        if (r < 0)
-                return write_failed(x, s, r, problem, &out);
-        out.record.id = out.id;
-        r = record_provisioned(x, s, &out.record, out.already ? "found" : "added", LC_PROVISIONED);
-        sodium_memzero(&out, sizeof(out));
+        if (it->result < 0)
+                return write_failed(x, s, it);
+        rec = it->outcome.record;
+        rec.id = it->outcome.id;
+        r = record_provisioned(x, s, &rec, it->outcome.already ? "found" : "added", LC_PROVISIONED);
+        sodium_memzero(&rec, sizeof(rec));
         return r;
 }
 
-/* Write the step's target record whole over the step's code (same id). 1 when written (out
- * holds the record read back), 0 when the failure was recorded, < 0 for local errors. */
-static int write_over(struct rc *x, const struct lc_step *s, struct codes_outcome *out)
+/* The step's target record written whole over the step's code (same id). 1 when written (ret
+ * holds the record as the verifying listing read it), 0 when the failure was recorded, < 0 for
+ * local errors. */
+static int write_over(struct rc *x, const struct lc_step *s, const struct codes_batch_item *it,
+                      struct lk_keypad_code *ret)
 {
-        const struct grant_target *t = &x->targets[s->target];
-        const struct lk_keypad_code *c = &x->codes[s->code];
-        struct code_changes ch = {
-                .set_code = true, .set_name = true, .set_enabled = true, .enabled = true,
-                .window_from = true, .window_until = true, .window_weekdays = true, .window_daily = true,
-                .code = t->rec.code, .window = t->rec.window,
-        };
-        enum lk_code_problem problem = LK_CODE_OK;
-        int r;
-
-        memcpy(ch.name, t->rec.name, sizeof(ch.name));
-        r = codes_update(x->s, c->id, &ch, &problem, out);
-        sodium_memzero(&ch, sizeof(ch));
-        if (r == -ENOENT) /* removed under us: the next run adds it again */
+        if (it->result == -ENOENT) /* removed under us: the next run adds it again */
                 return record_failed(x, s, LC_FAILED, "gone", "the code disappeared from the lock during the update");
-        if (r < 0)
-                return write_failed(x, s, r, problem, out);
-        out->record.id = c->id;
+        if (it->result < 0)
+                return write_failed(x, s, it);
+        *ret = it->outcome.record;
+        ret->id = x->codes[s->code].id;
         return 1;
 }
 
-static int do_update(struct rc *x, const struct lc_step *s)
+static int do_update(struct rc *x, const struct lc_step *s, const struct codes_batch_item *it)
 {
-        struct codes_outcome out = { 0 };
-        int r = write_over(x, s, &out);
+        struct lk_keypad_code rec;
+        int r = write_over(x, s, it, &rec);
 
         if (r > 0)
-                r = record_provisioned(x, s, &out.record, "updated", LC_UPDATED);
-        sodium_memzero(&out, sizeof(out));
+                r = record_provisioned(x, s, &rec, "updated", LC_UPDATED);
+        sodium_memzero(&rec, sizeof(rec));
         return r;
 }
 
 /* The changeover: the record passes from A (the row) to B (the target) in place, one Update; both
  * rows and both events in one transaction, the code-id history switching at the changeover
  * instant so A's last keypad entries stay A's. */
-static int do_handover(struct rc *x, const struct lc_step *s)
+static int do_handover(struct rc *x, const struct lc_step *s, const struct codes_batch_item *it)
 {
         const struct grant_code *a = step_row(x, s);
         const struct grant_target *t = &x->targets[s->target];
-        struct codes_outcome out = { 0 };
+        struct lk_keypad_code rec;
         struct grant_code to = { .state = GRANT_CODE_PROVISIONED }, from = { .state = GRANT_CODE_REMOVED };
         cJSON *pa = NULL, *pb = NULL;
         int r;
 
-        r = write_over(x, s, &out);
+        r = write_over(x, s, it, &rec);
         if (r <= 0)
                 return r;
         snprintf(to.grant, sizeof(to.grant), "%s", t->grant);
-        to.code_id = from.code_id = out.record.id;
-        to.rec = out.record;
-        pb = payload_provisioned(t->grant, &out.record, "handed_over");
+        to.code_id = from.code_id = rec.id;
+        to.rec = rec;
+        pb = payload_provisioned(t->grant, &rec, "handed_over");
         if (a) {
                 snprintf(from.grant, sizeof(from.grant), "%s", a->grant);
                 snprintf(from.reason, sizeof(from.reason), "handed_over");
                 cJSON_AddStringToObject(pb, "from_grant", a->grant);
-                pa = payload_new(a->grant, out.record.id);
+                pa = payload_new(a->grant, rec.id);
                 cJSON_AddStringToObject(pa, "reason", "handed_over");
                 cJSON_AddStringToObject(pa, "to_grant", t->grant);
         }
-        r = db_exec(x->db, "BEGIN IMMEDIATE");
+        r = step_begin(x);
         if (r >= 0)
                 r = grants_code_put(x->db, x->lock, &to, s->at);
         if (r >= 0 && a)
@@ -410,13 +410,11 @@ static int do_handover(struct rc *x, const struct lc_step *s)
                 r = add_event(x, "code.removed", pa);
         if (r >= 0)
                 r = add_event(x, "code.provisioned", pb);
-        r = r >= 0 ? db_exec(x->db, "COMMIT") : r;
-        if (r < 0)
-                (void)db_exec(x->db, "ROLLBACK");
+        r = step_end(x, r);
         cJSON_Delete(pa);
         cJSON_Delete(pb);
         sodium_memzero(&to, sizeof(to));
-        sodium_memzero(&out, sizeof(out));
+        sodium_memzero(&rec, sizeof(rec));
         if (r < 0)
                 return r;
         if (a)
@@ -446,7 +444,7 @@ static int do_unmanaged(struct rc *x, const struct lc_step *s)
         const struct lk_keypad_code *c = &x->codes[s->code];
         int r;
 
-        r = db_exec(x->db, "BEGIN IMMEDIATE");
+        r = step_begin(x);
         if (r < 0)
                 return r;
         r = grants_unmanaged_seen(x->db, x->lock, c->id, c->name, x->now);
@@ -461,34 +459,58 @@ static int do_unmanaged(struct rc *x, const struct lc_step *s)
                 } else
                         r = -ENOMEM;
         }
-        r = r >= 0 ? db_exec(x->db, "COMMIT") : r;
-        if (r < 0) {
-                (void)db_exec(x->db, "ROLLBACK");
+        r = step_end(x, r);
+        if (r < 0)
                 return r;
-        }
         lc_item_add(x->res, LC_UNMANAGED, NULL, c->id, c->name, "not created by latchkey: left alone");
         return 0;
 }
 
-int lc_run_step(struct rc *x, const struct lc_step *s)
+static bool step_writes(enum lc_step_kind k)
+{
+        switch (k) {
+        case LC_STEP_ADD:
+        case LC_STEP_UPDATE:
+        case LC_STEP_HANDOVER:
+        case LC_STEP_REMOVE:
+                return true;
+        case LC_STEP_KEEP:
+        case LC_STEP_FORGET:
+        case LC_STEP_NO_SPACE:
+        case LC_STEP_CONFLICT:
+        case LC_STEP_UNMANAGED:
+        case LC_STEP_WAIT:
+                return false;
+        }
+        return false;
+}
+
+/* Record one step; it is its write's item in the pass's batch (NULL for steps that write nothing). */
+static int run_step(struct rc *x, const struct lc_step *s, const struct codes_batch_item *it)
 {
         const struct grant_target *t = s->target >= 0 ? &x->targets[s->target] : NULL;
+        const char *why = "the link failed before this step";
+        bool pending = x->dead && s->kind != LC_STEP_UNMANAGED && s->kind != LC_STEP_KEEP && !(it && it->stopped);
 
-        if (x->dead && s->kind != LC_STEP_UNMANAGED && s->kind != LC_STEP_KEEP) {
+        if (it && it->result == -ECANCELED) {
+                x->dead = pending = true; /* the lock refused a write in a way that stopped the pass */
+                why = "not done or not verified: the lock refused a write";
+        }
+        if (pending) {
                 lc_item_times(lc_item_add(x->res, LC_PENDING, step_grant(x, s), s->code >= 0 ? x->codes[s->code].id : 0,
-                                    t ? t->rec.name : NULL, "the link failed before this step"),
-                           t);
+                                          t ? t->rec.name : NULL, why),
+                              t);
                 return 0;
         }
         switch (s->kind) {
         case LC_STEP_KEEP:
                 return record_provisioned(x, s, &x->codes[s->code], "found", LC_UNCHANGED);
         case LC_STEP_UPDATE:
-                return do_update(x, s);
+                return do_update(x, s, it);
         case LC_STEP_ADD:
-                return do_add(x, s);
+                return do_add(x, s, it);
         case LC_STEP_REMOVE:
-                return do_remove(x, s);
+                return do_remove(x, s, it);
         case LC_STEP_FORGET:
                 return do_forget(x, s);
         case LC_STEP_NO_SPACE:
@@ -498,9 +520,62 @@ int lc_run_step(struct rc *x, const struct lc_step *s)
         case LC_STEP_UNMANAGED:
                 return do_unmanaged(x, s);
         case LC_STEP_HANDOVER:
-                return do_handover(x, s);
+                return do_handover(x, s, it);
         case LC_STEP_WAIT:
                 return do_wait(x, s);
         }
         return 0;
+}
+
+/* The write a step needs, as an item of the pass's batch. */
+static void step_item(const struct rc *x, const struct lc_step *s, struct codes_batch_item *it)
+{
+        *it = (struct codes_batch_item){ .op = CODES_OP_REMOVE };
+        if (s->code >= 0)
+                it->id = x->codes[s->code].id;
+        if (s->kind == LC_STEP_REMOVE)
+                return;
+        it->op = s->kind == LC_STEP_ADD ? CODES_OP_ADD : CODES_OP_UPDATE; /* an update writes the record whole */
+        it->want = x->targets[s->target].rec;
+}
+
+int lc_run_plan(struct rc *x, const struct lc_plan *p)
+{
+        _cleanup_free_ struct codes_batch_item *items = calloc(p->n + 1, sizeof(*items));
+        _cleanup_free_ ssize_t *item_of = calloc(p->n + 1, sizeof(*item_of));
+        int r = -ENOMEM, stopped = 0;
+        size_t n = 0;
+
+        if (!items || !item_of)
+                goto out;
+        for (size_t i = 0; i < p->n; i++) {
+                item_of[i] = -1;
+                if (step_writes(p->steps[i].kind)) {
+                        step_item(x, &p->steps[i], &items[n]);
+                        item_of[i] = (ssize_t)n++;
+                }
+        }
+        /* Every write of the pass: removals, updates, adds; then one listing verifies them all. */
+        r = n ? codes_batch(x->s, x->codes, x->n_codes, items, n) : 0;
+        if (r < 0)
+                goto out;
+        for (size_t k = 0; k < n; k++)
+                if (items[k].stopped)
+                        stopped = items[k].result;
+        /* The lock is done with: the rows and events of every step in one transaction (one disk
+         * sync). A crash before its COMMIT leaves verified codes that no row names yet: the next
+         * pass finds them by value and name (docs/grants.md "Crash safety"). */
+        r = db_exec(x->db, "BEGIN IMMEDIATE");
+        for (size_t i = 0; r >= 0 && i < p->n; i++)
+                r = run_step(x, &p->steps[i], item_of[i] >= 0 ? &items[item_of[i]] : NULL);
+        if (r >= 0)
+                r = db_exec(x->db, "COMMIT");
+        else
+                (void)db_exec(x->db, "ROLLBACK");
+        if (r >= 0 && x->dead && !x->res->error)
+                x->res->error = stopped ? stopped : -ECONNRESET;
+out:
+        if (items)
+                sodium_memzero(items, (p->n + 1) * sizeof(*items));
+        return r;
 }

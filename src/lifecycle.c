@@ -182,13 +182,12 @@ int lifecycle_reconcile_session(struct session *s, struct db *db, const char *lo
                 r = -ENOMEM;
                 goto out;
         }
-        for (size_t i = 0; i < plan.n; i++) {
+        for (size_t i = 0; i < plan.n; i++)
                 if (plan.steps[i].kind == LC_STEP_UNMANAGED)
                         unmanaged[n_unmanaged++] = codes[plan.steps[i].code].id;
-                r = lc_run_step(&x, &plan.steps[i]);
-                if (r < 0)
-                        goto out;
-        }
+        r = lc_run_plan(&x, &plan);
+        if (r < 0)
+                goto out;
         (void)grants_unmanaged_prune(db, lock, unmanaged, n_unmanaged);
         if (!x.dead && o->refresh_auths)
                 refresh_auths(&x);

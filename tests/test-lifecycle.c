@@ -561,6 +561,88 @@ static void code_windows_that_cannot_open(void **state)
         cJSON_Delete(codes);
 }
 
+/* Bookings i in [first, last), on the seaside doors; `longer`: that one's check-out a day later;
+ * `cancel`: that one cancelled. */
+static char *doc_range(unsigned first, unsigned last, unsigned longer, unsigned cancel)
+{
+        char *doc = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&doc, &len);
+
+        assert_non_null(f);
+        fprintf(f, "{" PROPS ",\"grants\":[");
+        for (unsigned i = first; i < last; i++)
+                fprintf(f, "%s{\"id\":\"R-%u\",\"property\":\"seaside\",\"guest\":\"Guest %u\",\"check_in\":"
+                           "\"2030-03-02T15:00:00Z\",\"check_out\":\"2030-03-0%uT10:00:00Z\",\"status\":\"%s\"}",
+                        i > first ? "," : "", i, i, i == longer ? 6 : 5, i == cancel ? "cancelled" : "active");
+        fprintf(f, "]}");
+        fclose(f);
+        return doc;
+}
+
+/* Issue 12: one pass per lock. One listing, each write once (challenge + command), one listing
+ * that verifies them all: counted in the client's writes, besides the clock read. */
+static void one_pass_per_lock(void **state)
+{
+        int64_t now = life_time("2030-03-01T12:00:00Z");
+        struct lc_lock_result res;
+        struct session_stats a, b;
+        sd_event *e = NULL;
+        struct session *s;
+        char *doc;
+
+        (void)state;
+        L.opts.refresh_auths = false;
+        L.opts.drift_max = -1; /* the clock is read (one write), never set */
+        doc = doc_range(1, 7, 0, 0);
+        life_import(&L, doc);
+        free(doc);
+        s = life_session(&L, 0, &e);
+        a = *session_stats(s);
+        assert_int_equal(lifecycle_reconcile_session(s, L.db, "front", now, &L.opts, &res), 0);
+        b = *session_stats(s);
+        assert_true(res.complete);
+        assert_int_equal(res.count[LC_PROVISIONED], 6);
+        assert_int_equal(b.writes - a.writes, 1 + 2 + 6 * 2 + 2);
+        lc_lock_result_done(&res);
+
+        /* A day's changes: one cancelled, one extended, two new: 1 remove, 1 update, 2 adds. */
+        doc = doc_range(1, 9, 2, 1);
+        life_import(&L, doc);
+        free(doc);
+        a = *session_stats(s);
+        assert_int_equal(lifecycle_reconcile_session(s, L.db, "front", now + 60, &L.opts, &res), 0);
+        b = *session_stats(s);
+        assert_true(res.complete);
+        assert_int_equal(res.count[LC_REMOVED], 1);
+        assert_string_equal(life_item(&res, "R-1")->reason, "cancelled");
+        assert_int_equal(res.count[LC_UPDATED], 1);
+        assert_int_equal(life_item(&res, "R-2")->outcome, LC_UPDATED);
+        assert_int_equal(res.count[LC_PROVISIONED], 2);
+        assert_string_equal(life_item(&res, "R-8")->reason, "added");
+        assert_int_equal(res.count[LC_UNCHANGED], 4);
+        assert_int_equal(res.codes_before, 6);
+        assert_int_equal(res.codes_after, 7);
+        assert_int_equal(b.writes - a.writes, 1 + 2 + (1 + 1 + 2) * 2 + 2);
+        lc_lock_result_done(&res);
+        session_free(s);
+        sd_event_unref(e);
+        /* The bookkeeping is per step, as before: one event per change. */
+        assert_int_equal(life_events(&L, "code.provisioned"), 6 + 1 + 2);
+        assert_int_equal(life_events(&L, "code.removed"), 1);
+
+        /* Nothing to do: the clock read and one listing. */
+        s = life_session(&L, 0, &e);
+        a = *session_stats(s);
+        assert_int_equal(lifecycle_reconcile_session(s, L.db, "front", now + 120, &L.opts, &res), 0);
+        b = *session_stats(s);
+        assert_int_equal(res.count[LC_UNCHANGED], 7);
+        assert_int_equal(b.writes - a.writes, 1 + 2);
+        lc_lock_result_done(&res);
+        session_free(s);
+        sd_event_unref(e);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -572,6 +654,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(unreachable_lock_stays_pending, life_setup, life_teardown),
                 cmocka_unit_test_setup_teardown(attribution, life_setup, life_teardown),
                 cmocka_unit_test_setup_teardown(code_windows_that_cannot_open, life_setup, life_teardown),
+                cmocka_unit_test_setup_teardown(one_pass_per_lock, life_setup, life_teardown),
         };
 
         if (sodium_init() < 0)
