@@ -243,7 +243,8 @@ const struct cli_command cli_commands[] = {
           "mode 0600." },
         { "log", cmd_log, "", "new log entries since the last read (--all: the whole log)",
           "The lock's log entries that are new since the last read (the lock keeps the last 200). Entries are stored "
-          "as they arrive, so a read cut short resumes where it stopped with nothing lost or repeated. Keypad "
+          "as they arrive and committed every 50 (one disk sync each) and when the read ends or fails, so a read cut "
+          "short resumes where it stopped with nothing lost or repeated. Keypad "
           "entries are attributed to the code (by its id), lock actions to the authorization.",
           log_flags },
         { "auth list", cmd_auth_list, "", "the authorizations (apps, bridges, fobs, keypads) on the lock",

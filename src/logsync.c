@@ -1,9 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <sqlite3.h>
+#include <time.h>
 
 #include "lockops.h"
 #include "log.h"
 #include "logsync.h"
+
+/* An open batch of entries: committed by batch_commit(); what *res said when it began. */
+struct batch {
+        bool open;
+        unsigned entries;
+        uint64_t started_usec;
+        struct logsync_result before;
+};
 
 struct fetch_ctx {
         struct db *db;
@@ -16,7 +26,58 @@ struct fetch_ctx {
         unsigned expected;
         uint32_t last_index;
         int error;
+        struct batch tx;
 };
+
+static uint64_t monotonic_usec(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/*
+ * Durable in batches (logsync.h): the entries and what the caller's callback writes for them
+ * (the daemon's log.entry events) commit together. Inside a caller's own transaction there is
+ * nothing to manage: the caller's COMMIT makes them durable.
+ */
+static int batch_begin(struct fetch_ctx *f)
+{
+        int r;
+
+        if (f->tx.open || !sqlite3_get_autocommit(db_handle(f->db)))
+                return 0;
+        r = db_exec(f->db, "BEGIN IMMEDIATE");
+        if (r < 0)
+                return r;
+        f->tx = (struct batch){ .open = true, .started_usec = monotonic_usec(), .before = *f->res };
+        return 0;
+}
+
+static int batch_commit(struct fetch_ctx *f)
+{
+        int r;
+
+        if (!f->tx.open)
+                return 0;
+        f->tx.open = false;
+        r = db_exec(f->db, "COMMIT");
+        if (r < 0) {
+                (void)db_exec(f->db, "ROLLBACK");
+                *f->res = f->tx.before; /* not stored: the next read asks for them again */
+        }
+        return r;
+}
+
+static int batch_step(struct fetch_ctx *f)
+{
+        if (!f->tx.open)
+                return 0;
+        if (++f->tx.entries < LOGSYNC_COMMIT_ENTRIES && monotonic_usec() - f->tx.started_usec < LOGSYNC_COMMIT_USEC)
+                return 0;
+        return batch_commit(f);
+}
 
 static int on_entry(void *userdata, const struct lk_log_entry *e)
 {
@@ -28,7 +89,9 @@ static int on_entry(void *userdata, const struct lk_log_entry *e)
                 f->error = -EBADMSG;
                 return -1;
         }
-        r = db_log_put(f->db, f->lock, e);
+        r = batch_begin(f);
+        if (r >= 0)
+                r = db_log_put(f->db, f->lock, e);
         if (r < 0) {
                 f->error = r;
                 return -1;
@@ -44,6 +107,11 @@ static int on_entry(void *userdata, const struct lk_log_entry *e)
                 f->fn(f->userdata, e, r > 0);
         if (f->progress)
                 f->progress(f->userdata, f->res->received, f->expected);
+        r = batch_step(f);
+        if (r < 0) {
+                f->error = r;
+                return -1;
+        }
         return 0;
 }
 
@@ -68,6 +136,9 @@ int logsync_fetch(struct session *s, struct db *db, const char *lock, bool all, 
                 r = lockops_log_read(s, start, count, false, on_entry, &f, &total);
                 if (r == -ECANCELED)
                         r = f.error;
+                /* What arrived is kept, also when the read failed: a read cut short resumes after it. */
+                if (batch_commit(&f) < 0 && r >= 0)
+                        r = -EIO;
                 if (r < 0)
                         return r;
                 /* Log Entry Count: entries available after start (spec §6.30) */
