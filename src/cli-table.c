@@ -262,9 +262,10 @@ const struct cli_command cli_commands[] = {
         { "grants list", cmd_grants_list, "", "the bookings and the state of their codes on each lock",
           "The active bookings and the state of their codes on each lock.", grants_list_flags },
         { "reconcile", cmd_reconcile, "", "bring the locks' keypad codes in line with the bookings",
-          "Bring every lock's keypad codes in line with the bookings now, one connection per lock (--lock NAME for "
-          "one): codes written before check-in, updated when a booking changes, removed on cancellation or after "
-          "check-out; codes made by anyone else are left alone and reported.",
+          "Bring every lock's keypad codes in line with the bookings now, one connection and one pass per lock (--lock "
+          "NAME for one): codes written before check-in, updated when a booking changes, removed on cancellation or "
+          "after check-out; codes made by anyone else are left alone and reported. A door that is not paired is "
+          "skipped while nothing is due on it, and fails the run (3) once a guest's code is due there.",
           reconcile_flags },
         { "sync", cmd_sync, "", "pull grants and push the outbox to the upstream now",
           "One exchange with the upstream now (docs/sync.md): pull the bookings, push the waiting events, and print "

@@ -222,6 +222,10 @@ static void print_lock_result(const struct lc_lock_result *l)
 
         render_escape(l->error_msg, msg, sizeof(msg)); /* it may quote the lock */
         printf("%s: ", l->lock);
+        if (l->skipped) {
+                printf("skipped: %s.\n", msg);
+                return;
+        }
         if (!l->reached) {
                 printf("not reached (%s); %u code(s) due stay pending.\n", msg[0] ? msg : "unknown error",
                        l->count[LC_PENDING]);

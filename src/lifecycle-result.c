@@ -107,6 +107,10 @@ cJSON *lc_lock_result_json(const struct lc_lock_result *r)
         cJSON_AddStringToObject(o, "lock", r->lock);
         cJSON_AddBoolToObject(o, "reached", r->reached);
         cJSON_AddBoolToObject(o, "complete", r->complete);
+        if (r->skipped) {
+                cJSON_AddBoolToObject(o, "skipped", true);
+                cJSON_AddStringToObject(o, "reason", r->error_msg);
+        }
         if (r->error) {
                 cJSON_AddStringToObject(o, "error", r->error_msg[0] ? r->error_msg : strerror(-r->error));
                 cJSON_AddNumberToObject(o, "errno", -r->error);

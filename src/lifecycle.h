@@ -98,6 +98,8 @@ struct lc_lock_result {
         char lock[STORE_ALIAS_MAX + 1];
         bool reached;     /* connected and the code table read */
         bool complete;    /* every step was attempted */
+        bool skipped;     /* a door of the bookings that is not paired, with nothing due on it: reported
+                           * (error_msg), not a failure; one with a code due is a failure (-ENOENT) */
         int error;        /* -errno of the failure that stopped the lock, else 0 */
         char error_msg[160];
         unsigned codes_before, codes_after;

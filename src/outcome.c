@@ -50,6 +50,8 @@ void outcome_reconcile(struct outcome *o, const struct lc_result *res)
                 const char *why = "";
 
                 outcome_ok(o, l->lock);
+                if (l->skipped)
+                        continue; /* not paired, nothing due: reported, not a failure */
                 if (!l->reached || !l->complete) {
                         outcome_fail(o, l->lock, l->error ? exit_for_lock_errno(l->error, 0) : CLI_EXIT_LINK,
                                      "reconcile: %s", l->error_msg[0] ? l->error_msg : "the lock was not reached");

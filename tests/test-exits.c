@@ -8,6 +8,8 @@
 #include "harness.h"
 #include "upstream/upstream.h"
 
+#include <time.h>
+
 #include "exits.h"
 #include "latchkey/wire.h"
 
@@ -318,6 +320,78 @@ static void answer_corrupt(void **state)
         h_cleanup(&H);
 }
 
+static cJSON *lock_entry(cJSON *j, const char *name)
+{
+        cJSON *l;
+
+        cJSON_ArrayForEach(l, jget(j, "locks"))
+                if (streq(cJSON_GetObjectItem(l, "lock")->valuestring, name))
+                        return l;
+        fail_msg("no entry for lock '%s'", name);
+        return NULL;
+}
+
+/* A door of the bookings that is not paired: skipped while nothing is due on it (exit 0, from
+ * reconcile and daemon --once); 3, naming it, once a guest's code is due there. */
+static void unpaired_door(void **state)
+{
+        char conf[400], bookings[400], text[1200], in1[32], out1[32], in2[32], out2[32];
+        time_t now = time(NULL);
+        cJSON *j, *g;
+
+        h_init(&H, NULL);
+        h_pair(&H, "front");
+        snprintf(conf, sizeof(conf), "%s/daemon.conf", H.dir);
+        snprintf(bookings, sizeof(bookings), "%s/bookings.json", H.dir);
+        write_conf(conf, "[agent]\n");
+        /* BK-1 in 30 days (outside the 72-h lead); BK-2 tonight, inside its lead. */
+        strftime(in1, sizeof(in1), "%Y-%m-%dT%H:00:00Z", gmtime(&(time_t){ now + 30 * 86400 }));
+        strftime(out1, sizeof(out1), "%Y-%m-%dT%H:00:00Z", gmtime(&(time_t){ now + 33 * 86400 }));
+        strftime(in2, sizeof(in2), "%Y-%m-%dT%H:00:00Z", gmtime(&(time_t){ now + 2 * 3600 }));
+        strftime(out2, sizeof(out2), "%Y-%m-%dT%H:00:00Z", gmtime(&(time_t){ now + 3 * 86400 }));
+        snprintf(text, sizeof(text),
+                 "{\"version\":1,\"properties\":[{\"id\":\"p\",\"locks\":[\"front\"]},{\"id\":\"q\",\"locks\":[\"garage\"]}],"
+                 "\"grants\":[{\"id\":\"BK-1\",\"property\":\"q\",\"guest\":\"Ana\",\"check_in\":\"%s\",\"check_out\":\"%s\"},"
+                 "{\"id\":\"BK-3\",\"property\":\"p\",\"guest\":\"Bo\",\"check_in\":\"%s\",\"check_out\":\"%s\"}]}",
+                 in1, out1, in2, out2);
+        write_conf(bookings, text);
+        assert_int_equal(run_json(NULL, NULL, "grants", "import", bookings), 0);
+        assert_int_equal(run_json(NULL, &j, "reconcile", "--no-clock"), 0);
+        g = lock_entry(j, "garage");
+        assert_true(cJSON_IsTrue(cJSON_GetObjectItem(g, "skipped")));
+        assert_true(cJSON_IsTrue(cJSON_GetObjectItem(g, "complete")));
+        assert_non_null(strstr(cJSON_GetObjectItem(g, "reason")->valuestring, "not paired"));
+        assert_null(cJSON_GetObjectItem(g, "error"));
+        assert_true(cJSON_IsTrue(cJSON_GetObjectItem(lock_entry(j, "front"), "complete")));
+        assert_int_equal(jnum(lock_entry(j, "front"), "counts.provisioned"), 1);
+        cJSON_Delete(j);
+        assert_int_equal(run_json(NULL, NULL, "daemon", "--once", "--config", conf), 0);
+
+        /* A guest's code due on the unpaired door: a failure, 3, naming the door. */
+        snprintf(text, sizeof(text),
+                 "{\"version\":1,\"properties\":[{\"id\":\"p\",\"locks\":[\"front\"]},{\"id\":\"q\",\"locks\":[\"garage\"]}],"
+                 "\"grants\":[{\"id\":\"BK-1\",\"property\":\"q\",\"guest\":\"Ana\",\"check_in\":\"%s\",\"check_out\":\"%s\"},"
+                 "{\"id\":\"BK-2\",\"property\":\"q\",\"guest\":\"Cy\",\"check_in\":\"%s\",\"check_out\":\"%s\"},"
+                 "{\"id\":\"BK-3\",\"property\":\"p\",\"guest\":\"Bo\",\"check_in\":\"%s\",\"check_out\":\"%s\"}]}",
+                 in1, out1, in2, out2, in2, out2);
+        write_conf(bookings, text);
+        assert_int_equal(run_json(NULL, NULL, "grants", "import", bookings), 0);
+        assert_int_equal(run_json(NULL, &j, "reconcile", "--no-clock"), CLI_EXIT_NOT_FOUND);
+        assert_non_null(strstr(jstr(j, "error.message"), "garage"));
+        assert_non_null(strstr(jstr(j, "error.message"), "due now"));
+        g = lock_entry(j, "garage");
+        assert_false(cJSON_IsTrue(cJSON_GetObjectItem(g, "skipped")));
+        assert_int_equal(jnum(g, "counts.pending"), 1);
+        assert_true(cJSON_IsTrue(cJSON_GetObjectItem(lock_entry(j, "front"), "complete")));
+        cJSON_Delete(j);
+        assert_int_equal(run_json(NULL, &j, "daemon", "--once", "--config", conf), CLI_EXIT_NOT_FOUND);
+        assert_non_null(strstr(jstr(j, "error.message"), "garage"));
+        cJSON_Delete(j);
+        /* A name that no booking and no pairing knows is not skipped: 3. */
+        assert_int_equal(run_json(NULL, NULL, "--lock", "nosuch", "reconcile", "--no-clock"), CLI_EXIT_NOT_FOUND);
+        h_cleanup(&H);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -328,6 +402,7 @@ int main(void)
                 cmocka_unit_test(lock_full),
                 cmocka_unit_test(lock_unreachable),
                 cmocka_unit_test(answer_corrupt),
+                cmocka_unit_test(unpaired_door),
         };
 
         return cmocka_run_group_tests_name("exits", tests, NULL, NULL);
