@@ -9,17 +9,16 @@
  *     indication and its confirmation (write-ms 15, indicate-ms 15, MTU 247 as SL2+ use).
  * The minimum counts what the protocol needs for the job; the read-back verification every
  * code write gets (one list before, one after) is counted and shown separately.
+ *
+ * Then the disk syncs (fsync + fdatasync, strace) of whole commands: `latchkey log` reading 200
+ * new entries and `latchkey code import` of 100 codes, beside issue 12's target of 10 each,
+ * with SQLite's journal and sync mode as state.db runs.
  */
 #define _GNU_SOURCE
-#include <errno.h>
-#include <fcntl.h>
+#include "bench-sim.h"
+
 #include <sodium.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
+#include <sqlite3.h>
 
 #include "agent.h"
 #include "codes.h"
@@ -34,89 +33,10 @@
 #define LK_BUILD_TYPE "?"
 #endif
 
-static int EXCHANGE_MS = 15; /* LK_BENCH_EXCHANGE_MS overrides, for measuring overhead */
 #define CODES 100
 #define LOG_ENTRIES 200
 
-static char dir[256], sock[300], state[300], statedir[300], pinfile[300], bindir[512];
-
-static double now_ms(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static int run(char *const argv[])
-{
-        int status, devnull;
-        pid_t pid = fork();
-
-        if (pid < 0)
-                return -1;
-        if (pid == 0) {
-                devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
-                dup2(devnull, 1);
-                execv(argv[0], argv);
-                _exit(127);
-        }
-        if (waitpid(pid, &status, 0) < 0)
-                return -1;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-static int ctl(const char *a, const char *b, const char *c)
-{
-        char prog[600];
-        char *argv[] = { prog, (char *)"ctl", (char *)"--socket", sock, (char *)a, (char *)b, (char *)c, NULL };
-
-        snprintf(prog, sizeof(prog), "%s/latchkey-sim", bindir);
-        return run(argv);
-}
-
-static pid_t start_sim(void)
-{
-        char prog[600], fdarg[16], buf[8];
-        int p[2];
-        pid_t pid;
-
-        snprintf(prog, sizeof(prog), "%s/latchkey-sim", bindir);
-        if (pipe(p) < 0)
-                return -1;
-        snprintf(fdarg, sizeof(fdarg), "%d", p[1]);
-        pid = fork();
-        if (pid == 0) {
-                char *argv[] = { prog, (char *)"run", (char *)"--socket", sock, (char *)"--state", state,
-                                 (char *)"--mtu", (char *)"247", (char *)"--ready-fd", fdarg, (char *)"--motor-ms", (char *)"0",
-                                 getenv("LK_BENCH_VERBOSE") ? (char *)"--verbose" : NULL, NULL };
-                int devnull = open("/dev/null", O_WRONLY);
-
-                close(p[0]);
-                dup2(devnull, 1);
-                if (!getenv("LK_BENCH_VERBOSE"))
-                        dup2(devnull, 2);
-                execv(prog, argv);
-                _exit(127);
-        }
-        close(p[1]);
-        if (read(p[0], buf, sizeof(buf)) <= 0)
-                pid = -1;
-        close(p[0]);
-        return pid;
-}
-
-static uint32_t nth_code(unsigned i)
-{
-        /* Distinct valid codes: base-9 digits 1..9, never starting with 12. */
-        uint32_t v = 0, x = i + 9 * 9 * 9 * 9 * 9 * 3; /* leading digit 4 */
-
-        for (int d = 0; d < 6; d++) {
-                v += (x % 9 + 1) * (uint32_t)(d == 0 ? 1 : d == 1 ? 10 : d == 2 ? 100 : d == 3 ? 1000 : d == 4 ? 10000 : 100000);
-                x /= 9;
-        }
-        return v;
-}
+static struct bench_sim B;
 
 static void report(const char *what, double wall, unsigned made, unsigned needed, unsigned ms)
 {
@@ -132,10 +52,9 @@ struct model {
         bool att; /* indications count as exchanges */
 };
 
-/* Exchanges made between two stats snapshots. */
 static unsigned made_since(const struct model *m, const struct session_stats *a, const struct session_stats *b)
 {
-        return (b->writes - a->writes) + (m->att ? b->chunks - a->chunks : 0);
+        return bench_made(m->att, a, b);
 }
 
 static int run_model(const struct model *m, struct session *s, struct db *db, const char *lock, unsigned round)
@@ -143,26 +62,23 @@ static int run_model(const struct model *m, struct session *s, struct db *db, co
         static struct codes_batch_item items[CODES];
         struct session_stats a, b;
         struct logsync_result lres;
-        char w[16], i_ms[16];
         unsigned added = 0, needed, verify;
         double t0, t1;
         int r;
 
-        snprintf(w, sizeof(w), "%u", m->write_ms);
-        snprintf(i_ms, sizeof(i_ms), "%u", m->indicate_ms);
-        if (ctl("link", "write-ms", w) != 0 || ctl("link", "indicate-ms", i_ms) != 0)
+        if (bench_link(&B, m->write_ms, m->indicate_ms) < 0)
                 return -EIO;
         printf("%s model (write %u ms, indication %u ms):\n", m->name, m->write_ms, m->indicate_ms);
 
         for (unsigned i = 0; i < CODES; i++) {
                 items[i] = (struct codes_batch_item){ 0 };
-                items[i].want.code = nth_code(i + round * CODES);
+                items[i].want.code = bench_nth_code(i + round * CODES);
                 snprintf(items[i].want.name, sizeof(items[i].want.name), "Bench %u", i);
         }
         a = *session_stats(s);
-        t0 = now_ms();
+        t0 = bench_now_ms();
         r = codes_batch(s, NULL, 0, items, CODES);
-        t1 = now_ms();
+        t1 = bench_now_ms();
         b = *session_stats(s);
         for (unsigned i = 0; i < CODES; i++)
                 added += items[i].result == 0 && !items[i].outcome.already;
@@ -171,24 +87,27 @@ static int run_model(const struct model *m, struct session *s, struct db *db, co
                 return r < 0 ? r : -EIO;
         }
         /* Per code: challenge + add (2 writes); the lock answers challenge, code id, COMPLETE. */
-        needed = CODES * (m->att ? 5 : 2);
+        needed = CODES * (m->att ? BENCH_ATT_ADD : BENCH_REQ_PER_COMMAND);
         /* Verification: two lists (challenge + request each); answers: challenge, count, codes, COMPLETE. */
-        verify = m->att ? (2 + 3) + (2 + 3 + CODES) : 4;
-        report("add 100 codes", t1 - t0, made_since(m, &a, &b), needed + verify, (unsigned)EXCHANGE_MS);
+        verify = m->att ? BENCH_ATT_LIST(0) + BENCH_ATT_LIST(CODES) : 2 * BENCH_REQ_PER_COMMAND;
+        report("add 100 codes", t1 - t0, made_since(m, &a, &b), needed + verify, (unsigned)B.exchange_ms);
         printf("  %-20s verification is %u of those; without it: minimum %.1f ms, ratio %.3f\n", "", verify,
-               needed * (double)EXCHANGE_MS, (t1 - t0) / (needed * (double)EXCHANGE_MS));
+               needed * (double)B.exchange_ms, (t1 - t0) / (needed * (double)B.exchange_ms));
 
-        /* Clean the lock for the next round (not timed). */
+        /* Clean the lock for the next round (not timed, no link model). */
+        if (bench_link(&B, 0, 0) < 0)
+                return -EIO;
         for (unsigned i = 0; i < CODES; i++)
                 if (lockops_code_remove(s, items[i].outcome.id) < 0)
                         return -EIO;
-
         for (unsigned i = 0; i < LOG_ENTRIES; i++)
-                ctl("type-code", i % 2 ? "999999" : "888888", NULL);
+                bench_ctl(&B, "type-code", i % 2 ? "999999" : "888888", NULL);
+        if (bench_link(&B, m->write_ms, m->indicate_ms) < 0)
+                return -EIO;
         a = *session_stats(s);
-        t0 = now_ms();
+        t0 = bench_now_ms();
         r = logsync_fetch(s, db, lock, false, NULL, NULL, NULL, &lres);
-        t1 = now_ms();
+        t1 = bench_now_ms();
         b = *session_stats(s);
         if (r < 0 || lres.received != LOG_ENTRIES) {
                 fprintf(stderr, "bench: log read got %u entries (%s)\n", lres.received, strerror(-r));
@@ -196,64 +115,98 @@ static int run_model(const struct model *m, struct session *s, struct db *db, co
         }
         /* Challenge + request; answers: challenge, count, 200 entries, COMPLETE (a chunk each at MTU 247). */
         needed = m->att ? 2 + 1 + 1 + LOG_ENTRIES + 1 : 2;
-        report("read 200 log entries", t1 - t0, made_since(m, &a, &b), needed, (unsigned)EXCHANGE_MS);
+        report("read 200 log entries", t1 - t0, made_since(m, &a, &b), needed, (unsigned)B.exchange_ms);
+        return 0;
+}
+
+/* SQLite's durability settings as state.db runs them (db_open). */
+static void print_sync_mode(struct db *db)
+{
+        static const char *const modes[] = { "OFF", "NORMAL", "FULL", "EXTRA" };
+        sqlite3_stmt *st;
+        char journal[16] = "?";
+        int sync = -1;
+
+        if (sqlite3_prepare_v2(db_handle(db), "PRAGMA journal_mode", -1, &st, NULL) == SQLITE_OK) {
+                if (sqlite3_step(st) == SQLITE_ROW)
+                        snprintf(journal, sizeof(journal), "%s", (const char *)sqlite3_column_text(st, 0));
+                sqlite3_finalize(st);
+        }
+        if (sqlite3_prepare_v2(db_handle(db), "PRAGMA synchronous", -1, &st, NULL) == SQLITE_OK) {
+                if (sqlite3_step(st) == SQLITE_ROW)
+                        sync = sqlite3_column_int(st, 0);
+                sqlite3_finalize(st);
+        }
+        printf("state.db: journal_mode=%s, synchronous=%s (every COMMIT is on disk when it returns: one fdatasync of the WAL;\n"
+               "  a checkpoint adds syncs of the WAL and the database)\n",
+               journal, sync >= 0 && sync < 4 ? modes[sync] : "?");
+}
+
+/*
+ * Disk syncs (fsync + fdatasync, counted by strace) of whole latchkey commands, start to exit:
+ * `log` reading 200 new entries, `code import` of 100 codes. Target (issue 12): ≤ 10 each.
+ * The link model is off: syncs do not depend on it.
+ */
+static int count_syncs(void)
+{
+        char trace[400], file[400];
+        FILE *f;
+        int n, r;
+
+        printf("disk syncs per command (strace -f -e trace=fsync,fdatasync; the whole process):\n");
+        if (!bench_have_strace()) {
+                printf("  strace is not installed: skipped (apt-get install strace)\n");
+                return 0;
+        }
+        if (bench_link(&B, 0, 0) < 0)
+                return -EIO;
+        for (unsigned i = 0; i < LOG_ENTRIES; i++)
+                bench_ctl(&B, "type-code", i % 2 ? "999999" : "888888", NULL);
+        snprintf(trace, sizeof(trace), "%s/log.strace", B.dir);
+        r = bench_latchkey(&B, trace, "--json", "log", NULL);
+        n = bench_count_syncs(trace);
+        if (r != 0 || n < 0)
+                return fprintf(stderr, "bench: latchkey log failed (exit %d)\n", r), -EIO;
+        printf("  %-34s %3d syncs, target <= 10: ratio %.2f\n",
+               "log: 200 new entries", n, n / 10.0);
+
+        snprintf(file, sizeof(file), "%s/codes.json", B.dir);
+        f = fopen(file, "we");
+        if (!f || fchmod(fileno(f), 0600) < 0)
+                return -EIO;
+        fputc('[', f);
+        for (unsigned i = 0; i < CODES; i++)
+                fprintf(f, "%s{\"name\":\"Import %u\",\"code\":%u}", i ? "," : "", i, bench_nth_code(5000 + i));
+        fputs("]\n", f);
+        fclose(f);
+        snprintf(trace, sizeof(trace), "%s/import.strace", B.dir);
+        r = bench_latchkey(&B, trace, "--json", "code", "import", file, NULL);
+        n = bench_count_syncs(trace);
+        if (r != 0 || n < 0)
+                return fprintf(stderr, "bench: latchkey code import failed (exit %d)\n", r), -EIO;
+        printf("  %-34s %3d syncs, target <= 10: ratio %.2f\n",
+               "code import: 100 codes", n, n / 10.0);
         return 0;
 }
 
 int main(int argc, char **argv)
 {
-        char prog[600], via[320];
         struct store *st = NULL;
         struct lk_creds creds = { 0 };
         struct session *s = NULL;
         struct db *db = NULL;
         sd_event *event = NULL;
-        pid_t sim;
-        int r = -1, fd;
+        int r = -1;
 
+        (void)argc;
         if (sodium_init() < 0)
                 return 1;
         if (getenv("LK_BENCH_VERBOSE"))
                 log_max_level = LOG_DEBUG;
-        if (getenv("LK_BENCH_EXCHANGE_MS"))
-                EXCHANGE_MS = atoi(getenv("LK_BENCH_EXCHANGE_MS"));
-        if (EXCHANGE_MS <= 0)
-                EXCHANGE_MS = 15;
-        snprintf(bindir, sizeof(bindir), "%s", argv[0]);
-        *strrchr(bindir, '/') = '\0';
-        /* tmpfs when there is one: the lock's own flash writes are not the agent's time */
-        snprintf(dir, sizeof(dir), "%s/lk-bench-XXXXXX", access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
-        if (!mkdtemp(dir))
-                return 1;
-        snprintf(sock, sizeof(sock), "%s/lock.sock", dir);
-        snprintf(state, sizeof(state), "%s/lock.state", dir);
-        snprintf(statedir, sizeof(statedir), "%s/agent", dir);
-        snprintf(pinfile, sizeof(pinfile), "%s/pin", dir);
-        fd = open(pinfile, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-        if (fd < 0 || write(fd, "0000\n", 5) != 5)
-                return 1;
-        close(fd);
-
-        printf("latchkey agent benchmark (%s build): link model %d ms per exchange\n", LK_BUILD_TYPE, EXCHANGE_MS);
-        sim = start_sim();
-        if (sim < 0) {
-                fprintf(stderr, "bench: cannot start latchkey-sim\n");
-                return 1;
-        }
-        ctl("press-button", NULL, NULL);
-        snprintf(prog, sizeof(prog), "%s/latchkey", bindir);
-        snprintf(via, sizeof(via), "sim:%s", sock);
-        {
-                char *pa[] = { prog, (char *)"--quiet", (char *)"--state-dir", statedir, (char *)"pair",
-                               (char *)"--via", via, (char *)"--name", (char *)"bench", (char *)"--pin-file",
-                               pinfile, NULL };
-
-                if (run(pa) != 0) {
-                        fprintf(stderr, "bench: pairing failed\n");
-                        goto out;
-                }
-        }
-        r = store_open(statedir, &st);
+        if (bench_sim_start(&B, argv[0]) < 0)
+                goto out;
+        printf("latchkey agent benchmark (%s build): link model %d ms per exchange\n", LK_BUILD_TYPE, B.exchange_ms);
+        r = store_open(B.statedir, &st);
         if (r >= 0)
                 r = store_creds_get(st, "bench", &creds);
         if (r >= 0)
@@ -269,12 +222,18 @@ int main(int argc, char **argv)
         printf("link MTU %u\n", session_link_info(s)->mtu);
         {
                 const struct model models[] = {
-                        { "request-level", (unsigned)EXCHANGE_MS, 0, false },
-                        { "ATT-level", (unsigned)EXCHANGE_MS, (unsigned)EXCHANGE_MS, true },
+                        { "request-level", (unsigned)B.exchange_ms, 0, false },
+                        { "ATT-level", (unsigned)B.exchange_ms, (unsigned)B.exchange_ms, true },
                 };
 
                 for (unsigned k = 0; k < ELEMENTSOF(models) && r >= 0; k++)
                         r = run_model(&models[k], s, db, "bench", k);
+        }
+        /* The commands below connect themselves: the lock takes one client at a time. */
+        s = session_free(s);
+        if (r >= 0) {
+                print_sync_mode(db);
+                r = count_syncs();
         }
 out:
         session_free(s);
@@ -282,13 +241,6 @@ out:
         store_free(st);
         sd_event_unref(event);
         lk_creds_wipe(&creds);
-        kill(sim, SIGTERM);
-        waitpid(sim, NULL, 0);
-        {
-                char cmd[300];
-
-                snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-                (void)!system(cmd);
-        }
+        bench_sim_stop(&B);
         return r < 0 ? 1 : 0;
 }
