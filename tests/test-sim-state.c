@@ -318,10 +318,13 @@ static void save_load(void **state)
         assert_int_equal(sim_lock_load(&t->cfg, &t->io, &lk_env_default, img, 10, &copy), -EBADMSG);
         assert_int_equal(sim_lock_load(&t->cfg, &t->io, &lk_env_default, img, SIM_IMAGE_MAX + 1, &copy),
                          -EMSGSIZE);
-        img[8] = 2; /* version */
+        img[8] = 3; /* a version newer than this build's */
         assert_int_equal(sim_lock_load(&t->cfg, &t->io, &lk_env_default, img, len, &copy),
                          -EPROTONOSUPPORT);
-        img[8] = 1;
+        img[8] = 0;
+        assert_int_equal(sim_lock_load(&t->cfg, &t->io, &lk_env_default, img, len, &copy),
+                         -EPROTONOSUPPORT);
+        img[8] = 2;
         img[0] = 'X';
         assert_int_equal(sim_lock_load(&t->cfg, &t->io, &lk_env_default, img, len, &copy), -EBADMSG);
         assert_null(copy);

@@ -52,8 +52,11 @@ static void perform_action(struct req *r, uint8_t action, uint8_t flags, const c
 
 static void do_lock_action(struct req *r, const struct lk_lock_action_msg *m)
 {
-        if (!sim_action_valid(m->action)) {
-                sim_reply_error(r, LK_K_ERROR_BAD_PARAMETER);
+        uint8_t error = sim_is_opener(r->lock) ? sim_opener_action_check(r, m->action)
+                        : sim_action_valid(r->lock, m->action) ? 0 : LK_K_ERROR_BAD_PARAMETER;
+
+        if (error) {
+                sim_reply_error(r, error);
                 return;
         }
         perform_action(r, m->action, m->flags, m->suffix);
@@ -61,7 +64,8 @@ static void do_lock_action(struct req *r, const struct lk_lock_action_msg *m)
 
 static void do_simple_lock_action(struct req *r, const struct lk_simple_lock_action *m)
 {
-        if (m->action != LK_ACTION_UNLOCK && m->action != LK_ACTION_LOCK) {
+        /* [DECISION O2] its unlock/lock have no Opener meaning */
+        if ((m->action != LK_ACTION_UNLOCK && m->action != LK_ACTION_LOCK) || sim_is_opener(r->lock)) {
                 sim_reply_error(r, LK_K_ERROR_BAD_PARAMETER);
                 return;
         }
@@ -98,6 +102,10 @@ static void do_calibration(struct req *r)
 
         if (lock->motor.running) {
                 sim_reply_error(r, LK_K_ERROR_BUSY);
+                return;
+        }
+        if (sim_is_opener(lock)) {
+                sim_opener_calibrated(r);
                 return;
         }
         /* spec §5.1 [DECISION]: ACCEPTED, Keyturner States (0xFC …), COMPLETE */

@@ -181,8 +181,15 @@ static void do_request_log(struct req *r, const struct lk_request_log_entries *m
         }
         for (; sent < avail && sent < m->count; sent++) {
                 unsigned i = m->descending ? avail - 1 - sent : first + sent;
+                struct lk_opener_log_entry oe;
                 struct lk_log_entry e;
 
+                if (sim_is_opener(lock)) {
+                        /* O9: a ring's 8 bytes need the Opener's codec */
+                        sim_opener_log_entry(sim_log_at(lock, i), &oe);
+                        SIM_REPLY_WITH(r, LK_CMD_LOG_ENTRY, lk_opener_log_entry_encode, &oe);
+                        continue;
+                }
                 log_entry(sim_log_at(lock, i), &e);
                 SIM_REPLY_WITH(r, LK_CMD_LOG_ENTRY, lk_log_entry_encode, &e);
         }
@@ -208,10 +215,10 @@ static void do_enable_logging(struct req *r, const struct lk_enable_logging *m)
 
 /* ---- time control (spec §6.34) ---- */
 
-static bool tc_ok(const struct lk_time_control_entry *e)
+static bool tc_ok(const struct sim_lock *lock, const struct lk_time_control_entry *e)
 {
         return (e->weekdays & 0x80) == 0 && lk_time_is_valid(&e->time) &&
-               sim_action_valid(e->action);
+               sim_action_valid(lock, e->action);
 }
 
 static void do_add_tc(struct req *r, const struct lk_time_control_entry *m)
@@ -220,7 +227,7 @@ static void do_add_tc(struct req *r, const struct lk_time_control_entry *m)
         struct lk_time_control_entry_id id;
         struct sim_time_control *t;
 
-        if (!tc_ok(m)) {
+        if (!tc_ok(lock, m)) {
                 sim_reply_error(r, LK_K_ERROR_BAD_PARAMETER);
                 return;
         }
@@ -245,7 +252,7 @@ static void do_update_tc(struct req *r, const struct lk_time_control_entry *m)
 {
         struct sim_time_control *t = sim_tc_find(r->lock, m->id);
 
-        if (!t || !tc_ok(m)) {
+        if (!t || !tc_ok(r->lock, m)) {
                 sim_reply_error(r, LK_K_ERROR_BAD_PARAMETER);
                 return;
         }

@@ -58,12 +58,18 @@ void sim_reply_status(const struct req *r, uint8_t status)
 
 void sim_reply_states(const struct req *r)
 {
+        struct lk_opener_keyturner_states os;
         struct lk_keyturner_states ks;
-        uint8_t p[LK_KEYTURNER_STATES_FULL];
+        uint8_t p[LK_KEYTURNER_STATES_FULL + LK_OPENER_KEYTURNER_STATES_FULL];
         ssize_t k;
 
-        sim_keyturner_states(r->lock, &ks);
-        k = lk_keyturner_states_encode(&ks, p, sizeof(p));
+        if (sim_is_opener(r->lock)) {
+                sim_opener_states(r->lock, &os); /* O3 */
+                k = lk_opener_keyturner_states_encode(&os, p, sizeof(p));
+        } else {
+                sim_keyturner_states(r->lock, &ks);
+                k = lk_keyturner_states_encode(&ks, p, sizeof(p));
+        }
         if (k > 0)
                 sim_reply(r, LK_CMD_KEYTURNER_STATES, p, (size_t)k);
         /* spec §1.4: a Bridge reading Keyturner States resets the state-changed bit */
@@ -134,6 +140,10 @@ static void do_request_data(struct req *r, struct sim_auth *a)
 static int decode(const struct sim_lock *lock, uint16_t cmd, const uint8_t *p, size_t n,
                   union sim_cmd_fields *f)
 {
+        int k = sim_is_opener(lock) ? sim_opener_decode(cmd, p, n, f) : -ENOENT;
+
+        if (k != -ENOENT)
+                return k;
         switch (cmd) {
         case LK_CMD_LOCK_ACTION:
                 return lk_lock_action_decode(p, n, &f->lock_action);
@@ -189,6 +199,8 @@ static int decode(const struct sim_lock *lock, uint16_t cmd, const uint8_t *p, s
 
 static void execute(struct req *r, union sim_cmd_fields *f)
 {
+        if (sim_is_opener(r->lock) && sim_exec_opener(r, f))
+                return;
         if (!sim_exec_action(r, f) && !sim_exec_config(r, f) && !sim_exec_lists(r, f))
                 sim_reply_error(r, LK_ERROR_UNKNOWN);
 }

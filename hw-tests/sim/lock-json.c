@@ -166,6 +166,33 @@ static void add_config(cJSON *root, const struct sim_lock *l)
         }
 }
 
+/* What only an Opener has (nuki-opener.md O4, O5): its mode, RTO, CM and advanced settings. */
+static void add_opener(cJSON *root, const struct sim_lock *l)
+{
+        const struct sim_opener *o = &l->opener;
+        const struct lk_opener_advanced_config *a = &o->adv;
+        cJSON *j = cJSON_AddObjectToObject(root, "opener");
+
+        if (!j)
+                return;
+        add_name(j, "capabilities", lk_opener_capabilities_name(o->capabilities), o->capabilities);
+        add_name(j, "operating_mode", lk_opener_operating_mode_name(o->operating_mode), o->operating_mode);
+        cJSON_AddBoolToObject(j, "ring_to_open", l->lock_state == LK_OPENER_STATE_RTO_ACTIVE);
+        if (l->lock_state == LK_OPENER_STATE_RTO_ACTIVE && o->rto_until)
+                add_time(j, "ring_to_open_until", o->rto_until);
+        cJSON_AddBoolToObject(j, "continuous_mode", o->cm);
+        cJSON_AddNumberToObject(j, "electric_strike_delay_ms", a->electric_strike_delay);
+        cJSON_AddNumberToObject(j, "electric_strike_duration_ms", a->electric_strike_duration);
+        cJSON_AddBoolToObject(j, "disable_rto_after_ring", a->disable_rto_after_ring);
+        cJSON_AddNumberToObject(j, "rto_timeout_min", a->rto_timeout);
+        cJSON_AddNumberToObject(j, "undocumented_12", a->undocumented_12);
+        cJSON_AddNumberToObject(j, "doorbell_suppression", a->doorbell_suppression);
+        add_name(j, "single_button_action", lk_opener_button_action_name(a->single_button_action),
+                 a->single_button_action);
+        add_name(j, "double_button_action", lk_opener_button_action_name(a->double_button_action),
+                 a->double_button_action);
+}
+
 static void add_log(cJSON *root, const struct sim_lock *l)
 {
         cJSON *arr = cJSON_AddArrayToObject(root, "log");
@@ -175,7 +202,7 @@ static void add_log(cJSON *root, const struct sim_lock *l)
         for (unsigned i = 0; i < l->log_count; i++) {
                 const struct sim_log_entry *e = sim_log_at(l, i);
                 cJSON *o = cJSON_CreateObject();
-                char data[16] = "";
+                char data[2 * sizeof(e->data) + 1] = "";
 
                 if (!o)
                         return;
@@ -183,7 +210,8 @@ static void add_log(cJSON *root, const struct sim_lock *l)
                 add_time(o, "time", e->time);
                 cJSON_AddNumberToObject(o, "auth_id", e->auth_id);
                 cJSON_AddStringToObject(o, "name", e->name);
-                add_name(o, "type", lk_log_type_name(e->type), e->type);
+                add_name(o, "type", sim_is_opener(l) ? lk_opener_log_type_name(e->type)
+                                                     : lk_log_type_name(e->type), e->type);
                 for (unsigned k = 0; k < e->data_len; k++)
                         snprintf(data + 2 * k, sizeof(data) - 2 * k, "%02x", e->data[k]);
                 cJSON_AddStringToObject(o, "data", data);
@@ -208,8 +236,13 @@ int sim_lock_state_json(const struct sim_lock *l, char **ret)
         cJSON_AddBoolToObject(root, "connected", l->connected);
         cJSON_AddBoolToObject(root, "pairing_mode", sim_pairing_mode(l));
         add_name(root, "nuki_state", lk_nuki_state_name(sim_nuki_state(l)), sim_nuki_state(l));
-        add_name(root, "lock_state", lk_lock_state_name(l->lock_state), l->lock_state);
-        add_name(root, "last_action", lk_lock_action_name(l->last_action), l->last_action);
+        if (sim_is_opener(l)) {
+                add_name(root, "lock_state", lk_opener_lock_state_name(l->lock_state), l->lock_state);
+                add_name(root, "last_action", lk_opener_action_name(l->last_action), l->last_action);
+        } else {
+                add_name(root, "lock_state", lk_lock_state_name(l->lock_state), l->lock_state);
+                add_name(root, "last_action", lk_lock_action_name(l->last_action), l->last_action);
+        }
         add_name(root, "last_trigger", lk_trigger_name(l->last_trigger), l->last_trigger);
         add_name(root, "last_completion", lk_completion_name(l->last_completion),
                  l->last_completion);
@@ -228,6 +261,8 @@ int sim_lock_state_json(const struct sim_lock *l, char **ret)
         cJSON_AddNumberToObject(root, "busy_faults", l->busy_faults);
         add_motor(root, l);
         add_config(root, l);
+        if (sim_is_opener(l))
+                add_opener(root, l);
 
         arr = cJSON_AddArrayToObject(root, "authorizations");
         for (unsigned i = 0; arr && i < l->n_auths; i++) {

@@ -16,8 +16,10 @@
 
 #include "lock-private.h"
 
-bool sim_action_valid(uint8_t action)
+bool sim_action_valid(const struct sim_lock *lock, uint8_t action)
 {
+        if (sim_is_opener(lock))
+                return sim_opener_action_valid(action);
         switch (action) {
         case LK_ACTION_UNLOCK:
         case LK_ACTION_LOCK:
@@ -43,6 +45,8 @@ uint8_t sim_action_resolve(const struct sim_lock *lock, uint8_t action)
 {
         uint8_t fob;
 
+        if (sim_is_opener(lock))
+                return sim_opener_resolve(lock, action);
         if (action < LK_ACTION_FOB_1 || action > LK_ACTION_FOB_3)
                 return action;
         fob = lock->conf.fob_action[action - LK_ACTION_FOB_1];
@@ -61,8 +65,11 @@ uint8_t sim_action_resolve(const struct sim_lock *lock, uint8_t action)
 }
 
 /* spec §10: the states an action passes from state s; 0 when s is its target already. */
-static unsigned action_states(uint8_t action, uint8_t s, uint8_t ret[static 3])
+static unsigned action_states(const struct sim_lock *lock, uint8_t action, uint8_t s,
+                              uint8_t ret[static 3])
 {
+        if (sim_is_opener(lock))
+                return sim_opener_action_states(lock, action, s, ret);
         switch (action) {
         case LK_ACTION_UNLOCK:
                 if (s == LK_LOCK_STATE_UNLOCKED)
@@ -119,6 +126,7 @@ static void finish(struct sim_lock *lock, uint8_t completion, uint8_t error)
         uint8_t d[4] = { m->action, m->trigger, m->flags, completion };
 
         m->running = false;
+        lock->opener.ring_run = false;
         lock->last_completion = completion;
         if (m->log)
                 sim_log_add(lock, m->log_auth, m->log_name, LK_LOG_LOCK_ACTION, d, sizeof(d));
@@ -175,7 +183,7 @@ int sim_motor_start(struct sim_lock *lock, uint8_t action, const struct sim_run 
                 return -EBUSY;
         if (action == LK_ACTION_NONE || action >= SIM_MOTOR_ACTIONS)
                 return -EINVAL;
-        n = action_states(action, lock->lock_state, states);
+        n = action_states(lock, action, lock->lock_state, states);
         if (n == 0)
                 return 0;
         *m = (struct sim_motor){
@@ -186,7 +194,10 @@ int sim_motor_start(struct sim_lock *lock, uint8_t action, const struct sim_run 
                 .n_states = n,
                 .shown = 1,
                 .start_ms = now_ms(lock),
-                .duration_ms = lock->cfg.motor_ms[action],
+                /* an Opener's strike takes the unlatch slot's time (same value, 3); its
+                 * switches (RTO, CM) take none */
+                .duration_ms = !sim_is_opener(lock) || action == LK_OPENER_ACTION_ELECTRIC_STRIKE
+                                       ? lock->cfg.motor_ms[action] : 0,
                 .fault = lock->motor_fault,
                 .notify = run->req != NULL,
                 .log = run->log,
@@ -204,6 +215,8 @@ int sim_motor_start(struct sim_lock *lock, uint8_t action, const struct sim_run 
         lock->last_action = action;
         lock->last_trigger = run->trigger;
         lock->lng_relock_at = 0;
+        if (sim_is_opener(lock))
+                sim_opener_action_begin(lock, action);
         if (m->notify)
                 sim_reply_status(&m->req, LK_STATUS_ACCEPTED);
         show(lock, states[0]);
@@ -290,7 +303,8 @@ int sim_lock_press_button(struct sim_lock *lock, unsigned seconds)
                                       (int64_t)lock->cfg.pairing_timeout_s;
                 return 1;
         }
-        action = button_to_action(lock, lock->adv.single_button_action);
+        action = sim_is_opener(lock) ? sim_opener_button_action(lock)
+                                     : button_to_action(lock, lock->adv.single_button_action);
         if (action != LK_ACTION_NONE && sim_motor_start(lock, action, &run) == -EBUSY)
                 return -EBUSY;
         return 0;
@@ -302,12 +316,14 @@ int sim_lock_turn_knob(struct sim_lock *lock, uint8_t action)
         uint8_t states[3], d[4];
         unsigned n;
 
-        if (!sim_action_valid(action))
+        if (sim_is_opener(lock))
+                return -EOPNOTSUPP; /* an intercom has no knob */
+        if (!sim_action_valid(lock, action))
                 return -EINVAL;
         if (lock->motor.running)
                 return -EBUSY;
         action = sim_action_resolve(lock, action);
-        n = action_states(action, lock->lock_state, states);
+        n = action_states(lock, action, lock->lock_state, states);
         if (n == 0)
                 return 0;
         lock->lock_state = states[n - 1];
@@ -384,6 +400,9 @@ int sim_keypad_entry(struct sim_lock *lock, uint32_t auth_id, const char *name, 
 
         if (keypad_action(lock, action, &concrete) < 0)
                 return -EINVAL;
+        /* [DECISION O12.7] any action key on an Opener's keypad actuates the strike */
+        if (sim_is_opener(lock))
+                concrete = LK_OPENER_ACTION_ELECTRIC_STRIKE;
         if (lock->motor.running)
                 res.completion = LK_COMPLETION_BUSY; /* spec §7.5 0x04 */
         else if ((c = keypad_check(lock, code, &res))) {

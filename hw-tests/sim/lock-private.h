@@ -8,6 +8,7 @@
 
 #include "latchkey/commands.h"
 #include "latchkey/keypad.h"
+#include "latchkey/opener.h"
 #include "latchkey/pairing.h"
 #include "latchkey/proto.h"
 #include "lock.h"
@@ -59,7 +60,7 @@ struct sim_log_entry {
         char name[LK_AUTH_NAME_SIZE + 1];
         uint8_t type;
         uint8_t data_len;
-        uint8_t data[5]; /* spec §6.29: at most 5 bytes of type data */
+        uint8_t data[8]; /* spec §6.29: at most 5 bytes of type data; an Opener's ring 8 (O9) */
 };
 
 /* One USDIO request being answered. The key is copied: the authorization may be removed. */
@@ -92,6 +93,19 @@ struct sim_motor {
 struct sim_time_control {
         struct lk_time_control_entry e;
         int64_t last_run; /* local minute (unix/60) it last ran */
+};
+
+/*
+ * What only an Opener has (lock-opener.c; nuki-opener.md O3–O9). The settings it shares with
+ * a Smart Lock (name, position, zone, fobs, advertising, buttons, LED) stay in sim_lock.conf.
+ */
+struct sim_opener {
+        uint8_t capabilities;     /* Config 44, enum lk_opener_capabilities (persistent) */
+        uint8_t operating_mode;   /* Config 62, enum lk_opener_operating_mode (persistent) */
+        struct lk_opener_advanced_config adv; /* O5.1 (persistent) */
+        bool cm;                  /* continuous mode: Nuki state 0x03 (persistent) */
+        int64_t rto_until;        /* lock clock when RTO switches itself off; 0 = off (persistent) */
+        bool ring_run;            /* volatile: the strike under way answers a ring */
 };
 
 struct sim_lock {
@@ -139,6 +153,7 @@ struct sim_lock {
         bool pairing_mode_set;       /* what the machine was last told */
         struct sim_motor motor;
         enum sim_motor_fault motor_fault; /* what the next run meets */
+        struct sim_opener opener;   /* generation LK_GEN_OPENER only */
 };
 
 /* lock-state.c */
@@ -173,8 +188,8 @@ struct lk_keypad_code *sim_code_find(struct sim_lock *lock, uint16_t id);
 struct lk_keypad_code *sim_code_find_value(struct sim_lock *lock, uint32_t code);
 struct sim_time_control *sim_tc_find(struct sim_lock *lock, uint8_t id);
 
-/* lock-motor.c: lock actions (spec §5.3, §7.4, §10) */
-bool sim_action_valid(uint8_t action);
+/* lock-motor.c: lock actions (spec §5.3, §7.4, §10); an Opener's are O6.1's */
+bool sim_action_valid(const struct sim_lock *lock, uint8_t action);
 bool sim_is_locked(uint8_t lock_state);
 /* Map fob actions (0x81..0x83) through Config to a concrete action. */
 uint8_t sim_action_resolve(const struct sim_lock *lock, uint8_t action);
@@ -253,12 +268,40 @@ union sim_cmd_fields {
         struct lk_keypad_code code;
         struct lk_request_keypad_codes req_codes;
         struct lk_remove_keypad_code rm_code;
+        struct lk_opener_set_config opener_set_config;
+        struct lk_opener_advanced_config opener_adv;
+        struct lk_continuous_mode_action cm;
 };
 
 /* The commands of one concept, after the checks of spec §5.2: false when r->cmd is not theirs. */
 bool sim_exec_action(struct req *r, union sim_cmd_fields *f);   /* lock-cmd-action.c */
 bool sim_exec_config(struct req *r, union sim_cmd_fields *f);   /* lock-cmd-config.c */
 bool sim_exec_lists(struct req *r, union sim_cmd_fields *f);    /* lock-cmd-lists.c */
+
+/* lock-opener.c, lock-opener-config.c: the Opener (nuki-opener.md) */
+static inline bool sim_is_opener(const struct sim_lock *lock)
+{
+        return lock->cfg.generation == LK_GEN_OPENER;
+}
+void sim_opener_defaults(struct sim_lock *lock);
+void sim_opener_states(const struct sim_lock *lock, struct lk_opener_keyturner_states *ret);
+/* Its commands' fields where they differ (Set Config, Set Advanced Config, 0x0057): 0,
+ * -EBADMSG, -ENOENT (not one of them). */
+int sim_opener_decode(uint16_t cmd, const uint8_t *p, size_t n, union sim_cmd_fields *f);
+bool sim_exec_opener(struct req *r, union sim_cmd_fields *f);         /* lock-opener-config.c */
+bool sim_exec_opener_action(struct req *r, union sim_cmd_fields *f);  /* 0x0057, lock-opener.c */
+/* Lock Action on an Opener: 0 to go on, else the error code to answer (O6.1, O6.2). */
+uint8_t sim_opener_action_check(const struct req *r, uint8_t action);
+bool sim_opener_action_valid(uint8_t action);
+uint8_t sim_opener_resolve(const struct sim_lock *lock, uint8_t action);  /* fobs, O7.6 */
+unsigned sim_opener_action_states(const struct sim_lock *lock, uint8_t action, uint8_t s,
+                                  uint8_t ret[static 3]);
+void sim_opener_action_begin(struct sim_lock *lock, uint8_t action); /* RTO, CM take effect */
+uint8_t sim_opener_button_action(const struct sim_lock *lock);      /* O7.7 → O6.1 */
+int64_t sim_opener_deadline(const struct sim_lock *lock);           /* virtual clock */
+void sim_opener_tick(struct sim_lock *lock);
+void sim_opener_log_entry(const struct sim_log_entry *e, struct lk_opener_log_entry *ret);
+void sim_opener_calibrated(struct req *r);                           /* 0x001A "Set Calibrated" */
 
 /* lock-pairing.c */
 void sim_pairing_receive(struct sim_lock *lock, const uint8_t *msg, size_t n);

@@ -15,7 +15,7 @@
 #include "lock-private.h"
 
 #define IMAGE_MAGIC "LKSIMST"          /* 7 characters + NUL = 8 bytes */
-#define IMAGE_VERSION 1u
+#define IMAGE_VERSION 2u               /* 2: an Opener's own section after the config */
 #define IMAGE_HEADER_SIZE 16u
 #define IMAGE_SUM_SIZE crypto_generichash_BYTES
 _Static_assert(crypto_generichash_BYTES == 32, "BLAKE2b-256 checksum");
@@ -208,6 +208,38 @@ static void write_config(const struct sim_lock *l, struct wbuf *w)
         w8(w, a->slow_speed_during_night_mode);
 }
 
+/* An Opener's own state (nuki-opener.md O4, O5; version 2). */
+static void write_opener(const struct sim_lock *l, struct wbuf *w)
+{
+        const struct sim_opener *o = &l->opener;
+        const struct lk_opener_advanced_config *a = &o->adv;
+
+        w8(w, o->capabilities);
+        w8(w, o->operating_mode);
+        w8(w, o->cm);
+        w64(w, o->rto_until);
+        w8(w, a->len);
+        w16(w, a->intercom_id);
+        w8(w, a->bus_mode_switch);
+        w16(w, a->short_circuit_duration);
+        w16(w, a->electric_strike_delay);
+        w8(w, a->random_electric_strike_delay);
+        w16(w, a->electric_strike_duration);
+        w8(w, a->disable_rto_after_ring);
+        w8(w, a->rto_timeout);
+        w8(w, a->undocumented_12);
+        w8(w, a->doorbell_suppression);
+        w16(w, a->doorbell_suppression_duration);
+        wbytes(w, (uint8_t[]){ a->sound_ring, a->sound_open, a->sound_rto, a->sound_cm }, 4);
+        w8(w, a->sound_confirmation);
+        w8(w, a->sound_level);
+        w8(w, a->single_button_action);
+        w8(w, a->double_button_action);
+        w8(w, a->battery_type);
+        w8(w, a->automatic_battery_type_detection);
+        w8(w, a->auto_update_enabled);
+}
+
 static void write_tables(const struct sim_lock *l, struct wbuf *w)
 {
         /* authorizations */
@@ -272,6 +304,8 @@ static void write_body(const struct sim_lock *l, struct wbuf *w)
 {
         write_state(l, w);
         write_config(l, w);
+        if (sim_is_opener(l))
+                write_opener(l, w);
         write_tables(l, w);
 }
 
@@ -456,8 +490,9 @@ static int read_state(struct sim_lock *l, struct rbuf *r)
         l->config_count = r8(r);
         l->lock_state = r8(r);
         /* saved while the motor turned: a restart forgets where it was [DECISION] */
-        if (l->lock_state == LK_LOCK_STATE_UNLOCKING || l->lock_state == LK_LOCK_STATE_LOCKING ||
-            l->lock_state == LK_LOCK_STATE_UNLATCHING)
+        if (!sim_is_opener(l) && (l->lock_state == LK_LOCK_STATE_UNLOCKING ||
+                                  l->lock_state == LK_LOCK_STATE_LOCKING ||
+                                  l->lock_state == LK_LOCK_STATE_UNLATCHING))
                 l->lock_state = LK_LOCK_STATE_UNDEFINED;
         l->last_action = r8(r);
         l->last_trigger = r8(r);
@@ -539,6 +574,49 @@ static int read_config(struct sim_lock *l, struct rbuf *r)
         a->slow_speed_during_night_mode = rbool(r);
         if (a->len < LK_ADV_SETTINGS_API21 || a->len > LK_ADV_SETTINGS_ULTRA)
                 return -EBADMSG;
+        return 0;
+}
+
+static int read_opener(struct sim_lock *l, struct rbuf *r)
+{
+        struct sim_opener *o = &l->opener;
+        struct lk_opener_advanced_config *a = &o->adv;
+        uint8_t sounds[4];
+
+        o->capabilities = r8(r);
+        o->operating_mode = r8(r);
+        o->cm = rbool(r);
+        o->rto_until = r64(r);
+        a->len = r8(r);
+        a->intercom_id = r16(r);
+        a->bus_mode_switch = r8(r);
+        a->short_circuit_duration = r16(r);
+        a->electric_strike_delay = r16(r);
+        a->random_electric_strike_delay = rbool(r);
+        a->electric_strike_duration = r16(r);
+        a->disable_rto_after_ring = rbool(r);
+        a->rto_timeout = r8(r);
+        a->undocumented_12 = r8(r);
+        a->doorbell_suppression = r8(r);
+        a->doorbell_suppression_duration = r16(r);
+        rbytes(r, sounds, sizeof(sounds));
+        a->sound_ring = sounds[0];
+        a->sound_open = sounds[1];
+        a->sound_rto = sounds[2];
+        a->sound_cm = sounds[3];
+        a->sound_confirmation = rbool(r);
+        a->sound_level = r8(r);
+        a->single_button_action = r8(r);
+        a->double_button_action = r8(r);
+        a->battery_type = r8(r);
+        a->automatic_battery_type_detection = rbool(r);
+        a->auto_update_enabled = rbool(r);
+        if (a->len < LK_OPENER_ADVANCED_CONFIG_MIN || a->len > LK_OPENER_ADVANCED_CONFIG_FULL ||
+            o->capabilities > LK_OPENER_CAP_RTO)
+                return -EBADMSG;
+        /* saved mid-strike: a restart forgets it (as the motor states above) [DECISION] */
+        if (l->lock_state == LK_OPENER_STATE_OPENING || l->lock_state == LK_OPENER_STATE_OPEN)
+                l->lock_state = LK_OPENER_STATE_ONLINE;
         return 0;
 }
 
@@ -643,12 +721,15 @@ static int read_log(struct sim_lock *l, struct rbuf *r)
         return 0;
 }
 
-static int read_body(struct sim_lock *l, struct rbuf *r)
+static int read_body(struct sim_lock *l, struct rbuf *r, uint32_t version)
 {
         int k = read_state(l, r);
 
         if (k >= 0)
                 k = read_config(l, r);
+        /* version 1 had no Opener section: an Opener keeps its factory settings */
+        if (k >= 0 && version >= 2 && sim_is_opener(l))
+                k = read_opener(l, r);
         if (k >= 0)
                 k = read_lists(l, r);
         if (k >= 0)
@@ -665,7 +746,7 @@ int sim_lock_load(const struct sim_config *cfg, const struct sim_io *io,
         struct sim_lock *lock = NULL;
         struct lk_pin pin;
         struct rbuf r;
-        uint32_t body;
+        uint32_t body, version;
         int k;
 
         if (!cfg || !buf || !ret)
@@ -678,7 +759,8 @@ int sim_lock_load(const struct sim_config *cfg, const struct sim_io *io,
         if (len < IMAGE_HEADER_SIZE + IMAGE_SUM_SIZE ||
             memcmp(buf, IMAGE_MAGIC, sizeof(IMAGE_MAGIC)) != 0)
                 return -EBADMSG;
-        if (sim_get32(buf + 8) != IMAGE_VERSION)
+        version = sim_get32(buf + 8);
+        if (version < 1 || version > IMAGE_VERSION)
                 return -EPROTONOSUPPORT;
         body = sim_get32(buf + 12);
         if ((size_t)body != len - IMAGE_HEADER_SIZE - IMAGE_SUM_SIZE)
@@ -695,7 +777,7 @@ int sim_lock_load(const struct sim_config *cfg, const struct sim_io *io,
         k = sim_lock_alloc(&c, io, env, &lock);
         if (k < 0)
                 goto fail;
-        k = read_body(lock, &r);
+        k = read_body(lock, &r, version);
         if (k < 0)
                 goto fail;
         memcpy(lock->cfg.name, lock->conf.name, sizeof(lock->cfg.name));

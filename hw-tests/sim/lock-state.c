@@ -359,7 +359,10 @@ bool sim_pairing_mode(const struct sim_lock *lock)
 
 uint8_t sim_nuki_state(const struct sim_lock *lock)
 {
-        return sim_pairing_mode(lock) ? LK_NUKI_STATE_PAIRING_MODE : LK_NUKI_STATE_DOOR_MODE;
+        if (sim_pairing_mode(lock))
+                return LK_NUKI_STATE_PAIRING_MODE;
+        /* O7.1: an Opener's continuous mode is a Nuki state */
+        return lock->opener.cm ? LK_NUKI_STATE_CONTINUOUS_MODE : LK_NUKI_STATE_DOOR_MODE;
 }
 
 static uint8_t battery_byte(const struct sim_lock *lock)
@@ -463,6 +466,8 @@ int64_t sim_lock_next_deadline(const struct sim_lock *lock)
                 if (v < d)
                         d = v;
         }
+        if (sim_is_opener(lock) && sim_opener_deadline(lock) < d)
+                d = sim_opener_deadline(lock);
         if (lock->n_tcs > 0) {
                 /* the next full local minute */
                 local = sim_local(lock);
@@ -508,6 +513,8 @@ void sim_lock_tick(struct sim_lock *lock)
                 if (lock->lock_state == LK_LOCK_STATE_UNLOCKED_LOCK_N_GO)
                         (void)sim_motor_start(lock, LK_ACTION_LOCK, &relock);
         }
+        if (sim_is_opener(lock))
+                sim_opener_tick(lock);
         run_time_control(lock);
 }
 

@@ -78,6 +78,8 @@ void sim_conf_defaults(struct sim_lock *lock)
                 .matter_status = gen >= LK_GEN_SMARTLOCK_4 && gen != LK_GEN_OPENER ? 1 : 0,
         };
         snprintf(lock->conf.name, sizeof(lock->conf.name), "%s", lock->cfg.name);
+        if (gen == LK_GEN_OPENER)
+                sim_opener_defaults(lock);
         lock->adv = (struct lk_advanced_config){
                 .len = ultra ? LK_ADV_SETTINGS_ULTRA : LK_ADV_SETTINGS_SL,
                 .total_degrees = 720,
@@ -121,7 +123,7 @@ int sim_lock_alloc(const struct sim_config *cfg, const struct sim_io *io,
         lock->pin = (struct lk_pin){ .value = cfg->pin.value,
                                      .size = (uint8_t)lk_generation_pin_size(cfg->generation) };
         sim_conf_defaults(lock);
-        lock->lock_state = LK_LOCK_STATE_LOCKED;
+        lock->lock_state = cfg->generation == LK_GEN_OPENER ? LK_OPENER_STATE_ONLINE : LK_LOCK_STATE_LOCKED;
         lock->battery = 90;
         lock->logging = true;
         lock->next_auth_id = 1;

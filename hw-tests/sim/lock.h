@@ -58,6 +58,8 @@ struct sim_config {
         unsigned pin_lockout_s;
         int16_t tz_offset_min;          /* lock-local = UTC + offset */
         unsigned motor_ms[SIM_MOTOR_ACTIONS]; /* motor time per action; 0 = at once */
+        bool opener_app_cm;             /* an Opener takes CM by Lock Action from an App too
+                                         * ([DECISION] nuki-opener.md O6.2: default refused) */
 };
 
 struct sim_io {
@@ -160,8 +162,20 @@ struct sim_keypad_result {
  */
 int sim_lock_keypad_type(struct sim_lock *lock, uint32_t code, uint8_t action,
                          struct sim_keypad_result *ret);
+/*
+ * A doorbell ring at an Opener (nuki-opener.md O9 [DECISION]): logs a doorbell-recognition
+ * entry (type 0x06, auth 0) and sets the advertised state-changed flag; while RTO or CM is on
+ * it also runs the electric strike with trigger manual (ending RTO when "disable RTO after
+ * ring" is set). -EOPNOTSUPP on a Smart Lock.
+ */
+struct sim_ring_result {
+        uint8_t mode; /* enum lk_opener_ring_mode: what was on when it rang */
+        bool opened;  /* the strike ran (or runs) */
+        bool busy;    /* it would have, but the strike was running already */
+};
+int sim_lock_ring(struct sim_lock *lock, struct sim_ring_result *ret);
 /* Turn the knob by hand: the bolt moves at once (no motor), trigger manual, log type 0x02.
- * -EINVAL for an unknown action, -EBUSY while the motor runs. */
+ * -EINVAL for an unknown action, -EBUSY while the motor runs, -EOPNOTSUPP on an Opener. */
 int sim_lock_turn_knob(struct sim_lock *lock, uint8_t action);
 /* 0..100; -EINVAL above. Critical below 20 %. */
 int sim_lock_set_battery(struct sim_lock *lock, unsigned percent);

@@ -53,8 +53,8 @@ static const struct prog_flag run_flags[] = {
         { "state", O_STATE, "FILE",
           "The lock's state: created (0600) on the first run, loaded afterwards, saved after every change; its "
           "directory is created 0700 if missing and must not be writable by group or others." },
-        { "generation", O_GEN, "G", "The lock's generation when the state file is created: 1, 2, 3, 4 or ultra "
-          "(default 3).", "1 2 3 4 ultra" },
+        { "generation", O_GEN, "G", "The lock's generation when the state file is created: 1, 2, 3, 4, ultra, or "
+          "opener for a Nuki Opener, the intercom adapter (default 3).", "1 2 3 4 ultra opener" },
         { "name", O_NAME, "NAME", "The lock's name when the state file is created, at most 32 bytes (default Nuki_Sim)." },
         { "pin-file", O_PIN, "FILE",
           "The security PIN when the state file is created: digits in a file of mode 0600, never on the command "
@@ -248,10 +248,12 @@ static int run_flag(int c, const char *opt_name, struct run_args *r)
         case O_GEN:
                 if (strcmp(optarg, "ultra") == 0)
                         o->cfg.generation = LK_GEN_ULTRA;
+                else if (strcmp(optarg, "opener") == 0)
+                        o->cfg.generation = LK_GEN_OPENER;
                 else if (prog_parse_uint(optarg, 4, &v) == 0 && v >= 1)
                         o->cfg.generation = (enum lk_generation)v;
                 else {
-                        prog_log("--generation wants 1, 2, 3, 4 or ultra, not '%s'", optarg);
+                        prog_log("--generation wants 1, 2, 3, 4, ultra or opener, not '%s'", optarg);
                         return -EINVAL;
                 }
                 o->generation_set = true;

@@ -277,6 +277,8 @@ static const char *ctl_turn_knob(struct prog *p, int argc, char **argv, cJSON *r
         prog_after_engine(p);
         if (r == -EBUSY)
                 return "the motor is running";
+        if (r == -EOPNOTSUPP)
+                return "an Opener has no knob";
         if (r < 0)
                 return errno_text(r, "turn-knob failed");
         {
@@ -284,6 +286,28 @@ static const char *ctl_turn_knob(struct prog *p, int argc, char **argv, cJSON *r
 
                 cJSON_AddStringToObject(reply, "lock_state", s ? s : "unknown");
         }
+        return NULL;
+}
+
+/* A doorbell ring at an Opener (nuki-opener.md O9). */
+static const char *ctl_ring(struct prog *p, int argc, char **argv, cJSON *reply)
+{
+        static const char *const modes[] = { "none", "ring to open", "continuous mode" };
+        struct sim_ring_result res;
+        int r;
+
+        (void)argv;
+        if (argc != 1)
+                return "usage: ring";
+        r = sim_lock_ring(prog_lock(p), &res);
+        prog_after_engine(p);
+        if (r == -EOPNOTSUPP)
+                return "only an Opener has a doorbell (latchkey-sim --generation opener)";
+        if (r < 0)
+                return errno_text(r, "ring failed");
+        cJSON_AddStringToObject(reply, "active", modes[res.mode < 3 ? res.mode : 0]);
+        cJSON_AddBoolToObject(reply, "opened", res.opened);
+        cJSON_AddBoolToObject(reply, "busy", res.busy);
         return NULL;
 }
 
@@ -437,8 +461,11 @@ static const char *ctl_help(struct prog *p, int argc, char **argv, cJSON *reply)
 const struct prog_ctl_request prog_ctl_requests[] = {
         { "press-button", ctl_press_button, "press-button [SECONDS]", "Hold the button for SECONDS (default 5: pairing mode)." },
         { "type-code", ctl_type_code, "type-code CODE [intelligent|unlock|lock|unlatch|lock-n-go]",
-          "Type a keypad code, then the action key (default unlock)." },
-        { "turn-knob", ctl_turn_knob, "turn-knob lock|unlock|unlatch", "Turn the knob by hand." },
+          "Type a keypad code, then the action key (default unlock; on an Opener any key opens the door)." },
+        { "turn-knob", ctl_turn_knob, "turn-knob lock|unlock|unlatch", "Turn the knob by hand (a Smart Lock)." },
+        { "ring", ctl_ring, "ring",
+          "Ring the doorbell at an Opener: logged as a doorbell entry; while ring to open or continuous mode is on "
+          "the electric strike opens (over the unlatch motor time), and ring to open ends if so configured." },
         { "clock", ctl_clock, "clock [set YYYY-MM-DDTHH:MM:SSZ | advance SECONDS]",
           "Show, set (UTC) or move the virtual clock (a negative advance goes back)." },
         { "battery", ctl_battery, "battery PERCENT", "Set the battery charge, 0..100; critical below 20." },
