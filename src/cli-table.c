@@ -177,6 +177,10 @@ static const struct cli_flag outbox_list_flags[] = {
         "command went out the outcome is unknown: exit 5, and the action is not sent again (latchkey state tells)."
 
 
+#define OPENER_ACTION_HELP                                                                                             \
+        " The Opener's final state is printed; a link lost after the command went out exits 5 (outcome unknown, not "  \
+        "sent again: latchkey state tells)."
+
 const struct cli_group cli_groups[] = {
         { "time", "the lock's clock" },
         { "config", "the lock's configuration" },
@@ -206,12 +210,25 @@ const struct cli_command cli_commands[] = {
           "Delete a lock's credentials from this machine. Its authorization stays on the lock until removed there "
           "(auth remove, from another client)." },
         { "state", cmd_state, "", "the lock's state, clock and battery flag",
-          "The lock's state, its clock and time zone, the battery flag and the door sensor." },
+          "The lock's state, its clock and time zone, the battery flag and the door sensor. For a Nuki Opener: whether "
+          "ring to open or continuous mode is on (so whether a ring opens the door), its clock and battery flag." },
         { "battery", cmd_battery, "", "the battery report", "The battery report: voltage, charge and the critical flag." },
         { "lock", cmd_lock, "", "lock", "Lock, and wait for the lock to report completion." LOCK_ACTION_HELP },
         { "unlock", cmd_unlock, "", "unlock", "Unlock, and wait for the lock to report completion." LOCK_ACTION_HELP },
         { "unlatch", cmd_unlatch, "", "unlock and pull the latch",
           "Unlock and pull the latch, and wait for completion." LOCK_ACTION_HELP },
+        { "open", cmd_open, "", "open the door through a Nuki Opener (the electric strike)",
+          "Actuate a Nuki Opener's electric strike: the building's door opens for the strike's duration, then the "
+          "Opener is back in the state it was in. Only for an Opener (exit 11 on a Smart Lock; it uses lock, unlock "
+          "and unlatch, which an Opener refuses the same way)." OPENER_ACTION_HELP },
+        { "rto", cmd_rto, "on|off", "switch a Nuki Opener's ring to open on or off",
+          "Ring to open on: the next ring at the door opens it (and, when the Opener is so configured, switches "
+          "ring to open off again); it also switches itself off after its timeout (Advanced Config, 5 to 60 min). "
+          "Only for an Opener." OPENER_ACTION_HELP },
+        { "cm", cmd_cm, "on|off", "switch a Nuki Opener's continuous mode on or off",
+          "Continuous mode on: every ring opens the door until it is switched off. An app authorization (latchkey "
+          "pairs as one) sends the Continuous Mode Action, which needs the security PIN; a bridge or fob sends a lock "
+          "action. Only for an Opener." OPENER_ACTION_HELP },
         { "time sync", cmd_time_sync, "", "set the lock's clock (UTC) and, with --zone, its time zone",
           "Set the lock's clock to this machine's clock (the lock keeps UTC) and report how far it had drifted. "
           "With --zone the lock's time zone is set first. A zone the lock has no ID for keeps the EU summer-time "
@@ -219,7 +236,8 @@ const struct cli_command cli_commands[] = {
           "lock will not follow the next daylight-saving change by itself.",
           time_sync_flags },
         { "config show", cmd_config_show, "", "the lock's configuration and advanced configuration",
-          "The lock's configuration and advanced configuration, as JSON." },
+          "The lock's configuration and advanced configuration, as JSON; a Nuki Opener's in its own terms (operating "
+          "mode, capabilities, electric strike, ring to open timeout, doorbell suppression, sounds)." },
         { "code list", cmd_code_list, "", "the keypad codes on the lock",
           "The keypad codes on the lock: id, code, name, enabled, time window and how often used." },
         { "code add", cmd_code_add, "--name NAME (--code-file FILE|- | --generate)",
@@ -245,7 +263,9 @@ const struct cli_command cli_commands[] = {
           "The lock's log entries that are new since the last read (the lock keeps the last 200). Entries are stored "
           "as they arrive and committed every 50 (one disk sync each) and when the read ends or fails, so a read cut "
           "short resumes where it stopped with nothing lost or repeated. Keypad "
-          "entries are attributed to the code (by its id), lock actions to the authorization.",
+          "entries are attributed to the code (by its id), lock actions to the authorization. On a Nuki Opener the "
+          "actions are its own (ring to open, continuous mode, open) and each ring at the door is an entry, with "
+          "what was on when it rang.",
           log_flags },
         { "auth list", cmd_auth_list, "", "the authorizations (apps, bridges, fobs, keypads) on the lock",
           "The authorizations on the lock (apps, bridges, fobs, keypads); this machine's own is marked." },

@@ -11,6 +11,7 @@
 
 #include "agent.h"
 #include "cli.h"
+#include "cmd-opener.h"
 #include "cmds.h"
 #include "latchkey/ble.h"
 #include "latchkey/names.h"
@@ -379,6 +380,8 @@ int cmd_state(struct cli *c, int argc, char **argv)
                 return -1;
         if (cli_connect(c) < 0)
                 return -1;
+        if (cli_is_opener(c))
+                return opener_state(c);
         r = lockops_states(c->session, &ks);
         if (r < 0)
                 return cli_fail_errno(c, r, "reading the lock state");
@@ -413,6 +416,15 @@ int cmd_battery(struct cli *c, int argc, char **argv)
         if (r < 0)
                 return cli_fail_errno(c, r, "reading the battery");
         cJSON_AddItemToObject(c->out, "battery", render_battery_json(&b, &ks));
+        if (cli_is_opener(c)) { /* O3: an Opener reports the critical bit alone, no charge */
+                cJSON *o = cJSON_GetObjectItemCaseSensitive(c->out, "battery");
+
+                cJSON_DeleteItemFromObjectCaseSensitive(o, "charge_percent");
+                cJSON_DeleteItemFromObjectCaseSensitive(o, "charging");
+                if (!c->json)
+                        printf("Battery: %u mV, %s\n", b.voltage, b.critical ? "CRITICAL" : "ok");
+                return 0;
+        }
         if (!c->json)
                 printf("Battery: %u mV, %u%%, %s%s\n", b.voltage, (ks.battery_state >> 2) * 2,
                        b.critical ? "CRITICAL" : "ok", ks.battery_state & LK_BATTERY_STATE_CHARGING ? ", charging" : "");
@@ -480,7 +492,7 @@ static int run_action(struct cli *c, int argc, char **argv, uint8_t action)
         cJSON *a;
         int r;
 
-        if (cli_getopt_none(c, argc, argv) < 0)
+        if (cli_getopt_none(c, argc, argv) < 0 || cli_need_smart_lock(c, lk_lock_action_name(action)) < 0)
                 return -1;
         if (cli_connect(c) < 0)
                 return -1;
@@ -614,6 +626,8 @@ int cmd_config_show(struct cli *c, int argc, char **argv)
                 return -1;
         if (cli_connect(c) < 0)
                 return -1;
+        if (cli_is_opener(c))
+                return opener_config_show(c);
         r = lockops_config(c->session, &cfg);
         if (r < 0)
                 return cli_fail_errno(c, r, "reading the configuration");

@@ -6,10 +6,12 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cmd-opener.h"
 #include "cmds.h"
 #include "db.h"
 #include "latchkey/names.h"
 #include "logsync.h"
+#include "render-opener.h"
 #include "render.h"
 #include "util.h"
 
@@ -51,14 +53,17 @@ static void on_entry(void *userdata, const struct lk_log_entry *e, bool is_new)
         if (!is_new && !lo->all)
                 return;
         a = attribute(lo, e, who, sizeof(who));
-        cJSON_AddItemToArray(lo->arr, render_log_json(e, a));
+        cJSON_AddItemToArray(lo->arr, cli_is_opener(lo->c) ? render_opener_log_json(e, a) : render_log_json(e, a));
         lo->shown++;
         if (lo->c->json)
                 return;
         if (lo->shown == 1)
                 printf("%-7s %-25s %-48s %s\n", "INDEX", "TIME", "EVENT", "BY");
         render_datetime_local(&e->timestamp, when, sizeof(when));
-        render_log_event(e, ev, sizeof(ev));
+        if (cli_is_opener(lo->c))
+                render_opener_log_event(e, ev, sizeof(ev));
+        else
+                render_log_event(e, ev, sizeof(ev));
         printf("%-7" PRIu32 " %-25s %s %s\n", e->index, when, render_pad(ev, 48, (char[RENDER_CELL_MAX]){ 0 }, RENDER_CELL_MAX),
                a ? render_escape(a, (char[RENDER_CELL_MAX]){ 0 }, RENDER_CELL_MAX) : "-");
 }

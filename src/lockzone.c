@@ -5,6 +5,7 @@
 
 #include "latchkey/names.h"
 #include "latchkey/zone.h"
+#include "lockops-opener.h"
 #include "lockops.h"
 #include "lockzone.h"
 
@@ -122,14 +123,57 @@ bool lockzone_matches(const struct lk_config *c, const struct lockzone *z)
                c->dst_mode == z->dst_mode;
 }
 
+/* An Opener's Config and Set Config have their own layouts (nuki-opener.md O4): the same
+ * read-modify-write, compared as the bytes written. */
+static int apply_opener(struct session *s, const struct lockzone *z, struct lk_config *ret_before,
+                        bool *ret_changed)
+{
+        struct lk_opener_set_config want, got;
+        struct lk_opener_config before, after;
+        uint8_t a[LK_OPENER_SET_CONFIG_SIZE], b[LK_OPENER_SET_CONFIG_SIZE];
+        int r;
+
+        r = lockops_opener_config(s, &before);
+        if (r < 0)
+                return r;
+        if (ret_before)
+                *ret_before = (struct lk_config){ .nuki_id = before.nuki_id, .timezone_id = before.timezone_id,
+                                                  .timezone_offset = before.timezone_offset,
+                                                  .dst_mode = before.dst_mode, .current_time = before.current_time };
+        *ret_changed = false;
+        if (before.timezone_id == z->timezone_id && before.timezone_offset == z->timezone_offset &&
+            before.dst_mode == z->dst_mode)
+                return 0;
+        lk_opener_set_config_from_config(&before, &want);
+        want.timezone_id = z->timezone_id;
+        want.timezone_offset = z->timezone_offset;
+        want.dst_mode = z->dst_mode;
+        if (lk_opener_set_config_encode(&want, a, sizeof(a)) < 0)
+                return -EILSEQ;
+        r = lockops_opener_set_config(s, &want);
+        if (r < 0)
+                return r;
+        *ret_changed = true;
+        r = lockops_opener_config(s, &after);
+        if (r < 0)
+                return r;
+        lk_opener_set_config_from_config(&after, &got);
+        if (lk_opener_set_config_encode(&got, b, sizeof(b)) < 0)
+                return -EIO;
+        return memcmp(a, b, sizeof(a)) == 0 ? 0 : -EIO;
+}
+
 int lockzone_apply(struct session *s, const struct lockzone *z, struct lk_config *ret_before,
                    bool *ret_changed)
 {
+        const struct lk_link_info *link = session_link_info(s);
         struct lk_set_config want, got;
         struct lk_config before, after;
         uint8_t probe[LK_SET_CONFIG_SIZE];
         int r;
 
+        if (link && link->generation == LK_GEN_OPENER)
+                return apply_opener(s, z, ret_before, ret_changed);
         r = lockops_config(s, &before);
         if (r < 0)
                 return r;

@@ -53,7 +53,9 @@ void lockzone_describe(const struct lockzone *z, char *buf, size_t size);
  * gets the Config as first read, *ret_changed whether a write was made. Session errors as
  * they come (Set Config needs the PIN: -ENOKEY without one); -EILSEQ, nothing written, when
  * the lock's name as read cannot be written back unchanged (not UTF-8); -EIO when the
- * read-back differs from what was written in any setting.
+ * read-back differs from what was written in any setting. A Nuki Opener (the link's
+ * generation) is read and written in its own layouts (nuki-opener.md O4.1, O4.2); its
+ * ret_before then holds only the Nuki ID, the clock and the zone fields.
  */
 int lockzone_apply(struct session *s, const struct lockzone *z, struct lk_config *ret_before,
                    bool *ret_changed);
