@@ -219,6 +219,18 @@ static void add_log(cJSON *root, const struct sim_lock *l)
         }
 }
 
+/* The lock state and last action by the device's own names (an Opener's are O6.1, O7.2). */
+static void add_state_names(cJSON *root, const struct sim_lock *l)
+{
+        if (sim_is_opener(l)) {
+                add_name(root, "lock_state", lk_opener_lock_state_name(l->lock_state), l->lock_state);
+                add_name(root, "last_action", lk_opener_action_name(l->last_action), l->last_action);
+        } else {
+                add_name(root, "lock_state", lk_lock_state_name(l->lock_state), l->lock_state);
+                add_name(root, "last_action", lk_lock_action_name(l->last_action), l->last_action);
+        }
+}
+
 int sim_lock_state_json(const struct sim_lock *l, char **ret)
 {
         cJSON *root = cJSON_CreateObject(), *arr, *o;
@@ -236,13 +248,7 @@ int sim_lock_state_json(const struct sim_lock *l, char **ret)
         cJSON_AddBoolToObject(root, "connected", l->connected);
         cJSON_AddBoolToObject(root, "pairing_mode", sim_pairing_mode(l));
         add_name(root, "nuki_state", lk_nuki_state_name(sim_nuki_state(l)), sim_nuki_state(l));
-        if (sim_is_opener(l)) {
-                add_name(root, "lock_state", lk_opener_lock_state_name(l->lock_state), l->lock_state);
-                add_name(root, "last_action", lk_opener_action_name(l->last_action), l->last_action);
-        } else {
-                add_name(root, "lock_state", lk_lock_state_name(l->lock_state), l->lock_state);
-                add_name(root, "last_action", lk_lock_action_name(l->last_action), l->last_action);
-        }
+        add_state_names(root, l);
         add_name(root, "last_trigger", lk_trigger_name(l->last_trigger), l->last_trigger);
         add_name(root, "last_completion", lk_completion_name(l->last_completion),
                  l->last_completion);
