@@ -151,7 +151,9 @@ upgrade() {
         state snap "$W/before-$2.json" || return 1
         echo "from $(dpkg-query -W -f '${Version}' latchkey) to $(dpkg-deb -f "$1" Version)"
         starts=$(grep -c 'event=start' "$W/daemon.log")
-        timeout 300 dpkg -i "$1" || return 1
+        # As unattended upgrades do: an operator's edited conffile stays, the package's new
+        # version of it lands beside it as latchkey.conf.dpkg-dist (no prompt to hang on).
+        timeout 300 dpkg -i --force-confdef --force-confold "$1" || return 1
         echo "installed: $(dpkg-query -W -f '${Version}' latchkey)"
         wait_event 'event=start' $((starts + 1)) 60 || return 1
         grep -q 'adapter = hci1' /etc/latchkey/latchkey.conf || { echo "the conffile lost its change"; return 1; }
