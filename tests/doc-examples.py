@@ -100,6 +100,10 @@ def main():
                if not k.startswith(("LATCHKEY_", "XDG_", "CREDENTIALS_DIRECTORY"))}
         env.update(HOME=os.path.join(tmp, "home"), TMPDIR=tmp, ASAN_OPTIONS="detect_leaks=0",
                    PATH=os.path.join(BUILD, "bin") + ":/usr/bin:/bin")
+        if os.geteuid() == 0:
+            # Root's default state directory is the machine's /var/lib/latchkey (the daemon's):
+            # the examples keep theirs in the scratch directory like everyone else's.
+            env["LATCHKEY_STATE_DIR"] = os.path.join(tmp, "home", "state")
         text = "\n".join(script) + "\n"
         # Output to a file, not a pipe: a lock left in the background keeps a pipe open forever.
         with open(os.path.join(tmp, "output"), "w+") as log:

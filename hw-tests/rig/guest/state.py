@@ -10,19 +10,26 @@ import subprocess
 import sys
 
 
+# As the daemon's user, on its directory: every release's CLI can do that (root's switch to the
+# state's owner came after 0.1.0), and root's sqlite3 must not create files in it.
+AS_DAEMON = ["setpriv", "--reuid=latchkey", "--regid=latchkey", "--init-groups",
+             "env", "HOME=/var/lib/latchkey", "LATCHKEY_STATE_DIR=/var/lib/latchkey"]
+
+
 def cli(*args):
-    out = subprocess.run(["/usr/bin/latchkey", "--json", *args], capture_output=True, text=True, check=True)
+    out = subprocess.run([*AS_DAEMON, "/usr/bin/latchkey", "--json", *args], capture_output=True, text=True,
+                         check=True)
     return json.loads(out.stdout)
 
 
 def snap(path):
-    # As the daemon's user: root's sqlite3 must not create files in its directory.
-    rows = subprocess.run(["setpriv", "--reuid=latchkey", "--regid=latchkey", "--init-groups", "sqlite3", "-json",
-                           "/var/lib/latchkey/state.db",
+    rows = subprocess.run([*AS_DAEMON, "sqlite3", "-json", "/var/lib/latchkey/state.db",
                            "SELECT lock, max(idx) AS cursor, count(*) AS entries FROM log_entries GROUP BY lock"],
                           capture_output=True, text=True, check=True).stdout
     state = {
-        "locks": sorted(json.dumps(x, sort_keys=True) for x in cli("locks")["locks"]),
+        # A pairing is its name, the lock's model and our authorization on it; newer releases
+        # may show more about a lock, which is not a change.
+        "locks": sorted([x["name"], x["generation"], x["auth_id"]] for x in cli("locks")["locks"]),
         "grants": sorted([g["id"], g["status"]] for g in cli("grants", "list", "--all")["grants"]),
         "events": sorted(e["id"] for e in cli("outbox", "list", "--limit", "100000")["events"]),
         "cursors": {r["lock"]: r["cursor"] for r in json.loads(rows or "[]")},

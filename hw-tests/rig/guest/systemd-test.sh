@@ -81,6 +81,9 @@ step radio t_radio
 # ---- install: nothing configured, no token: the service must come up by itself ---------------
 t_install() {
         [ ! -e /etc/latchkey ] && ! getent passwd latchkey || { echo "not a fresh system"; return 1; }
+        # The host's / is the lower layer: a /var/lib/latchkey that a run as root left there
+        # (owned by root) would be this fresh system's daemon state. Gone in the overlay only.
+        [ ! -e /var/lib/latchkey ] || { echo "the host's /var/lib/latchkey hidden"; rm -rf /var/lib/latchkey; }
         # man-db's trigger would index every manual page over 9p under TCG (minutes): off, as
         # container images have it; `man latchkey` below reads the page directly.
         rm -f /var/lib/man-db/auto-update
@@ -97,6 +100,71 @@ t_install() {
         grep -q '^/etc/latchkey/latchkey.conf' /var/lib/dpkg/info/latchkey.conffiles
 }
 step dpkg-i t_install
+
+write_bookings() {
+        from=$(date -u -d "@$(($(date +%s) - 3600))" +%Y-%m-%dT%H:%M:00Z)
+        to=$(date -u -d "@$(($(date +%s) + 2 * 86400))" +%Y-%m-%dT%H:%M:00Z)
+        mkdir -m 700 -p /root/secrets
+        cat > /root/secrets/bookings.json <<JSON
+{"version": 1,
+ "properties": [{"id": "rig-flat", "locks": ["front"]}],
+ "grants": [{"id": "BK-SD-1", "property": "rig-flat", "guest": "Systemd Guest",
+             "code": "735914", "check_in": "$from", "check_out": "$to"}]}
+JSON
+}
+write_bookings
+# upgrade DEB TAG: install DEB over what is there; everything the daemon kept must still be there.
+upgrade() {
+        state snap "$W/before-$2.json" || return 1
+        echo "from $(dpkg-query -W -f '${Version}' latchkey) to $(dpkg-deb -f "$1" Version)"
+        starts=$(grep -c 'event=start' "$W/daemon.log")
+        # As unattended upgrades do: an operator's edited conffile stays, the package's new
+        # version of it lands beside it as latchkey.conf.dpkg-dist (no prompt to hang on).
+        timeout 300 dpkg -i --force-confdef --force-confold "$1" || return 1
+        echo "installed: $(dpkg-query -W -f '${Version}' latchkey)"
+        wait_event 'event=start' $((starts + 1)) 60 || return 1
+        grep -q 'adapter = hci1' /etc/latchkey/latchkey.conf || { echo "the conffile lost its change"; return 1; }
+        state snap "$W/after-$2.json" && state keeps "$W/before-$2.json" "$W/after-$2.json"
+}
+# As the daemon's user on its directory: what every release's CLI can do (0.1.0's had no
+# switch from root to the state's owner).
+as_daemon() { setpriv --reuid=latchkey --regid=latchkey --init-groups \
+        env HOME=/var/lib/latchkey LATCHKEY_STATE_DIR=/var/lib/latchkey "$@"; }
+# From the last release's layout: what it kept (a pairing, a code, a log cursor, bookings),
+# written by its own CLI against its own virtual lock, then this tree's package over it (its
+# service ran meanwhile, as the empty token file lets it: its unit's empty SetCredential= is
+# refused by systemd 252).
+t_upgrade_release() {
+        [ "$FIRST" != "$RIG/latchkey.deb" ] || { echo "no older release was built: see the re-versioned upgrade below"; return 0; }
+        d=/run/latchkey-rig-release
+        mkdir -m 700 -p "$d" && printf '1234\n' > "$d/pin" && printf '246813\n' > "$d/code" &&
+                cp /root/secrets/bookings.json "$d/" &&
+                chmod 600 "$d/pin" "$d/code" "$d/bookings.json" && chown -R latchkey:latchkey "$d" || return 1
+        # Its daemon stopped meanwhile, so it does not visit the lock the CLI is using; the
+        # upgrade's restart starts this tree's.
+        systemctl stop latchkey
+        : > "$W/release-sim.log"
+        as_daemon /usr/bin/latchkey-sim run --socket "$d/sim.sock" --state "$d/sim.state" --pin-file "$d/pin" \
+                >> "$W/release-sim.log" 2>&1 &
+        sim=$!
+        follow "$W/release-sim.log" 'listening on' 1 30 || { cat "$W/release-sim.log"; return 1; }
+        ok=0
+        as_daemon /usr/bin/latchkey-sim ctl --socket "$d/sim.sock" press-button &&
+                as_daemon $LK --json pair --via "sim:$d/sim.sock" --name release --pin-file "$d/pin" &&
+                as_daemon $LK --json --lock release code add --name Before --code-file "$d/code" &&
+                as_daemon /usr/bin/latchkey-sim ctl --socket "$d/sim.sock" type-code 246813 unlock &&
+                as_daemon $LK --json --lock release log > /dev/null &&
+                as_daemon $LK --json grants import "$d/bookings.json" || ok=1
+        kill "$sim"; wait "$sim" 2>/dev/null
+        [ "$ok" = 0 ] || return 1
+        # The operator's edit of the conffile, which the upgrade must keep.
+        sed -i 's/^#adapter =.*/adapter = hci1/' /etc/latchkey/latchkey.conf
+        upgrade "$RIG/latchkey.deb" release || return 1
+        grep -q '"cursors": {"release": [1-9]' "$W/after-release.json" || { echo "no log cursor kept"; return 1; }
+        # The release's virtual lock is gone with its run: only the lock paired below stays.
+        $LK --lock release forget
+}
+step upgrade-from-release t_upgrade_release
 
 t_ready() { # Type=notify: active means READY=1 was sent
         echo "ActiveState=$(prop ActiveState) SubState=$(prop SubState) MainPID=$(prop MainPID)"
@@ -134,36 +202,6 @@ t_config() { # the daemon on hci1 (the lock is on hci0); reload re-reads the fil
 }
 step reload-config t_config
 
-write_bookings() {
-        from=$(date -u -d "@$(($(date +%s) - 3600))" +%Y-%m-%dT%H:%M:00Z)
-        to=$(date -u -d "@$(($(date +%s) + 2 * 86400))" +%Y-%m-%dT%H:%M:00Z)
-        mkdir -m 700 -p /root/secrets
-        cat > /root/secrets/bookings.json <<JSON
-{"version": 1,
- "properties": [{"id": "rig-flat", "locks": ["front"]}],
- "grants": [{"id": "BK-SD-1", "property": "rig-flat", "guest": "Systemd Guest",
-             "code": "735914", "check_in": "$from", "check_out": "$to"}]}
-JSON
-}
-write_bookings
-# upgrade DEB TAG: install DEB over what is there; everything the daemon kept must still be there.
-upgrade() {
-        state snap "$W/before-$2.json" || return 1
-        echo "from $(dpkg-query -W -f '${Version}' latchkey) to $(dpkg-deb -f "$1" Version)"
-        starts=$(grep -c 'event=start' "$W/daemon.log")
-        # As unattended upgrades do: an operator's edited conffile stays, the package's new
-        # version of it lands beside it as latchkey.conf.dpkg-dist (no prompt to hang on).
-        timeout 300 dpkg -i --force-confdef --force-confold "$1" || return 1
-        echo "installed: $(dpkg-query -W -f '${Version}' latchkey)"
-        wait_event 'event=start' $((starts + 1)) 60 || return 1
-        grep -q 'adapter = hci1' /etc/latchkey/latchkey.conf || { echo "the conffile lost its change"; return 1; }
-        state snap "$W/after-$2.json" && state keeps "$W/before-$2.json" "$W/after-$2.json"
-}
-t_upgrade_release() { # from the last release's layout: its bookings and outbox through the migrations
-        [ "$FIRST" != "$RIG/latchkey.deb" ] || { echo "no older release was built: see the re-versioned upgrade below"; return 0; }
-        $LK --json grants import /root/secrets/bookings.json || return 1
-        upgrade "$RIG/latchkey.deb" release
-}
 t_upgrade_again() { # this package over itself re-versioned: pairings, provisioned codes, log cursors
         rm -rf "$W/deb" && dpkg-deb -R "$RIG/latchkey.deb" "$W/deb" || return 1
         v=$(sed -n 's/^Version: //p' "$W/deb/DEBIAN/control")
@@ -172,7 +210,6 @@ t_upgrade_again() { # this package over itself re-versioned: pairings, provision
         upgrade "$W/latchkey-newer.deb" again || return 1
         $LK --json grants list | grep -q '"provisioned"'
 }
-step upgrade-from-release t_upgrade_release
 
 t_no_token() { # no token file at all: systemd 252 starts the service anyway
         rm -f /etc/latchkey/upstream-token
