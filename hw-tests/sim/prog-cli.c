@@ -487,6 +487,11 @@ static int cmd_type_code(int argc, char **argv)
         return ctl_common(argc, argv, "type-code", 1, 2);
 }
 
+static int cmd_ring(int argc, char **argv)
+{
+        return ctl_common(argc, argv, "ring", 0, 0);
+}
+
 static int cmd_state(int argc, char **argv)
 {
         return ctl_common(argc, argv, "state", 0, 0);
@@ -513,6 +518,10 @@ const struct prog_command prog_commands[] = {
         { "type-code", cmd_type_code, "--socket PATH CODE [ACTION]", "= ctl type-code",
           "Type CODE on the lock's keypad, then the ACTION key: intelligent, unlock (default), lock, unlatch or "
           "lock-n-go.",
+          ctl_flags },
+        { "ring", cmd_ring, "--socket PATH", "= ctl ring",
+          "Ring the doorbell at a virtual Opener (run with generation opener): while ring to open or continuous mode is on, "
+          "the door opens.",
           ctl_flags },
         { "state", cmd_state, "--socket PATH", "= ctl state", "Print the lock's whole state as JSON.", ctl_flags },
         { "help", cmd_help, "", "this text", "List the commands, control requests and exit codes." },
