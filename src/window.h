@@ -16,6 +16,7 @@ enum window_problem {
         WINDOW_OK = 0,
         WINDOW_EMPTY,        /* from == until: open for no time at all */
         WINDOW_DAILY_EMPTY,  /* a daily window whose ends are equal (00:00-00:00 is the whole day) */
+        WINDOW_NO_WEEKDAY,   /* from..until (under a week) holds none of its weekdays, in any zone */
         WINDOW_ENDED,        /* until <= now: it can never open again */
         WINDOW_OUT_OF_RANGE, /* a date outside TIME_SUPPORTED_MIN..MAX (timefmt.h) */
 };

@@ -152,6 +152,26 @@ static void windows_that_can_open(void **state)
         assert_int_equal(window_check(&w, now), WINDOW_OK);
         w = (struct lk_window){ .time_limited = true, .from = { 2100, 1, 1, 0, 0, 0 } };
         assert_int_equal(window_check(&w, now), WINDOW_OUT_OF_RANGE);
+        /* 2026-12-01 is a Tuesday: a Tuesday-only stay for weekends never opens, anywhere */
+        w = win("2026-12-01T00:00Z", "2026-12-02T00:00Z", NULL);
+        w.weekdays = 0x03; /* sat, sun */
+        assert_int_equal(window_check(&w, now), WINDOW_NO_WEEKDAY);
+        assert_int_equal(window_check(&w, 0), WINDOW_NO_WEEKDAY);
+        assert_non_null(strstr(window_problem_str(WINDOW_NO_WEEKDAY), "none of its weekdays"));
+        w.weekdays = 0x20; /* tue */
+        assert_int_equal(window_check(&w, now), WINDOW_OK);
+        /* Monday 11:00-12:00Z: already Tuesday at UTC+14, still Sunday at UTC-12 (a past
+         * window, so checked as a booking's history, now = 0) */
+        w = win("2026-11-30T11:00Z", "2026-11-30T12:00Z", NULL);
+        w.weekdays = 0x20; /* tue */
+        assert_int_equal(window_check(&w, 0), WINDOW_OK);
+        w.weekdays = 0x01; /* sun */
+        assert_int_equal(window_check(&w, 0), WINDOW_OK);
+        w.weekdays = 0x10; /* wed: in no zone */
+        assert_int_equal(window_check(&w, 0), WINDOW_NO_WEEKDAY);
+        w = win("2026-12-01T00:00Z", "2026-12-08T00:00Z", NULL); /* a week holds every day */
+        w.weekdays = 0x01;
+        assert_int_equal(window_check(&w, now), WINDOW_OK);
         w = (struct lk_window){ 0 }; /* not time limited: always open */
         assert_int_equal(window_check(&w, now), WINDOW_OK);
 }
