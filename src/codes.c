@@ -541,10 +541,11 @@ static void batch_verify(struct batch *b, struct codes_batch_item *items, size_t
 }
 
 /* The batch stops: what is not done gets error; what was written and not verified too (with a
- * stop that is not the link's: -ECANCELED, since the lock is not asked again). */
-static void batch_stop(struct codes_batch_item *items, size_t n, size_t from, int error, bool link)
+ * stop that is not the link's: -ECANCELED, since the lock is not asked again). Items already
+ * settled without a write (found, refused by the rules) and the one that stopped it keep theirs. */
+static void batch_stop(struct codes_batch_item *items, size_t n, int error, bool link)
 {
-        for (size_t k = from; k < n; k++)
+        for (size_t k = 0; k < n; k++)
                 if (items[k].result == 1 || (items[k].result == 0 && items[k].sent))
                         items[k].result = link ? error : -ECANCELED;
 }
@@ -562,7 +563,7 @@ static bool batch_run(struct batch *b, struct codes_batch_item *items, size_t n)
                         /* Did it land? Reconnect, list, and take this item again. */
                         r = batch_resync(b, r);
                         if (r < 0) {
-                                batch_stop(items, n, 0, r, true);
+                                batch_stop(items, n, r, true);
                                 return false;
                         }
                         i--;
@@ -572,7 +573,7 @@ static bool batch_run(struct batch *b, struct codes_batch_item *items, size_t n)
                         /* The lock takes no more of our commands (a refused PIN must not be tried
                          * once per code): nothing more is sent, not even the verifying listing. */
                         items[i].stopped = true;
-                        batch_stop(items, n, 0, items[i].result, false);
+                        batch_stop(items, n, items[i].result, false);
                         return false;
                 }
         }
@@ -595,7 +596,7 @@ int codes_batch(struct session *s, const struct lk_keypad_code *listed, size_t n
         } else {
                 r = batch_list(&b);
                 if (r < 0) {
-                        batch_stop(items, n, 0, r, true);
+                        batch_stop(items, n, r, true);
                         goto out;
                 }
         }
