@@ -7,6 +7,8 @@
 #include "upstream/sync-fixture.h"
 
 #include <sqlite3.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 static void pull_into_lifecycle_engine(void **state)
 {
@@ -38,6 +40,41 @@ static void pull_into_lifecycle_engine(void **state)
         assert_non_null(strstr(ev[0].payload, "check_out"));
         assert_non_null(strstr(ev[0].payload, "\"reason\":\"invalid\""));
         outbox_events_free(ev, n);
+        sync_free(s);
+}
+
+/* Two stays with the same code back to back on one door: the import's changeover warning, which
+ * a file import prints, reaches the journal (stderr here) for a pulled document too. */
+#define CHANGEOVER_DOC                                                                                    \
+        "{\"version\":1,\"properties\":[{\"id\":\"villa-7\",\"locks\":[\"front-door\"]}],\"grants\":["     \
+        "{\"id\":\"A\",\"property\":\"villa-7\",\"guest\":\"Ana\",\"code\":\"482915\","                   \
+        "\"check_in\":\"2031-05-02T15:00:00Z\",\"check_out\":\"2031-05-05T10:00:00Z\"},"                       \
+        "{\"id\":\"B\",\"property\":\"villa-7\",\"guest\":\"Ben\",\"code\":\"482915\","                   \
+        "\"check_in\":\"2031-05-05T10:00:00Z\",\"check_out\":\"2031-05-08T10:00:00Z\"}]}"
+
+static void upstream_changeover_warned(void **state)
+{
+        struct fx *f = *state;
+        struct sync *s = new_sync(f);
+        struct sync_result res = { 0 };
+        char path[] = "/tmp/latchkey-test-stderr.XXXXXX", text[4096] = "";
+        int fd = mkstemp(path), saved = dup(STDERR_FILENO);
+        ssize_t n;
+
+        assert_true(fd >= 0 && saved >= 0);
+        unlink(path);
+        sync_set_grants_handler(s, sync_grants_import, f->db);
+        up_ok(&G.up, "grants %s", CHANGEOVER_DOC);
+        assert_int_equal(dup2(fd, STDERR_FILENO), STDERR_FILENO);
+        assert_int_equal(sync_pull(s, 1000, &res), 0);
+        assert_int_equal(dup2(saved, STDERR_FILENO), STDERR_FILENO);
+        close(saved);
+        assert_true(res.applied);
+        n = pread(fd, text, sizeof(text) - 1, 0);
+        close(fd);
+        assert_true(n > 0);
+        assert_non_null(strstr(text, "Upstream grants: grants 'A' and 'B' have the same code on lock 'front-door'"));
+        assert_null(strstr(text, "482915")); /* never a code's value in a log */
         sync_free(s);
 }
 
@@ -112,6 +149,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(pull_into_lifecycle_engine, setup, teardown),
                 cmocka_unit_test_setup_teardown(upstream_drawn_code_and_wipe_guard, setup, teardown),
+                cmocka_unit_test_setup_teardown(upstream_changeover_warned, setup, teardown),
         };
 
         if (sodium_init() < 0)
