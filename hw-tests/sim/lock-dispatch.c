@@ -254,6 +254,7 @@ static void dispatch(struct req *r, struct sim_auth *a, const uint8_t *payload, 
                         goto out;
                 }
                 if (!sim_pin_ok(lock, pin.value)) {
+                        lock->pin_failures_seen++;
                         if (++lock->pin_failures >= lock->cfg.pin_attempts) {
                                 lock->pin_failures = 0;
                                 lock->pin_lockout_until = vnow + lock->cfg.pin_lockout_s;

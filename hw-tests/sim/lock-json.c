@@ -263,6 +263,7 @@ int sim_lock_state_json(const struct sim_lock *l, char **ret)
         cJSON_AddNumberToObject(root, "pin_size", l->pin.size);
         cJSON_AddNumberToObject(root, "pin_failures", l->pin_failures);
         cJSON_AddBoolToObject(root, "pin_locked_out", l->pin_lockout_until > sim_vnow(l));
+        cJSON_AddNumberToObject(root, "pin_failures_seen", l->pin_failures_seen);
         cJSON_AddBoolToObject(root, "keypad_locked_out", l->keypad_lockout_until > sim_vnow(l));
         cJSON_AddNumberToObject(root, "busy_faults", l->busy_faults);
         add_motor(root, l);

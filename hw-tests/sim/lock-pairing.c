@@ -87,6 +87,7 @@ static int answer(struct sim_lock *lock, uint8_t *out, size_t *out_len)
                                                    LK_K_ERROR_TOO_MANY_PIN_ATTEMPTS, out,
                                                    LK_PAIR_OUT_MAX, out_len);
                 if (!sim_pin_ok(lock, req->pin)) {
+                        lock->pin_failures_seen++;
                         if (++lock->pin_failures >= lock->cfg.pin_attempts) {
                                 lock->pin_failures = 0;
                                 lock->pin_lockout_until = vnow + lock->cfg.pin_lockout_s;

@@ -147,6 +147,7 @@ struct sim_lock {
         int64_t pairing_until;      /* io->now() when pairing mode ends; 0 = off */
         int64_t lng_relock_at;      /* lock clock; 0 = none */
         unsigned busy_faults;
+        unsigned pin_failures_seen; /* wrong PINs since start, never reset (tests: issue 11) */
         unsigned keypad_failures;
         int64_t keypad_lockout_until; /* virtual clock */
         struct lk_pair_lock pairing; /* the lock-role pairing machine (lock-pairing.c) */

@@ -220,6 +220,14 @@ int sim_lock_add_authorization(struct sim_lock *lock, uint8_t id_type, uint32_t 
                                const char *name, const uint8_t key[static LK_KEY_SIZE],
                                uint32_t *ret_auth_id);
 
+/*
+ * What the lock's owner does in the Nuki app, behind every client's back (lock-owner.c):
+ * change the security PIN (-EINVAL when it is too wide for the generation), or make this
+ * state answer as another device (its Nuki ID: a lock replaced under the same address).
+ */
+int sim_lock_set_pin(struct sim_lock *lock, uint32_t pin);
+void sim_lock_set_nuki_id(struct sim_lock *lock, uint32_t nuki_id);
+
 /* Small accessors for the program and tests. */
 uint8_t sim_lock_lock_state(const struct sim_lock *lock);      /* spec §7.2 */
 unsigned sim_lock_log_count(const struct sim_lock *lock);

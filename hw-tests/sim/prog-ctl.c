@@ -455,6 +455,27 @@ static const char *ctl_quit(struct prog *p, int argc, char **argv, cJSON *reply)
         return NULL;
 }
 
+static const char *ctl_owner(struct prog *p, int argc, char **argv, cJSON *reply)
+{
+        unsigned long long v;
+        char *end = NULL;
+
+        if (argc == 3 && strcmp(argv[1], "pin") == 0) {
+                if (strlen(argv[2]) > 6 || prog_parse_uint(argv[2], 999999, &v) < 0 ||
+                    sim_lock_set_pin(prog_lock(p), (uint32_t)v) < 0)
+                        return "owner pin wants the lock's PIN size in digits (4, or 6 on Ultra)";
+        } else if (argc == 3 && strcmp(argv[1], "nuki-id") == 0 && strlen(argv[2]) == 8) {
+                v = strtoull(argv[2], &end, 16);
+                if (!end || *end)
+                        return "owner nuki-id wants 8 hex digits";
+                sim_lock_set_nuki_id(prog_lock(p), (uint32_t)v);
+        } else
+                return "usage: owner pin DIGITS | owner nuki-id HEX8";
+        prog_after_engine(p);
+        cJSON_AddStringToObject(reply, "changed", argv[1]);
+        return NULL;
+}
+
 static const char *ctl_help(struct prog *p, int argc, char **argv, cJSON *reply);
 
 /* The control requests: what `latchkey-sim --help` and latchkey-sim(1) list, from here. */
@@ -482,6 +503,9 @@ const struct prog_ctl_request prog_ctl_requests[] = {
           "0 runs an action at once; a run under way keeps its time." },
         { "link", ctl_link, "link [connect-ms N] [write-ms N] [indicate-ms N] [process-ms N]",
           "Set (or show) the link model's latencies, in milliseconds." },
+        { "owner", ctl_owner, "owner pin DIGITS | owner nuki-id HEX8",
+          "What the owner changes in the Nuki app, behind latchkey's back: the security PIN, or the Nuki ID this state "
+          "answers with (another lock behind the same address)." },
         { "state", ctl_state, "state", "The lock's whole state as JSON." },
         { "quit", ctl_quit, "quit", "Stop the simulator." },
         { "help", ctl_help, "help", "The requests' usage lines, as JSON." },
