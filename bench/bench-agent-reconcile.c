@@ -294,7 +294,7 @@ int main(int argc, char **argv)
         if (r >= 0)
                 r = sd_event_default(&event);
         if (r >= 0)
-                r = agent_session_open(event, &creds, NULL, NULL, &c.s);
+                r = agent_session_open(event, st, &creds, NULL, &c.s);
         if (r >= 0)
                 r = db_open(st, &c.db);
         if (r >= 0)

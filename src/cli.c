@@ -31,14 +31,22 @@ int cli_fail(struct cli *c, enum cli_exit code, const char *fmt, ...)
 
 int cli_fail_errno(struct cli *c, int error, const char *what)
 {
+        struct lk_creds fresh;
         uint8_t code = 0;
-        char why[256];
+        char why[400];
 
         if (error == -EREMOTEIO) {
                 code = c->session ? session_remote_error(c->session) : LK_ERROR_UNKNOWN;
                 c->lock_error = code;
-        }
-        exit_describe_lock_errno(error, code, why, sizeof(why));
+        } else if ((error == -EKEYREJECTED || error == -EKEYEXPIRED || error == -EACCES) && c->session &&
+                   session_remote_error(c->session))
+                c->lock_error = session_remote_error(c->session);
+        /* What to do names the lock, and the PIN state as the agent keeps it now. */
+        if (c->store && c->creds.alias[0] && store_creds_get(c->store, c->creds.alias, &fresh) >= 0) {
+                agent_describe(&fresh, error, code, why, sizeof(why));
+                lk_creds_wipe(&fresh);
+        } else
+                agent_describe(c->creds.alias[0] ? &c->creds : NULL, error, code, why, sizeof(why));
         return cli_fail(c, exit_for_lock_errno(error, code), "%s: %s", what, why);
 }
 
@@ -249,12 +257,14 @@ int cli_transport(struct cli *c, const char *via, struct lk_transport **ret)
 int cli_connect(struct cli *c)
 {
         struct session_opts opts;
-        struct lk_transport *t = NULL;
+        struct agent_opts ao;
         const char *via;
         int r;
 
         if (c->session && session_is_connected(c->session))
                 return 0;
+        if (c->session) /* a link that dropped: the same session connects again */
+                return session_connect(c->session, NULL) < 0 ? cli_fail_errno(c, -ENOTCONN, "connecting again") : 0;
         if (cli_lock(c) < 0)
                 return -1;
         if (c->pin_file) {
@@ -264,22 +274,40 @@ int cli_connect(struct cli *c)
                 c->creds.has_pin = true;
         }
         via = c->via ? c->via : c->creds.via;
-        if (cli_transport(c, via, &t) < 0)
-                return -1;
+        if (!c->event && (r = sd_event_default(&c->event)) < 0)
+                return cli_fail(c, CLI_EXIT_FAILURE, "cannot create the event loop: %s", strerror(-r));
         agent_session_opts(via, c->timeout_usec, &opts);
-        r = session_new(c->event, t, &c->creds, NULL, &opts, &c->session);
-        if (r < 0) {
-                lk_transport_free(t);
-                return cli_fail(c, CLI_EXIT_FAILURE, "cannot create a session: %s", strerror(-r));
-        }
-        r = session_connect(c->session, NULL);
+        /* The agent keeps other processes off the lock while we work, and the PIN's state. */
+        ao = (struct agent_opts){ .adapter = c->adapter, .session = &opts, .via = via,
+                                  .pin = c->pin_file ? &c->creds.pin : NULL };
+        r = agent_session_open(c->event, c->store, &c->creds, &ao, &c->session);
+        if (r == -EINVAL)
+                return cli_fail(c, CLI_EXIT_USAGE, "invalid --via '%s': use sim:PATH or ble:AA:BB:CC:DD:EE:FF", via);
         if (r < 0) {
                 char what[128];
 
                 snprintf(what, sizeof(what), "connecting to '%s'", c->creds.alias);
-                return cli_fail_errno(c, r == -ENOENT ? -ECONNREFUSED : r, what);
+                return cli_fail_errno(c, r, what);
         }
         return 0;
+}
+
+int cli_store_pin(struct cli *c, const struct lk_pin *pin)
+{
+        struct lk_creds disk;
+        int r;
+
+        r = store_creds_get(c->store, c->creds.alias, &disk);
+        if (r < 0)
+                return r;
+        disk.pin = *pin;
+        disk.has_pin = true;
+        disk.pin_refused_at = disk.pin_lockout_at = disk.pin_retry_at = 0;
+        r = store_creds_put(c->store, &disk);
+        lk_creds_wipe(&disk);
+        if (r >= 0)
+                log_debug("event=pin-stored lock=%s", c->creds.alias);
+        return r;
 }
 
 bool cli_tty(void)

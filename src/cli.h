@@ -67,6 +67,9 @@ int cli_transport(struct cli *c, const char *via, struct lk_transport **ret);
 int cli_connect(struct cli *c);
 /* The lock's PIN, from --pin-file if given, else the stored one; -ENOKEY with a message. */
 int cli_pin(struct cli *c, enum lk_generation gen, struct lk_pin *ret);
+/* Keep pin as the lock's PIN: one the lock just accepted. The refused/lockout marks go with the
+ * old one (issue 11); the rest of the lock's file is as on disk now. */
+int cli_store_pin(struct cli *c, const struct lk_pin *pin);
 /* Read a secret from a file, "-" for stdin, or a no-echo prompt on the terminal. */
 int cli_read_secret(struct cli *c, const char *file, const char *prompt, char *buf, size_t size);
 

@@ -89,7 +89,7 @@ int cmd_pin_verify(struct cli *c, int argc, char **argv)
         if (r < 0)
                 return cli_fail_errno(c, r, "verifying the security PIN");
         if (c->pin_file) {
-                r = store_creds_put(c->store, &c->creds);
+                r = cli_store_pin(c, &c->creds.pin);
                 if (r < 0)
                         return cli_fail(c, CLI_EXIT_STATE, "the PIN is right but cannot be stored: %s", strerror(-r));
         }
@@ -140,8 +140,8 @@ int cmd_pin_set(struct cli *c, int argc, char **argv)
         }
         c->creds.pin = pin;
         c->creds.has_pin = true;
+        r = cli_store_pin(c, &pin);
         sodium_memzero(&pin, sizeof(pin));
-        r = store_creds_put(c->store, &c->creds);
         if (r < 0)
                 return cli_fail(c, CLI_EXIT_STATE, "the lock has the new PIN but latchkey cannot store it: %s", strerror(-r));
         cJSON_AddBoolToObject(c->out, "pin_changed", true);

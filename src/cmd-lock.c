@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "cmd-opener.h"
 #include "cmds.h"
+#include "db.h"
 #include "latchkey/ble.h"
 #include "latchkey/names.h"
 #include "latchkey/pairing.h"
@@ -23,6 +24,17 @@
 #include "render.h"
 #include "timefmt.h"
 #include "util.h"
+
+static void closep(int *fd)
+{
+        if (*fd >= 0)
+                close(*fd);
+}
+
+static void db_freep(struct db **db)
+{
+        db_free(*db);
+}
 
 static const char *gen_name(enum lk_generation g)
 {
@@ -147,7 +159,9 @@ int cmd_pair(struct cli *c, int argc, char **argv)
         struct lk_pair_result res;
         struct lk_transport *t = NULL;
         struct lk_link_info info;
-        struct lk_creds creds = { 0 }, existing;
+        struct lk_creds creds = { 0 }, existing = { 0 };
+        _cleanup_(closep) int busy = -1;
+        _cleanup_(db_freep) struct db *db = NULL;
         struct lk_pin pin = { 0 };
         struct pair_ctx pctx;
         uint8_t out[LK_PAIR_OUT_MAX];
@@ -194,9 +208,21 @@ int cmd_pair(struct cli *c, int argc, char **argv)
         if (cli_store(c, NULL) < 0)
                 return -1;
         r = store_creds_get(c->store, alias, &existing);
-        lk_creds_wipe(&existing);
-        if (r == 0 && !force)
+        if (r == 0 && !force) {
+                lk_creds_wipe(&existing);
                 return cli_fail(c, CLI_EXIT_USAGE, "a lock named '%s' is paired already (use --force to replace it)", alias);
+        }
+        /* No other process works with this alias while it changes hands (agent.h). */
+        r = agent_lock_take(c->store, alias, 0, &busy);
+        if (r < 0) {
+                lk_creds_wipe(&existing);
+                return cli_fail_errno(c, r, "waiting for the lock");
+        }
+        /* What latchkey kept for the pairing being replaced is that pairing's (an upgraded
+         * directory may not have said so yet): the new one starts fresh below. */
+        if (r == 0 && existing.alias[0] && db_open(c->store, &db) >= 0)
+                (void)agent_identity_record(db, &existing, (int64_t)time(NULL));
+        lk_creds_wipe(&existing);
 
         if (cli_transport(c, c->via, &t) < 0)
                 return -1;
@@ -273,6 +299,17 @@ int cmd_pair(struct cli *c, int argc, char **argv)
         creds.paired_at = (int64_t)time(NULL);
         lk_wipe(&res, sizeof(res));
 
+        /* Its identity (spec §6.24 Config: the Nuki ID, nonce only): what is kept for it is tied to it. */
+        session_set_creds(c->session, &creds);
+        {
+                struct lk_config lc;
+
+                if (lockops_config(c->session, &lc) >= 0) {
+                        creds.has_nuki_id = true;
+                        creds.nuki_id = lc.nuki_id;
+                } else
+                        log_warning("The lock did not give its Nuki ID now; latchkey learns it on the next connection.");
+        }
         /* A PIN given now is checked on the lock before it is kept. */
         if (have_pin) {
                 creds.has_pin = true;
@@ -290,6 +327,8 @@ int cmd_pair(struct cli *c, int argc, char **argv)
                 lk_creds_wipe(&creds);
                 return cli_fail(c, CLI_EXIT_STATE, "paired, but cannot store the credentials: %s", strerror(-r));
         }
+        if (db || db_open(c->store, &db) >= 0)
+                (void)agent_identity_record(db, &creds, creds.paired_at);
         o = cJSON_AddObjectToObject(c->out, "lock");
         cJSON_AddStringToObject(o, "name", creds.alias);
         cJSON_AddStringToObject(o, "generation", gen_name(creds.generation));

@@ -87,8 +87,12 @@ int cmd_log(struct cli *c, int argc, char **argv)
                 else
                         return -1;
         }
-        if (cli_connect(c) < 0)
+        if (cli_connect(c) < 0) {
+                /* Nothing was read: say so in the same shape as a read cut short. */
+                cJSON_AddNumberToObject(c->out, "received", 0);
+                cJSON_AddNumberToObject(c->out, "new", 0);
                 return -1;
+        }
         r = db_open(c->store, &lo.db);
         if (r < 0)
                 return cli_fail(c, CLI_EXIT_STATE, "cannot open the state database: %s", strerror(-r));

@@ -25,6 +25,7 @@
 #include <time.h>
 
 #include "agent.h"
+#include "alarms.h"
 #include "cli.h"
 #include "cmds.h"
 #include "config.h"
@@ -129,7 +130,8 @@ static int read_lock(struct daemon *d, const char *lock)
                              "its credentials cannot be read: %s", r == -EBADMSG ? "the file is corrupt" : strerror(-r));
                 return log_warning_errno(r, "Lock '%s' has no usable credentials: %m", lock);
         }
-        r = agent_session_open(d->work, &creds, d->cfg.adapter[0] ? d->cfg.adapter : NULL, NULL, &s);
+        r = agent_session_open(d->work, d->store, &creds,
+                               &(struct agent_opts){ .adapter = d->cfg.adapter[0] ? d->cfg.adapter : NULL }, &s);
         lk_creds_wipe(&creds);
         if (r < 0) {
                 char trouble[120];
@@ -166,6 +168,37 @@ static int read_lock(struct daemon *d, const char *lock)
         return r;
 }
 
+/*
+ * A lock that takes no writes or no PIN from us (issue 11): named in STATUS= and the pass's
+ * outcome with what to do, and every removal that is overdue meanwhile raised once upstream.
+ * A lock that takes them again has its alarms forgotten (reconcile does the removals).
+ */
+static void check_lock(struct daemon *d, const char *lock)
+{
+        struct lk_creds c;
+        int64_t now = now_utc();
+        const char *why;
+        int err;
+
+        if (store_creds_get(d->store, lock, &c) < 0)
+                return;
+        why = agent_blocked(&c, now);
+        if (alarms_overdue_removals(d->db, lock, why, now, d->lopts.grace) < 0)
+                log_warning("Cannot check the overdue removals of '%s'", lock);
+        if (why) {
+                char msg[400];
+
+                err = streq(why, "identity_mismatch") ? -ESTALE : streq(why, "pin_invalid") ? -EKEYREJECTED : -EKEYEXPIRED;
+                agent_describe(&c, err, 0, msg, sizeof(msg));
+                outcome_fail(&d->report, lock, exit_for_lock_errno(err, 0), "%s", msg);
+                daemon_status_trouble(&d->status, lock,
+                                      err == -ESTALE      ? "not the paired lock (its Nuki ID changed): pair it again"
+                                      : err == -EKEYEXPIRED ? "PIN lockout: no PIN sent for now"
+                                                            : "stored PIN refused: run latchkey pin verify --pin-file FILE");
+        }
+        lk_creds_wipe(&c);
+}
+
 static void read_logs(struct daemon *d)
 {
         char **locks = NULL;
@@ -174,6 +207,7 @@ static void read_logs(struct daemon *d)
                 return;
         for (char **p = locks; *p; p++) {
                 (void)read_lock(d, *p);
+                check_lock(d, *p);
                 (void)sd_notify(0, "WATCHDOG=1");
         }
         strv_free(locks);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <sqlite3.h>
@@ -106,6 +107,18 @@ static const char schema_v4[] =
         "  property TEXT PRIMARY KEY REFERENCES lc_properties(id) ON DELETE CASCADE,"
         "  zone TEXT NOT NULL) WITHOUT ROWID;";
 
+/*
+ * 5: what an alias's per-lock rows belong to (issue 11): the pairing's Nuki ID (NULL until
+ * known) and authorization; and the alarms raised once each (an overdue removal while a lock
+ * takes no PIN, ...). An upgraded directory records its identities on first contact.
+ */
+static const char schema_v5[] =
+        "CREATE TABLE IF NOT EXISTS lock_identity ("
+        "  lock TEXT PRIMARY KEY, nuki_id INTEGER, auth_id INTEGER NOT NULL, since INTEGER NOT NULL) WITHOUT ROWID;"
+        "CREATE TABLE IF NOT EXISTS lock_alarms ("
+        "  lock TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL, raised_at INTEGER NOT NULL,"
+        "  PRIMARY KEY (lock, kind, key)) WITHOUT ROWID;";
+
 struct db_migration {
         int version;
         const char *what;
@@ -118,6 +131,17 @@ static const struct db_migration migrations[] = {
         { 2, "bookings, outbox and upstream tables", schema_v2, NULL },
         { 3, "indexes for bookings at scale", schema_v3, NULL },
         { 4, "property time zones", schema_v4, NULL },
+        { 5, "lock identities and alarms", schema_v5, NULL },
+};
+
+/*
+ * The tables whose rows say something about one paired lock, by alias in their `lock` column:
+ * what its identity owns. A new table of that kind belongs here too. (The desired state,
+ * lc_property_locks and lc_grant_overrides, names doors by alias and stays; the outbox keeps
+ * what happened.) The log is kept as history under a retired key instead (db_log_retire).
+ */
+static const char *const per_lock_tables[] = {
+        "lock_codes", "lc_grant_codes", "lc_code_history", "lc_unmanaged", "lc_auth_names", "lock_alarms",
 };
 
 int db_errno(int rc)
@@ -441,4 +465,154 @@ int db_code_name(struct db *db, const char *lock, uint16_t id, char ret[LK_CODE_
                 r = r == SQLITE_DONE ? -ENOENT : db_errno(r);
         sqlite3_finalize(st);
         return r;
+}
+
+/* ---- per-lock state and the lock's identity (issue 11) -------------------------------------- */
+
+static int step_text(struct db *db, const char *sql, const char *a, const char *b)
+{
+        sqlite3_stmt *st;
+        int r = db_prepare(db, sql, &st);
+
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
+        if (b)
+                sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
+        r = sqlite3_step(st);
+        r = r == SQLITE_DONE || r == SQLITE_ROW ? 0 : db_errno(r);
+        sqlite3_finalize(st);
+        return r;
+}
+
+/* Move lock's log rows under "lock~N" (no alias has a '~'): history nobody reads as the cursor. */
+static int log_retire(struct db *db, const char *lock)
+{
+        char tag[STORE_ALIAS_MAX + 24];
+        sqlite3_stmt *st;
+        int64_t n = 0;
+        int r;
+
+        r = db_prepare(db, "SELECT COUNT(DISTINCT lock) FROM log_entries WHERE substr(lock, 1, length(?1) + 1) = ?1 || '~'",
+                       &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, lock, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW)
+                n = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+        snprintf(tag, sizeof(tag), "%s~%" PRId64, lock, n + 1);
+        return step_text(db, "UPDATE log_entries SET lock = ?2 WHERE lock = ?1", lock, tag);
+}
+
+int db_log_retire(struct db *db, const char *lock)
+{
+        int r = db_exec(db, "BEGIN IMMEDIATE");
+
+        if (r < 0)
+                return r;
+        r = log_retire(db, lock);
+        if (r < 0) {
+                (void)db_exec(db, "ROLLBACK");
+                return r;
+        }
+        return db_exec(db, "COMMIT");
+}
+
+static int identity_get(struct db *db, const char *lock, bool *ret_found, bool *ret_has_nuki, uint32_t *ret_nuki,
+                        uint32_t *ret_auth)
+{
+        sqlite3_stmt *st;
+        int r = db_prepare(db, "SELECT nuki_id, auth_id FROM lock_identity WHERE lock = ?", &st);
+
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, lock, -1, SQLITE_STATIC);
+        r = sqlite3_step(st);
+        *ret_found = r == SQLITE_ROW;
+        if (r == SQLITE_ROW) {
+                *ret_has_nuki = sqlite3_column_type(st, 0) != SQLITE_NULL;
+                *ret_nuki = (uint32_t)sqlite3_column_int64(st, 0);
+                *ret_auth = (uint32_t)sqlite3_column_int64(st, 1);
+                r = 0;
+        } else
+                r = r == SQLITE_DONE ? 0 : db_errno(r);
+        sqlite3_finalize(st);
+        return r;
+}
+
+static int identity_put(struct db *db, const char *lock, bool has_nuki_id, uint32_t nuki_id, uint32_t auth_id,
+                        int64_t now)
+{
+        sqlite3_stmt *st;
+        int r = db_prepare(db, "INSERT OR REPLACE INTO lock_identity (lock, nuki_id, auth_id, since) VALUES (?,?,?,?)", &st);
+
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, lock, -1, SQLITE_STATIC);
+        if (has_nuki_id)
+                sqlite3_bind_int64(st, 2, nuki_id);
+        else
+                sqlite3_bind_null(st, 2);
+        sqlite3_bind_int64(st, 3, auth_id);
+        sqlite3_bind_int64(st, 4, now);
+        r = db_errno(sqlite3_step(st));
+        sqlite3_finalize(st);
+        return r;
+}
+
+int db_lock_identity_set(struct db *db, const char *lock, bool has_nuki_id, uint32_t nuki_id, uint32_t auth_id,
+                         int64_t now)
+{
+        bool found = false, had_nuki = false;
+        uint32_t old_nuki = 0, old_auth = 0;
+        int r, changed = 0;
+
+        r = db_exec(db, "BEGIN IMMEDIATE");
+        if (r < 0)
+                return r;
+        r = identity_get(db, lock, &found, &had_nuki, &old_nuki, &old_auth);
+        if (r >= 0 && found && (old_auth != auth_id || (had_nuki && has_nuki_id && old_nuki != nuki_id))) {
+                /* Another lock or authorization under this alias: its state starts fresh. */
+                changed = 1;
+                r = log_retire(db, lock);
+                for (size_t i = 0; r >= 0 && i < ELEMENTSOF(per_lock_tables); i++) {
+                        char sql[96];
+
+                        snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE lock = ?", per_lock_tables[i]);
+                        r = step_text(db, sql, lock, NULL);
+                }
+        }
+        /* Unknown until now (an upgraded directory): what is kept is this pairing's. */
+        if (r >= 0 && (!found || changed || (has_nuki_id && !had_nuki)))
+                r = identity_put(db, lock, has_nuki_id || (had_nuki && !changed), has_nuki_id ? nuki_id : old_nuki,
+                                 auth_id, now);
+        if (r < 0) {
+                (void)db_exec(db, "ROLLBACK");
+                return r;
+        }
+        r = db_exec(db, "COMMIT");
+        return r < 0 ? r : changed;
+}
+
+int db_alarm_raise(struct db *db, const char *lock, const char *kind, const char *key, int64_t now)
+{
+        sqlite3_stmt *st;
+        int r = db_prepare(db, "INSERT OR IGNORE INTO lock_alarms (lock, kind, key, raised_at) VALUES (?,?,?,?)", &st);
+
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, lock, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, key, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 4, now);
+        r = sqlite3_step(st);
+        r = r == SQLITE_DONE ? (sqlite3_changes(db->h) > 0 ? 1 : 0) : db_errno(r);
+        sqlite3_finalize(st);
+        return r;
+}
+
+int db_alarm_clear(struct db *db, const char *lock, const char *kind)
+{
+        return step_text(db, "DELETE FROM lock_alarms WHERE lock = ?1 AND kind = ?2", lock, kind);
 }

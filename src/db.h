@@ -39,6 +39,22 @@ int db_code_del(struct db *db, const char *lock, uint16_t id);
 /* -ENOENT when unknown. */
 int db_code_name(struct db *db, const char *lock, uint16_t id, char ret[LK_CODE_NAME_SIZE + 1]);
 
+/*
+ * Per-lock state and the lock's identity (issue 11). db_lock_identity_set(): lock (an alias)
+ * now stands for this pairing; when its recorded identity differs (another authorization, or
+ * another Nuki ID when both are known), everything kept for the alias is cleared and its log
+ * kept apart as history, in one transaction, and it returns 1 (0 otherwise). A first record
+ * (an upgraded directory) adopts what is there. db_log_retire(): the lock's log restarted
+ * (its newest index is below ours): the entries are kept apart and the cursor starts over.
+ */
+int db_lock_identity_set(struct db *db, const char *lock, bool has_nuki_id, uint32_t nuki_id, uint32_t auth_id,
+                         int64_t now);
+int db_log_retire(struct db *db, const char *lock);
+/* An alarm raised once per (lock, kind, key): 1 when new, 0 when it was raised already. */
+int db_alarm_raise(struct db *db, const char *lock, const char *kind, const char *key, int64_t now);
+/* Forget the alarms of a kind (the lock took writes again): a new trouble raises them anew. */
+int db_alarm_clear(struct db *db, const char *lock, const char *kind);
+
 /* SQLite result code → 0 or -errno (one map for every module with tables in state.db). */
 int db_errno(int rc);
 /* Prepare a statement on the database; -errno on failure. */

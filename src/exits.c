@@ -113,6 +113,7 @@ enum cli_exit exit_for_lock_errno(int error, uint8_t lock_error)
         case -ENOKEY:
         case -EKEYREJECTED:
         case -EKEYEXPIRED:
+        case -EACCES:
                 return CLI_EXIT_AUTH;
         case -ENOSPC:
                 return CLI_EXIT_FULL;
@@ -172,6 +173,10 @@ void exit_describe_lock_errno(int error, uint8_t lock_error, char *buf, size_t s
                 return;
         case -ENOSPC:
                 snprintf(buf, size, "the lock is full");
+                return;
+        case -EACCES:
+                snprintf(buf, size, "the lock does not know this pairing (K_ERROR_NOT_AUTHORIZED): it was reset or "
+                                    "replaced, or our authorization was removed; pair it again");
                 return;
         case -EEXIST:
                 snprintf(buf, size, "the lock holds this code with another name or window");

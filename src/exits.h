@@ -19,6 +19,7 @@
  *                           back as something else)                               → 8
  *   -ESTALE                 not the paired lock: its Nuki ID changed               → 8
  *   -ENOKEY                 no security PIN to send                                → 6
+ *   -EACCES                 the lock does not know our authorization               → 6
  *   -EKEYREJECTED           the lock refused the stored PIN (it is not sent again) → 6
  *   -EKEYEXPIRED            the lock is in PIN lockout                             → 6
  *   -EREMOTEIO              the lock sent an Error Report: by its code (spec §8)

@@ -32,10 +32,14 @@ struct rc {
         bool dead;     /* the link failed for good: the rest is pending */
 };
 
+/* The link failed, or the lock takes no more of our commands now (issue 11: the stored PIN was
+ * refused, a PIN lockout, no PIN, not the paired lock, another process busy with it): what is
+ * left stays pending, and the other locks go on. */
 static inline bool lc_is_link_error(int r)
 {
         return r == -ETIMEDOUT || r == -ENOTCONN || r == -ECONNRESET || r == -EPIPE || r == -ECONNABORTED ||
-               r == -ECONNREFUSED || r == -EHOSTUNREACH || r == -EHOSTDOWN;
+               r == -ECONNREFUSED || r == -EHOSTUNREACH || r == -EHOSTDOWN || r == -EKEYREJECTED || r == -EKEYEXPIRED ||
+               r == -ENOKEY || r == -ESTALE || r == -EBUSY || r == -EACCES;
 }
 
 /* The lead that applies to t: its per-lock override, else the engine's. */

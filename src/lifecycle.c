@@ -42,6 +42,15 @@ void lifecycle_opts_default(struct lifecycle_opts *o)
         };
 }
 
+/* Why a lock stopped, in the words of the one error map (agent.h), after what. */
+static void lc_describe(int error, const char *what, char *buf, size_t size)
+{
+        char why[256];
+
+        agent_describe(NULL, error, 0, why, sizeof(why));
+        snprintf(buf, size, "%s: %.256s", what, why);
+}
+
 /* The lock's clock is read, and set when it drifted, from this machine's real clock only: the
  * engine's `now` may be a test's or a plan's, and a lock must never be set to it. */
 static void set_clock(struct rc *x)
@@ -165,7 +174,7 @@ int lifecycle_reconcile_session(struct session *s, struct db *db, const char *lo
                         if (now >= t->check_in - lc_target_lead(t, o) && now < t->check_out)
                                 lc_item_times(lc_item_add(&res, LC_PENDING, t->grant, 0, t->rec.name, "lock not reached"), t);
                 }
-                snprintf(res.error_msg, sizeof(res.error_msg), "cannot reach the lock: %s", strerror(-res.error));
+                lc_describe(res.error, "cannot work with the lock", res.error_msg, sizeof(res.error_msg));
                 r = 0;
                 goto out;
         }
@@ -193,7 +202,7 @@ int lifecycle_reconcile_session(struct session *s, struct db *db, const char *lo
                 refresh_auths(&x);
         res.complete = !x.dead;
         if (x.dead)
-                snprintf(res.error_msg, sizeof(res.error_msg), "the link failed during reconcile: %s", strerror(-res.error));
+                lc_describe(res.error, "reconcile stopped", res.error_msg, sizeof(res.error_msg));
         res.codes_after = res.codes_before;
         for (size_t i = 0; i < res.n_items; i++) {
                 const struct lc_item *it = &res.items[i];
@@ -285,7 +294,7 @@ static int reconcile_lock(sd_event *event, struct store *st, struct db *db, cons
 {
         struct lk_creds creds;
         struct session *s = NULL;
-        char msg[160];
+        char msg[320];
         int r;
 
         r = store_creds_get(st, lock, &creds);
@@ -295,13 +304,17 @@ static int reconcile_lock(sd_event *event, struct store *st, struct db *db, cons
                 unreached(db, lock, now, o, r, msg, ret);
                 return 0;
         }
-        r = agent_session_open(event, &creds, o->adapter, o->session, &s);
-        lk_creds_wipe(&creds);
+        r = agent_session_open(event, st, &creds, &(struct agent_opts){ .adapter = o->adapter, .session = o->session }, &s);
         if (r < 0) {
-                snprintf(msg, sizeof(msg), "cannot reach the lock: %s", strerror(-r));
+                char why[256];
+
+                agent_describe(&creds, r, 0, why, sizeof(why)); /* a PIN, a busy lock, the link, ... */
+                snprintf(msg, sizeof(msg), "cannot work with the lock: %.256s", why);
+                lk_creds_wipe(&creds);
                 unreached(db, lock, now, o, r, msg, ret);
                 return 0;
         }
+        lk_creds_wipe(&creds);
         r = lifecycle_reconcile_session(s, db, lock, now, o, ret);
         session_free(s);
         return r;

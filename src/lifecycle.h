@@ -101,7 +101,7 @@ struct lc_lock_result {
         bool skipped;     /* a door of the bookings that is not paired, with nothing due on it: reported
                            * (error_msg), not a failure; one with a code due is a failure (-ENOENT) */
         int error;        /* -errno of the failure that stopped the lock, else 0 */
-        char error_msg[160];
+        char error_msg[320]; /* room for what to do (agent_describe) */
         unsigned codes_before, codes_after;
         bool clock_set;
         char zone[TZDB_NAME_MAX + 1]; /* the zone the lock should keep ("" when none is known) */

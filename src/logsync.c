@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <inttypes.h>
 #include <sqlite3.h>
 #include <time.h>
 
 #include "lockops.h"
 #include "log.h"
 #include "logsync.h"
+#include "outbox.h"
 
 /* An open batch of entries: committed by batch_commit(); what *res said when it began. */
 struct batch {
@@ -22,9 +24,11 @@ struct fetch_ctx {
         logsync_progress_fn progress;
         void *userdata;
         struct logsync_result *res;
-        unsigned batch_got;
+        unsigned batch_got;     /* entries of this request, the anchor included */
         unsigned expected;
         uint32_t last_index;
+        uint32_t anchor;        /* the newest index we hold, asked for again; 0 = none */
+        uint32_t first_index;   /* of this request; 0 = nothing came */
         int error;
         struct batch tx;
 };
@@ -89,6 +93,12 @@ static int on_entry(void *userdata, const struct lk_log_entry *e)
                 f->error = -EBADMSG;
                 return -1;
         }
+        f->last_index = e->index;
+        f->batch_got++;
+        if (!f->first_index)
+                f->first_index = e->index;
+        if (f->anchor && e->index == f->anchor)
+                return 0; /* the entry we have: the log goes on from where we were */
         r = batch_begin(f);
         if (r >= 0)
                 r = db_log_put(f->db, f->lock, e);
@@ -96,8 +106,6 @@ static int on_entry(void *userdata, const struct lk_log_entry *e)
                 f->error = r;
                 return -1;
         }
-        f->last_index = e->index;
-        f->batch_got++;
         f->res->received++;
         if (r > 0)
                 f->res->stored++;
@@ -115,11 +123,37 @@ static int on_entry(void *userdata, const struct lk_log_entry *e)
         return 0;
 }
 
+/* The lock's log no longer reaches our cursor (a reset, a factory reset): ours is kept apart as
+ * history and the whole log is read as new. */
+static int restart(struct fetch_ctx *f, uint32_t cursor)
+{
+        cJSON *p = cJSON_CreateObject();
+        int r;
+
+        log_warning("event=log-reset lock=%s: the lock's newest log entry is below index %" PRIu32
+                    " that latchkey read last: its log restarted; reading it from the beginning",
+                    f->lock, cursor);
+        r = db_log_retire(f->db, f->lock);
+        if (r < 0) {
+                cJSON_Delete(p);
+                return r;
+        }
+        if (p) {
+                cJSON_AddNumberToObject(p, "previous_index", cursor);
+                if (outbox_add(f->db, "lock.log_reset", f->lock, p, NULL) < 0)
+                        log_warning("Could not queue lock.log_reset of '%s' for the upstream", f->lock);
+                cJSON_Delete(p);
+        }
+        f->res->cursor = 0;
+        f->res->reset = true;
+        return 0;
+}
+
 int logsync_fetch(struct session *s, struct db *db, const char *lock, bool all, logsync_entry_fn fn,
                   logsync_progress_fn progress, void *userdata, struct logsync_result *ret)
 {
         struct fetch_ctx f = { .db = db, .lock = lock, .fn = fn, .progress = progress, .userdata = userdata, .res = ret };
-        uint32_t start;
+        uint32_t start, cursor;
         uint16_t total = 0;
         int r;
 
@@ -127,12 +161,17 @@ int logsync_fetch(struct session *s, struct db *db, const char *lock, bool all, 
         r = db_log_cursor(db, lock, &ret->cursor);
         if (r < 0)
                 return r;
-        start = all ? 0 : ret->cursor;
+        cursor = ret->cursor;
+        /* Incremental reads ask for our newest entry again (the start index is exclusive): if it is
+         * not there, nothing of the lock's log reaches our cursor any more (issue 11). */
+        f.anchor = all ? 0 : cursor;
+        start = all ? 0 : cursor > 0 ? cursor - 1 : 0;
         f.last_index = start;
-        for (;;) {
+        for (bool first = true;; first = false) {
                 uint16_t count = LOGSYNC_BATCH;
 
                 f.batch_got = 0;
+                f.first_index = 0;
                 r = lockops_log_read(s, start, count, false, on_entry, &f, &total);
                 if (r == -ECANCELED)
                         r = f.error;
@@ -141,6 +180,20 @@ int logsync_fetch(struct session *s, struct db *db, const char *lock, bool all, 
                         r = -EIO;
                 if (r < 0)
                         return r;
+                if (first && f.anchor) {
+                        if (f.batch_got == 0) { /* newest below our cursor */
+                                r = restart(&f, cursor);
+                                if (r < 0)
+                                        return r;
+                                f.anchor = 0;
+                                start = f.last_index = 0;
+                                continue;
+                        }
+                        if (f.first_index > f.anchor)
+                                log_warning("Lock '%s': log entries %" PRIu32 "..%" PRIu32 " were overwritten before they "
+                                            "were read (the lock keeps its newest %u)",
+                                            lock, f.anchor + 1, f.first_index - 1, LK_LOG_CAPACITY);
+                }
                 /* Log Entry Count: entries available after start (spec §6.30) */
                 if (f.expected == 0)
                         f.expected = total;

@@ -11,6 +11,11 @@
  * its entries. A process killed mid-batch loses only uncommitted entries from state.db, never
  * from the lock: the cursor is the highest committed index, so the next read fetches them again
  * and stores (and queues) each once.
+ *
+ * Each incremental read asks for our newest entry again: when the lock no longer has anything
+ * at or after it (its newest index is below our cursor: a reset lock), the entries we keep are
+ * set apart as history (db_log_retire), a lock.log_reset event is queued, and the whole log is
+ * read as new in the same call (issue 11).
  */
 #pragma once
 
@@ -35,6 +40,7 @@ struct logsync_result {
         unsigned received; /* entries received in this run */
         unsigned stored;   /* of which were new */
         uint32_t cursor;   /* highest index stored after the run */
+        bool reset;        /* the lock's log restarted below our cursor: it was read from its beginning */
 };
 
 /*

@@ -18,7 +18,7 @@
 struct outcome_item {
         char name[STORE_ALIAS_MAX + 1]; /* a lock's alias, or "" for the upstream */
         enum cli_exit exit_code;         /* CLI_EXIT_OK until a failure */
-        char message[256];
+        char message[512];
         unsigned order;                  /* 1 for the pass's first failure, 2 for the next, ... */
 };
 

@@ -48,6 +48,12 @@ struct session {
         uint16_t remote_error_cmd;
         bool sent, accepted;           /* the exchange in progress: written; ACCEPTED seen */
         bool call_sent, call_accepted; /* the last session_call's command */
+
+        struct session_hooks hooks;
+        bool acquired;       /* hooks.acquire succeeded and release is owed */
+        bool checked;        /* hooks.connected ran */
+        int pin_block;       /* session_block_pin() */
+        int write_block;     /* session_block_writes() */
 };
 
 static int session_timer(sd_event_source *es, uint64_t usec, void *userdata)
@@ -143,11 +149,19 @@ static void on_sent(void *userdata, enum lk_channel ch, int error)
                 finish(s, error);
 }
 
+static void release(struct session *s)
+{
+        if (s->acquired && s->hooks.release)
+                s->hooks.release(s->hooks.userdata);
+        s->acquired = false;
+}
+
 static void on_disconnect(void *userdata, int error)
 {
         struct session *s = userdata;
 
         s->connected = false;
+        release(s);
         lk_reasm_reset(&s->usdio);
         lk_reasm_reset(&s->gdio);
         finish(s, error < 0 ? error : -ENOTCONN);
@@ -205,14 +219,24 @@ out:
 
 static void deliver_gdio(struct session *s, const uint8_t *msg, size_t n)
 {
+        struct lk_error_report e;
         struct lk_msg m;
 
         s->stats.messages++;
         if (lk_plain_decode(msg, n, &m) < 0)
                 return;
+        if (m.cmd != LK_CMD_ERROR_REPORT || s->wait != WAIT_REPLY)
+                return;
+        /* A PIN verdict comes from a lock that decrypted our command: it answers encrypted. An
+         * unencrypted one is anybody's in radio range (issue 11): it counts as a forged answer. */
+        if (lk_error_report_decode(m.payload, m.len, &e) >= 0 &&
+            (e.code == LK_K_ERROR_BAD_PIN || e.code == LK_K_ERROR_TOO_MANY_PIN_ATTEMPTS)) {
+                log_debug("Ignoring an unencrypted PIN verdict 0x%02x", e.code);
+                finish(s, -EBADMSG);
+                return;
+        }
         /* Unencrypted errors on Keyturner GDIO, e.g. K_ERROR_NOT_AUTHORIZED (spec §1.1, §2.2). */
-        if (m.cmd == LK_CMD_ERROR_REPORT && s->wait == WAIT_REPLY)
-                remote_error(s, &m);
+        remote_error(s, &m);
 }
 
 static void on_chunk(void *userdata, enum lk_channel ch, const uint8_t *chunk, size_t n)
@@ -301,6 +325,9 @@ struct session *session_free(struct session *s)
                 return NULL;
         (void) mono_usec(&t0);
         lk_transport_free(s->transport); /* BLE: waits until BlueZ has released the link */
+        release(s);
+        if (s->hooks.destroy)
+                s->hooks.destroy(s->hooks.userdata);
         (void) mono_usec(&t1);
         if (s->up_usec && t0 >= s->up_usec)
                 log_debug("Link released in %llu ms, after %llu ms up",
@@ -320,6 +347,38 @@ void session_set_creds(struct session *s, const struct lk_creds *creds)
         s->has_creds = true;
 }
 
+void session_set_hooks(struct session *s, const struct session_hooks *h)
+{
+        s->hooks = *h;
+}
+
+void session_block_pin(struct session *s, int error)
+{
+        s->pin_block = error;
+}
+
+void session_block_writes(struct session *s, int error)
+{
+        s->write_block = error;
+}
+
+bool session_cmd_is_read(uint16_t cmd)
+{
+        switch (cmd) {
+        case LK_CMD_REQUEST_DATA:
+        case LK_CMD_REQUEST_CONFIG:
+        case LK_CMD_REQUEST_ADVANCED_CONFIG:
+        case LK_CMD_REQUEST_LOG_ENTRIES:
+        case LK_CMD_REQUEST_KEYPAD_CODES:
+        case LK_CMD_REQUEST_AUTHORIZATION_ENTRIES:
+        case LK_CMD_REQUEST_TIME_CONTROL_ENTRIES:
+        case LK_CMD_VERIFY_SECURITY_PIN:
+                return true;
+        default:
+                return false;
+        }
+}
+
 int session_connect(struct session *s, struct lk_link_info *ret_info)
 {
         uint64_t t0 = 0, t1 = 0;
@@ -330,22 +389,32 @@ int session_connect(struct session *s, struct lk_link_info *ret_info)
                         *ret_info = s->info;
                 return 0;
         }
+        if (!s->acquired && s->hooks.acquire) {
+                r = s->hooks.acquire(s->hooks.userdata, s, &s->creds);
+                if (r < 0)
+                        return r;
+                s->acquired = true;
+        }
         s->wait = WAIT_CONNECT;
         s->result = 1;
         (void) mono_usec(&t0);
         r = arm_timer(s, s->opts.connect_timeout_usec);
-        if (r < 0)
+        if (r < 0) {
+                release(s);
                 return r;
+        }
         r = lk_transport_connect(s->transport);
         if (r < 0) {
                 s->wait = WAIT_NONE;
                 disarm_timer(s);
+                release(s);
                 return r;
         }
         r = run_until_done(s);
         if (r < 0) {
                 lk_transport_disconnect(s->transport);
                 s->connected = false;
+                release(s);
                 return r;
         }
         (void) mono_usec(&t1);
@@ -353,6 +422,14 @@ int session_connect(struct session *s, struct lk_link_info *ret_info)
         /* The rig's figures (make bench) read this line and the one in session_free(). */
         log_debug("Link up in %llu ms (ATT MTU %u)", (unsigned long long)(t1 - t0) / 1000,
                   s->info.mtu);
+        if (!s->checked && s->hooks.connected) {
+                s->checked = true;
+                r = s->hooks.connected(s->hooks.userdata, s);
+                if (r < 0) {
+                        session_disconnect(s);
+                        return r;
+                }
+        }
         if (ret_info)
                 *ret_info = s->info;
         return 0;
@@ -363,6 +440,7 @@ void session_disconnect(struct session *s)
         if (s->connected)
                 lk_transport_disconnect(s->transport);
         s->connected = false;
+        release(s);
 }
 
 bool session_is_connected(const struct session *s)
@@ -413,7 +491,10 @@ static int exchange(struct session *s, uint16_t cmd, const uint8_t *payload, siz
                 disarm_timer(s);
                 return r;
         }
-        return run_until_done(s);
+        r = run_until_done(s);
+        /* The lock does not know our authorization (reset, replaced, removed): no command of ours
+         * will do, whatever it is; the code stays in session_remote_error(). */
+        return r == -EREMOTEIO && s->remote_error == LK_K_ERROR_NOT_AUTHORIZED ? -EACCES : r;
 }
 
 struct want_one {
@@ -463,6 +544,31 @@ static int backoff(struct session *s, uint64_t usec)
         return r == -ETIMEDOUT ? 0 : r;
 }
 
+/*
+ * The lock's answer to a command that carried the PIN (encrypted, so authenticated): a
+ * refusal or a lockout blocks the PIN for the rest of the session and is handed to the hook,
+ * which keeps it on disk. Returns the call's result, with those two as -EKEYREJECTED and
+ * -EKEYEXPIRED (the Error Report's code stays in session_remote_error()).
+ */
+static int pin_verdict(struct session *s, int r)
+{
+        int verdict;
+
+        if (r >= 0)
+                verdict = 0;
+        else if (r == -EREMOTEIO && s->remote_error == LK_K_ERROR_BAD_PIN)
+                verdict = -EKEYREJECTED;
+        else if (r == -EREMOTEIO && s->remote_error == LK_K_ERROR_TOO_MANY_PIN_ATTEMPTS)
+                verdict = -EKEYEXPIRED;
+        else
+                return r; /* no verdict we can be sure of: before the PIN check, or never heard */
+        if (verdict < 0)
+                s->pin_block = verdict;
+        if (s->hooks.pin_verdict)
+                s->hooks.pin_verdict(s->hooks.userdata, verdict, &s->creds.pin);
+        return verdict < 0 ? verdict : r;
+}
+
 int session_call(struct session *s, uint16_t cmd, const uint8_t *fields, size_t n,
                  session_reply_fn fn, void *userdata)
 {
@@ -477,6 +583,10 @@ int session_call(struct session *s, uint16_t cmd, const uint8_t *fields, size_t 
                 return -ENOKEY;
         if (n > sizeof(payload))
                 return -EMSGSIZE;
+        if (s->write_block && !session_cmd_is_read(cmd))
+                return s->write_block;
+        if (auth == LK_AUTH_NONCE_PIN && s->pin_block)
+                return s->pin_block; /* never the same refused PIN twice (issue 11) */
         if (auth == LK_AUTH_NONCE_PIN && !s->creds.has_pin)
                 return -ENOKEY;
 
@@ -503,6 +613,8 @@ int session_call(struct session *s, uint16_t cmd, const uint8_t *fields, size_t 
                 r = exchange(s, cmd, payload, (size_t)len, fn, userdata, true);
                 s->call_sent = s->sent;
                 s->call_accepted = s->accepted;
+                if (auth == LK_AUTH_NONCE_PIN)
+                        r = pin_verdict(s, r);
                 if (!(r == -EREMOTEIO && s->remote_error == LK_K_ERROR_BUSY) ||
                     attempt >= s->opts.busy_retries)
                         break;

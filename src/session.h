@@ -42,6 +42,29 @@ struct session_stats {
  */
 typedef int (*session_reply_fn)(void *userdata, const struct lk_msg *m);
 
+/*
+ * What the agent (agent.h) hangs on a session to a stored lock; every member may be NULL.
+ *   acquire   before the link comes up: keep other processes off the lock (it may wait), and
+ *             refresh creds (and the safety stops below) from disk; < 0 refuses the connection.
+ *   connected once per session, the first time the link is up: checks on the lock (its
+ *             identity); it may call session_call(); < 0 ends the connection with that error.
+ *   release   after the link went down (or the session is freed).
+ *   pin_verdict the lock's authenticated answer to a command that carried the PIN: 0 taken,
+ *             -EKEYREJECTED refused (K_ERROR_BAD_PIN), -EKEYEXPIRED lockout
+ *             (K_ERROR_TOO_MANY_PIN_ATTEMPTS). sent is the PIN the command carried (the
+ *             session's credentials when it was sent), so a refusal marks only that PIN. An Error Report that is not encrypted never
+ *             gets here: anyone in radio range could send one (it ends the call with -EBADMSG).
+ *   destroy   when the session is freed.
+ */
+struct session_hooks {
+        int (*acquire)(void *userdata, struct session *s, struct lk_creds *creds);
+        int (*connected)(void *userdata, struct session *s);
+        void (*release)(void *userdata);
+        void (*pin_verdict)(void *userdata, int verdict, const struct lk_pin *sent);
+        void (*destroy)(void *userdata);
+        void *userdata;
+};
+
 /* creds may be NULL for a session that only pairs. The transport is owned by the session. */
 int session_new(sd_event *event, struct lk_transport *transport, const struct lk_creds *creds,
                 const struct lk_env *env, const struct session_opts *opts, struct session **ret);
@@ -88,3 +111,16 @@ const struct session_stats *session_stats(const struct session *s);
 const struct lk_link_info *session_link_info(const struct session *s);
 /* Replace the credentials (after pairing, or to set the PIN). */
 void session_set_creds(struct session *s, const struct lk_creds *creds);
+void session_set_hooks(struct session *s, const struct session_hooks *h);
+
+/*
+ * Safety stops (issue 11). session_block_pin(s, error): no command that needs the PIN is sent;
+ * each fails with error at once (-EKEYREJECTED: the stored PIN was refused; -EKEYEXPIRED: a
+ * lockout; 0 lifts it). The session sets it itself on a refusal or a lockout, so the PIN is
+ * never sent twice. session_block_writes(s, error): only commands that read are sent
+ * (-ESTALE: not the paired lock).
+ */
+void session_block_pin(struct session *s, int error);
+void session_block_writes(struct session *s, int error);
+/* Whether cmd only reads (Request Data/Config/Log/Codes/Authorizations, Verify Security PIN). */
+bool session_cmd_is_read(uint16_t cmd);

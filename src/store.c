@@ -240,6 +240,16 @@ int store_creds_put(struct store *s, const struct lk_creds *c)
         if (n > 0 && (size_t)n < sizeof(buf) && c->has_pin)
                 n += snprintf(buf + n, sizeof(buf) - (size_t)n, "pin=%0*" PRIu32 "\n",
                               c->pin.size == 4 ? 6 : 4, c->pin.value);
+        if (n > 0 && (size_t)n < sizeof(buf) && c->has_nuki_id)
+                n += snprintf(buf + n, sizeof(buf) - (size_t)n, "nuki_id=%08" PRIX32 "\n", c->nuki_id);
+        if (n > 0 && (size_t)n < sizeof(buf) && c->pin_refused_at)
+                n += snprintf(buf + n, sizeof(buf) - (size_t)n, "pin_refused_at=%" PRId64 "\n", c->pin_refused_at);
+        if (n > 0 && (size_t)n < sizeof(buf) && c->pin_lockout_at)
+                n += snprintf(buf + n, sizeof(buf) - (size_t)n, "pin_lockout_at=%" PRId64 "\npin_retry_at=%" PRId64 "\n",
+                              c->pin_lockout_at, c->pin_retry_at);
+        if (n > 0 && (size_t)n < sizeof(buf) && c->identity_mismatch_at)
+                n += snprintf(buf + n, sizeof(buf) - (size_t)n, "identity_mismatch_at=%" PRId64 "\nseen_nuki_id=%08" PRIX32 "\n",
+                              c->identity_mismatch_at, c->seen_nuki_id);
         if (n < 0 || (size_t)n >= sizeof(buf))
                 r = -ENAMETOOLONG;
         else
@@ -258,6 +268,27 @@ static int parse_hex(const char *v, uint8_t *out, size_t n)
         if (sodium_hex2bin(out, n, v, 2 * n, NULL, &got, NULL) != 0 || got != n)
                 return -EBADMSG;
         return 0;
+}
+
+/* Eight hex digits (a Nuki ID, as the lock's advertisement and our files print it). */
+static int parse_hex32(const char *v, uint32_t *ret)
+{
+        uint8_t b[4];
+
+        if (parse_hex(v, b, sizeof(b)) < 0)
+                return -EBADMSG;
+        *ret = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+        return 0;
+}
+
+static int parse_time(const char *v, int64_t *ret)
+{
+        uint64_t u;
+        int r = parse_u64(v, 0, INT64_MAX, &u);
+
+        if (r >= 0)
+                *ret = (int64_t)u;
+        return r;
 }
 
 static int creds_parse_line(struct lk_creds *c, char *line, unsigned *seen)
@@ -312,7 +343,19 @@ static int creds_parse_line(struct lk_creds *c, char *line, unsigned *seen)
         } else if (streq(line, "pin")) {
                 r = parse_pin(v, &c->pin);
                 c->has_pin = r >= 0;
-        }
+        } else if (streq(line, "nuki_id")) {
+                r = parse_hex32(v, &c->nuki_id);
+                c->has_nuki_id = r >= 0;
+        } else if (streq(line, "seen_nuki_id"))
+                r = parse_hex32(v, &c->seen_nuki_id);
+        else if (streq(line, "pin_refused_at"))
+                r = parse_time(v, &c->pin_refused_at);
+        else if (streq(line, "pin_lockout_at"))
+                r = parse_time(v, &c->pin_lockout_at);
+        else if (streq(line, "pin_retry_at"))
+                r = parse_time(v, &c->pin_retry_at);
+        else if (streq(line, "identity_mismatch_at"))
+                r = parse_time(v, &c->identity_mismatch_at);
         /* unknown keys are ignored: a newer latchkey may add some */
         return r < 0 ? -EBADMSG : 0;
 }
@@ -368,6 +411,22 @@ int store_creds_remove(struct store *s, const char *alias)
         if (unlinkat(s->locksfd, name, 0) < 0)
                 return -errno;
         return fsync(s->locksfd) < 0 ? -errno : 0;
+}
+
+int store_lock_file(struct store *s, const char *alias, int *ret)
+{
+        char name[NAME_MAX + 1];
+        int fd;
+
+        if (!store_alias_is_valid(alias))
+                return -EINVAL;
+        if (snprintf(name, sizeof(name), "%s.busy", alias) >= (int)sizeof(name))
+                return -ENAMETOOLONG;
+        fd = openat(s->locksfd, name, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0)
+                return -errno;
+        *ret = fd;
+        return 0;
 }
 
 void strv_free(char **l)

@@ -31,6 +31,21 @@ struct lk_creds {
         bool has_pin;
         struct lk_pin pin;               /* secret */
         int64_t paired_at;               /* UTC seconds */
+
+        /* The lock's identity (issue 11): its Nuki ID (spec §6.24 Config), read when paired or,
+         * for a pairing older than this, when first seen. With auth_id it is what everything
+         * kept per lock belongs to (db.h db_lock_identity_set). */
+        bool has_nuki_id;
+        uint32_t nuki_id;
+
+        /* PIN safety (issue 11), kept with the PIN so that no process sends a refused one. */
+        int64_t pin_refused_at;          /* the lock refused the stored PIN (authenticated K_ERROR_BAD_PIN): it is not
+                                          * sent again until `pin verify` stores one the lock accepts; 0 = not */
+        int64_t pin_lockout_at;          /* a PIN lockout was seen (K_ERROR_TOO_MANY_PIN_ATTEMPTS); 0 = none now */
+        int64_t pin_retry_at;            /* while in lockout, no PIN is sent before this (UTC s) */
+        /* Another Nuki ID answered behind this address: writes stop until the lock is paired again. */
+        int64_t identity_mismatch_at;    /* 0 = none */
+        uint32_t seen_nuki_id;
 };
 
 /* Default state directory: $LATCHKEY_STATE_DIR, else /var/lib/latchkey for root, else
@@ -51,6 +66,11 @@ int store_creds_put(struct store *s, const struct lk_creds *c);
 /* -ENOENT if no such lock; -EBADMSG if its file is corrupt. */
 int store_creds_get(struct store *s, const char *alias, struct lk_creds *ret);
 int store_creds_remove(struct store *s, const char *alias);
+/*
+ * The file that keeps processes off a lock while one works with it: locks/<alias>.busy,
+ * opened (created 0600) for flock() (agent.h). *ret is an O_CLOEXEC descriptor.
+ */
+int store_lock_file(struct store *s, const char *alias, int *ret);
 /* Aliases in sorted order; *ret is a NULL-terminated array the caller frees with strv_free. */
 int store_creds_list(struct store *s, char ***ret);
 void strv_free(char **l);

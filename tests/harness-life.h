@@ -167,7 +167,7 @@ static inline struct session *life_session(struct life *L, size_t i, sd_event **
 
         assert_int_equal(sd_event_new(ret_event), 0);
         assert_int_equal(store_creds_get(L->st, L->names[i], &creds), 0);
-        assert_int_equal(agent_session_open(*ret_event, &creds, NULL, NULL, &s), 0);
+        assert_int_equal(agent_session_open(*ret_event, L->st, &creds, NULL, &s), 0);
         lk_creds_wipe(&creds);
         return s;
 }

@@ -204,7 +204,7 @@ static struct session *own_session(sd_event **ev, struct store **st)
         assert_int_equal(store_open(H.statedir, st), 0);
         assert_int_equal(store_creds_get(*st, "front", &creds), 0);
         assert_int_equal(sd_event_new(ev), 0);
-        assert_int_equal(agent_session_open(*ev, &creds, NULL, NULL, &s), 0);
+        assert_int_equal(agent_session_open(*ev, *st, &creds, NULL, &s), 0);
         lk_creds_wipe(&creds);
         return s;
 }

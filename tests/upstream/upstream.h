@@ -179,6 +179,37 @@ static inline void up_stop(struct upstream *u)
         u->pid = 0;
 }
 
+/*
+ * Every POST body the upstream received, as received, against docs/openapi.yaml EventBatch
+ * (tests/upstream/validate.py, a real JSON Schema validator); dir holds the files. Fails the
+ * test on the first that does not match.
+ */
+static inline void up_validate_batches(struct upstream *u, const char *dir)
+{
+        char *answer = up_cmd(u, "batches"), path[512];
+        cJSON *batches = cJSON_Parse(answer), *b;
+        unsigned n = 0;
+
+        free(answer);
+        assert_non_null(batches);
+        cJSON_ArrayForEach(b, batches) {
+                char *text = cJSON_PrintUnformatted(b);
+                char *argv[] = { (char *)UP_PYTHON, (char *)LK_SOURCE_DIR "/tests/upstream/validate.py",
+                                 (char *)LK_SOURCE_DIR "/docs/openapi.yaml", (char *)"EventBatch", path, NULL };
+                FILE *f;
+
+                snprintf(path, sizeof(path), "%s/batch%u.json", dir, n++);
+                f = fopen(path, "w");
+                assert_non_null(f);
+                fputs(text, f);
+                fclose(f);
+                free(text);
+                if (up_spawn_wait(argv) != 0)
+                        fail_msg("%s does not match docs/openapi.yaml EventBatch", path);
+        }
+        cJSON_Delete(batches);
+}
+
 /* rm -rf for the temp dir (no system()). */
 static inline void up_rmrf(const char *dir)
 {
