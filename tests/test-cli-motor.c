@@ -151,7 +151,8 @@ static void link_lost_before_the_answer(void **state)
 {
         cJSON *j;
 
-        h_ctl_ok(&H, "fault drop-before 2"); /* write 1 asks for a challenge, write 2 is the action */
+        /* writes 1-2: the identity check (a challenge, Request Config); 3 a challenge; 4 the action */
+        h_ctl_ok(&H, "fault drop-before 4");
         assert_int_equal(action("unlock", NULL, &j, NULL), 5);
         assert_non_null(strstr(jstr(j, "error.message"), "outcome unknown"));
         assert_non_null(strstr(jstr(j, "error.message"), "before the lock answered"));
