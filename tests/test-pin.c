@@ -334,6 +334,79 @@ static void stale_pin_hundred_runs(void **state)
         h_cleanup(&H);
 }
 
+static int codes_on(struct harness *h)
+{
+        cJSON *j = h_ctl(h, "state");
+        int n = cJSON_GetArraySize(jget(j, "state.keypad_codes"));
+
+        cJSON_Delete(j);
+        return n;
+}
+
+/* The lock named l in a daemon pass's "locks", or NULL. */
+static cJSON *outcome_of(cJSON *j, const char *l)
+{
+        cJSON *e;
+
+        cJSON_ArrayForEach(e, jget(j, "locks"))
+                if (streq(jstr(e, "lock"), l))
+                        return e;
+        return NULL;
+}
+
+/*
+ * The daemon goes on with the other locks: door1's stored PIN refused (sorted first, so door2
+ * comes after it), door2 still gets the booking's code; door1 is named with what to do, asked
+ * for the PIN once only, and reported upstream once.
+ */
+static void other_locks_go_on(void **state)
+{
+        static struct harness B;
+        int64_t now = (int64_t)time(NULL);
+        char doc[1024], a[32], b[32];
+        cJSON *j, *o;
+
+        h_init(&H, NULL);
+        h_pair(&H, "door1");
+        h_init(&B, NULL);
+        snprintf(B.statedir, sizeof(B.statedir), "%s", H.statedir); /* one agent, two locks */
+        h_pair(&B, "door2");
+        start_upstream();
+        time_format_utc(now - 3600, a, sizeof(a));
+        time_format_utc(now + 86400, b, sizeof(b));
+        snprintf(doc, sizeof(doc),
+                 "{\"version\":1,\"properties\":[{\"id\":\"p\",\"locks\":[\"door1\",\"door2\"]}],\"grants\":[{"
+                 "\"id\":\"BK-1\",\"property\":\"p\",\"guest\":\"Ana\",\"code\":\"975318\",\"check_in\":\"%s\","
+                 "\"check_out\":\"%s\"}]}",
+                 a, b);
+        snprintf(file, sizeof(file), "%s/bookings.json", H.dir);
+        h_secret(file, doc);
+        assert_int_equal(h_cli(&H, NULL, &j, "grants", "import", file, NULL), 0);
+        cJSON_Delete(j);
+        h_ctl_ok(&H, "owner pin 4321");
+
+        for (int pass = 0; pass < 2; pass++) {
+                assert_int_equal(h_cli(&H, NULL, &j, "daemon", "--once", "--config", conf, NULL), CLI_EXIT_AUTH);
+                o = outcome_of(j, "door1");
+                assert_non_null(o);
+                assert_int_equal(jnum(o, "exit_code"), CLI_EXIT_AUTH);
+                assert_non_null(strstr(jstr(o, "message"), "pin verify --pin-file"));
+                assert_non_null(strstr(jstr(j, "error.message"), "door1"));
+                o = outcome_of(j, "door2");
+                if (o && !cJSON_IsTrue(jget(o, "ok")))
+                        fail_msg("pass %d: door2 failed: %s", pass, jstr(o, "message"));
+                cJSON_Delete(j);
+                assert_int_equal(codes_on(&B), 1); /* door2 got the guest's code */
+                assert_int_equal(codes_on(&H), 0);
+                assert_int_equal(simj("state.pin_failures_seen"), 1);
+        }
+        assert_int_equal(upstream_events("lock.pin_invalid"), 1);
+        up_validate_batches(&U, H.dir);
+        up_stop(&U);
+        h_cleanup(&B);
+        h_cleanup(&H);
+}
+
 /*
  * A lockout already active (the owner's app typed wrong PINs): reported as such, with when
  * latchkey tries again (the lock does not say when it ends); no PIN is sent meanwhile; the
@@ -484,6 +557,7 @@ int main(void)
                 cmocka_unit_test(overdue_removals_raised_once),
                 cmocka_unit_test(one_process_per_lock),
                 cmocka_unit_test(lockout_reported_and_waited_out),
+                cmocka_unit_test(other_locks_go_on),
                 cmocka_unit_test(stale_pin_hundred_runs),
         };
 
