@@ -279,6 +279,95 @@ static void concurrent_opens(void **state)
         assert_int_equal(raw_int(f, "SELECT COUNT(*) FROM outbox"), 3);
 }
 
+/*
+ * Everything kept per lock follows the lock's identity (issue 11): every table with a lock
+ * column is either started fresh when an alias is paired to another lock, or kept on purpose
+ * (a new table must be put in one list or the other), and a change of identity clears the
+ * one lock's rows and no other's.
+ */
+static const char *const fresh_on_repair[] = {
+        "lock_codes", "lc_grant_codes", "lc_code_history", "lc_unmanaged", "lc_auth_names", "lock_alarms",
+};
+static const char *const kept_on_repair[] = {
+        "log_entries",        /* set apart as history (lock "NAME~N"), the cursor starts over */
+        "lc_property_locks",  /* the property's doors are listed by alias */
+        "lc_grant_overrides", /* the operator's per-door settings of a booking */
+        "outbox",             /* what was reported stays reported */
+        "lock_identity",      /* the record of which pairing the rows belong to */
+};
+
+static bool listed(const char *name, const char *const *l, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                if (strcmp(l[i], name) == 0)
+                        return true;
+        return false;
+}
+
+static void per_lock_state_follows_identity(void **state)
+{
+        struct fx *f = *state;
+        struct store *st;
+        struct db *db = open_db(f, &st, 0);
+        sqlite3_stmt *q;
+        unsigned seen = 0;
+
+        assert_int_equal(outbox_init(db), 0);
+        assert_int_equal(sqlite3_prepare_v2(db_handle(db),
+                                            "SELECT m.name FROM sqlite_master m, pragma_table_info(m.name) c"
+                                            " WHERE m.type = 'table' AND c.name = 'lock' ORDER BY m.name",
+                                            -1, &q, NULL),
+                         SQLITE_OK);
+        while (sqlite3_step(q) == SQLITE_ROW) {
+                const char *name = (const char *)sqlite3_column_text(q, 0);
+                bool fresh = listed(name, fresh_on_repair, ELEMENTSOF(fresh_on_repair));
+                bool kept = listed(name, kept_on_repair, ELEMENTSOF(kept_on_repair));
+
+                if (fresh == kept)
+                        fail_msg("table %s has a lock column: say whether a re-paired lock starts it fresh", name);
+                seen++;
+        }
+        sqlite3_finalize(q);
+        assert_int_equal(seen, ELEMENTSOF(fresh_on_repair) + ELEMENTSOF(kept_on_repair));
+
+        /* front and back, each with a row in every table that starts fresh, and a log. */
+        assert_int_equal(db_lock_identity_set(db, "front", true, 0x11111111, 7, 1000), 0);
+        assert_int_equal(db_lock_identity_set(db, "back", true, 0x22222222, 8, 1000), 0);
+        for (const char *const *l = (const char *const[]){ "front", "back", NULL }; *l; l++) {
+                char sql[1400];
+
+                snprintf(sql, sizeof(sql),
+                         "INSERT INTO lock_codes VALUES ('%1$s', 1, 'A');"
+                         "INSERT INTO lc_grant_codes (grant_id, lock, state, updated_at) VALUES ('G', '%1$s', 'provisioned', 1);"
+                         "INSERT INTO lc_code_history VALUES ('%1$s', 1, 1, NULL, 'G', 'Ana');"
+                         "INSERT INTO lc_unmanaged VALUES ('%1$s', 2, 'B', 1);"
+                         "INSERT INTO lc_auth_names VALUES ('%1$s', 3, 'C');"
+                         "INSERT INTO lock_alarms VALUES ('%1$s', 'k', 'x', 1);"
+                         "INSERT INTO log_entries (lock, idx, ts, auth_id, name, type) VALUES ('%1$s', 5, 1, 1, 'n', 1);",
+                         *l);
+                assert_int_equal(db_exec(db, sql), 0);
+        }
+        /* Same identity again: nothing changes. */
+        assert_int_equal(db_lock_identity_set(db, "front", true, 0x11111111, 7, 2000), 0);
+        /* Another lock under "front": its rows start fresh, its log is set apart; back keeps all. */
+        assert_int_equal(db_lock_identity_set(db, "front", true, 0x33333333, 9, 3000), 1);
+        for (size_t i = 0; i < ELEMENTSOF(fresh_on_repair); i++) {
+                char sql[160];
+
+                snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM %s WHERE lock = 'front'", fresh_on_repair[i]);
+                if (sql_int(db, sql) != 0)
+                        fail_msg("%s kept the old lock's rows", fresh_on_repair[i]);
+                snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM %s WHERE lock = 'back'", fresh_on_repair[i]);
+                if (sql_int(db, sql) != 1)
+                        fail_msg("%s lost another lock's rows", fresh_on_repair[i]);
+        }
+        assert_int_equal(sql_int(db, "SELECT COUNT(*) FROM log_entries WHERE lock = 'front'"), 0);
+        assert_int_equal(sql_int(db, "SELECT COUNT(*) FROM log_entries WHERE lock = 'front~1'"), 1);
+        assert_int_equal(sql_int(db, "SELECT COUNT(*) FROM log_entries WHERE lock = 'back'"), 1);
+        db_free(db);
+        store_free(st);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -287,6 +376,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(failed_migration_rolls_back, setup, teardown),
                 cmocka_unit_test_setup_teardown(newer_release_refused_untouched, setup, teardown),
                 cmocka_unit_test_setup_teardown(concurrent_opens, setup, teardown),
+                cmocka_unit_test_setup_teardown(per_lock_state_follows_identity, setup, teardown),
         };
 
         return cmocka_run_group_tests_name("db", tests, NULL, NULL);
