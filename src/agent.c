@@ -13,6 +13,7 @@
 #include "exits.h"
 #include "latchkey/ble.h"
 #include "lockops.h"
+#include "lockops-opener.h"
 #include "log.h"
 #include "outbox.h"
 #include "timefmt.h"
@@ -354,19 +355,37 @@ out:
         lk_creds_wipe(&c);
 }
 
+int agent_read_nuki_id(struct session *s, uint8_t generation, uint32_t *ret)
+{
+        int r;
+
+        if (generation == LK_GEN_OPENER) {
+                struct lk_opener_config oc;
+
+                r = lockops_opener_config(s, &oc);
+                if (r >= 0)
+                        *ret = oc.nuki_id;
+        } else {
+                struct lk_config lc;
+
+                r = lockops_config(s, &lc);
+                if (r >= 0)
+                        *ret = lc.nuki_id;
+        }
+        return r;
+}
+
 /* Once per session, with the link up: is this the paired lock? (Config's Nuki ID, nonce only.) */
 static int guard_connected(void *userdata, struct session *s)
 {
         struct guard *g = userdata;
         struct lk_creds *c = &g->creds;
-        struct lk_config cfg;
+        uint32_t nuki_id = 0;
         int64_t now = now_utc();
         bool changed = false;
         int r;
 
-        if (c->generation == LK_GEN_OPENER) /* its Config is another layout (nuki-opener.md): not checked yet */
-                goto block;
-        r = lockops_config(s, &cfg);
+        r = agent_read_nuki_id(s, c->generation, &nuki_id);
         if (r == -EREMOTEIO) { /* a lock that will not say is not refused for it */
                 log_debug("Lock '%s' refused to give its Config: its identity is not checked", g->alias);
                 goto block;
@@ -375,24 +394,24 @@ static int guard_connected(void *userdata, struct session *s)
                 return r; /* the link, or an answer that failed its checks: the caller's to see */
         if (!c->has_nuki_id) { /* paired before identities were kept: learn it */
                 c->has_nuki_id = true;
-                c->nuki_id = cfg.nuki_id;
+                c->nuki_id = nuki_id;
                 changed = true;
-        } else if (cfg.nuki_id != c->nuki_id && !c->identity_mismatch_at) {
+        } else if (nuki_id != c->nuki_id && !c->identity_mismatch_at) {
                 cJSON *p = cJSON_CreateObject();
 
                 c->identity_mismatch_at = now;
-                c->seen_nuki_id = cfg.nuki_id;
+                c->seen_nuki_id = nuki_id;
                 changed = true;
                 log_error("event=identity-mismatch lock=%s: Nuki ID %08" PRIX32 " answers where %08" PRIX32
                           " was paired: writes stop until it is paired again; its log is read from the beginning",
-                          g->alias, cfg.nuki_id, c->nuki_id);
+                          g->alias, nuki_id, c->nuki_id);
                 add_nuki_id(p, "nuki_id", c->nuki_id);
-                add_nuki_id(p, "seen_nuki_id", cfg.nuki_id);
+                add_nuki_id(p, "seen_nuki_id", nuki_id);
                 cJSON_AddStringToObject(p, "action", "latchkey pair --force");
                 event(guard_db(g), "lock.identity_mismatch", g->alias, p);
                 if (guard_db(g))
                         (void)db_log_retire(g->db, g->alias);
-        } else if (cfg.nuki_id == c->nuki_id && c->identity_mismatch_at) {
+        } else if (nuki_id == c->nuki_id && c->identity_mismatch_at) {
                 c->identity_mismatch_at = 0; /* the paired lock is back */
                 c->seen_nuki_id = 0;
                 changed = true;

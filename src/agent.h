@@ -87,3 +87,10 @@ void agent_describe(const struct lk_creds *creds, int r, uint8_t lock_error, cha
  * `pair`, for the pairing it replaces and for the new one.
  */
 int agent_identity_record(struct db *db, const struct lk_creds *creds, int64_t now);
+
+/*
+ * The device's Nuki ID from its Config (nonce only): a Smart Lock's (spec §6.24) or an
+ * Opener's (nuki-opener.md, its own layout), by generation. -EREMOTEIO when it will not say,
+ * else what the call returned.
+ */
+int agent_read_nuki_id(struct session *s, uint8_t generation, uint32_t *ret);

@@ -302,11 +302,11 @@ int cmd_pair(struct cli *c, int argc, char **argv)
         /* Its identity (spec §6.24 Config: the Nuki ID, nonce only): what is kept for it is tied to it. */
         session_set_creds(c->session, &creds);
         {
-                struct lk_config lc;
+                uint32_t nuki_id;
 
-                if (lockops_config(c->session, &lc) >= 0) {
+                if (agent_read_nuki_id(c->session, creds.generation, &nuki_id) >= 0) {
                         creds.has_nuki_id = true;
-                        creds.nuki_id = lc.nuki_id;
+                        creds.nuki_id = nuki_id;
                 } else
                         log_warning("The lock did not give its Nuki ID now; latchkey learns it on the next connection.");
         }

@@ -154,7 +154,8 @@ static void continuous_mode_and_open(void **st)
         cJSON_Delete(j);
 
         /* the link lost as the strike's command goes out: outcome unknown, exit 5, not sent again */
-        h_ctl_ok(&O, "fault drop-before 2"); /* write 1 asks for a challenge, write 2 is the action */
+        /* writes 1-2: the identity check (a challenge, Request Config); 3 a challenge; 4 the action */
+        h_ctl_ok(&O, "fault drop-before 4");
         int before = sim_log_count(&O);
         assert_int_equal(h_cli(&O, NULL, &j, "open", "--lock", "front", NULL), 5);
         assert_string_equal(jstr(j, "action.outcome"), "unknown");

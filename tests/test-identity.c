@@ -306,6 +306,40 @@ static void nuki_id_changed_stops_writes(void **state)
         h_cleanup(&H);
 }
 
+static int sim_log_entries(void)
+{
+        cJSON *j = h_ctl(&H, "state");
+        int n = cJSON_GetArraySize(jget(j, "state.log"));
+
+        cJSON_Delete(j);
+        return n;
+}
+
+/* The Opener's identity is checked too: its Config has its own layout (nuki-opener.md), with
+ * the Nuki ID first. Another one behind the address: the strike is not actuated, reads go on. */
+static void opener_identity_checked(void **state)
+{
+        cJSON *j;
+        int before;
+
+        h_init(&H, "--generation opener");
+        h_pair(&H, "gate");
+        assert_int_equal(h_cli(&H, NULL, &j, "open", "--lock", "gate", NULL), 0);
+        cJSON_Delete(j);
+        h_ctl_ok(&H, "owner nuki-id 0BADF00D");
+        before = sim_log_entries();
+        assert_int_equal(h_cli(&H, NULL, &j, "open", "--lock", "gate", NULL), CLI_EXIT_PROTOCOL);
+        assert_non_null(strstr(jstr(j, "error.message"), "0BADF00D"));
+        assert_non_null(strstr(jstr(j, "error.message"), "pair"));
+        cJSON_Delete(j);
+        assert_int_equal(h_cli(&H, NULL, &j, "rto", "on", "--lock", "gate", NULL), CLI_EXIT_PROTOCOL);
+        cJSON_Delete(j);
+        assert_int_equal(sim_log_entries(), before); /* nothing actuated, nothing changed */
+        assert_int_equal(h_cli(&H, NULL, &j, "state", "--lock", "gate", NULL), 0);
+        cJSON_Delete(j);
+        h_cleanup(&H);
+}
+
 /* Rewrite a credentials file as the released code wrote it: no identity, no PIN state. */
 static void creds_as_released(const char *path)
 {
@@ -395,6 +429,7 @@ int main(void)
                 cmocka_unit_test(replaced_lock_starts_fresh),
                 cmocka_unit_test(log_below_cursor_restarts),
                 cmocka_unit_test(nuki_id_changed_stops_writes),
+                cmocka_unit_test(opener_identity_checked),
                 cmocka_unit_test(todays_layout_upgraded),
         };
 
