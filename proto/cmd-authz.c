@@ -95,7 +95,10 @@ int lk_authorization_entry_decode(const uint8_t *p, size_t n, struct lk_authoriz
         uint8_t w[LK_WINDOW_SIZE] = { 0 };
         struct lk_authorization_entry m;
 
-        /* both lengths, whatever the flag says (spec §6.9) */
+        /* both lengths, whatever the flag says (spec §6.9); a newer lock's trailing bytes are
+         * ignored, a window cut short is not understood */
+        if (n > LK_AUTHORIZATION_ENTRY_SIZE)
+                n = LK_AUTHORIZATION_ENTRY_SIZE;
         if (n != LK_AUTHORIZATION_ENTRY_SHORT_SIZE && n != LK_AUTHORIZATION_ENTRY_SIZE)
                 return -EBADMSG;
         memset(&m, 0, sizeof(m));
@@ -126,7 +129,7 @@ ssize_t lk_authorization_entry_count_encode(const struct lk_authorization_entry_
 int lk_authorization_entry_count_decode(const uint8_t *p, size_t n,
                                         struct lk_authorization_entry_count *ret)
 {
-        if (n != LK_AUTHORIZATION_ENTRY_COUNT_SIZE)
+        if (n < LK_AUTHORIZATION_ENTRY_COUNT_SIZE) /* trailing bytes ignored */
                 return -EBADMSG;
         ret->count = get_le16(p);
         return 0;

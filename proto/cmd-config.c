@@ -68,7 +68,8 @@ int lk_set_config_decode(const uint8_t *p, size_t n, struct lk_set_config *ret)
         return 0;
 }
 
-/* spec §6.24: 74 bytes (API 2.1), then device type, capabilities, keypad 2, Matter, variant. */
+/* spec §6.24: 63 bytes (API v1), 74 (API 2.1), then device type, capabilities, keypad 2,
+ * Matter, variant. */
 ssize_t lk_config_encode(const struct lk_config *m, uint8_t *buf, size_t size)
 {
         uint8_t b[LK_CONFIG_FULL];
@@ -120,7 +121,7 @@ int lk_config_decode(const uint8_t *p, size_t n, struct lk_config *ret)
                 return -EBADMSG;
         if (n > LK_CONFIG_FULL)
                 n = LK_CONFIG_FULL; /* parse tolerantly (spec §6.24): ignore what we don't know */
-        memcpy(b, p, n);
+        memcpy(b, p, n);  /* absent fields (an API v1 lock's 63 bytes) read as zero */
 
         memset(&m, 0, sizeof(m));
         m.len = (uint8_t)n;

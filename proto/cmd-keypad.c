@@ -66,7 +66,10 @@ int lk_keypad_code_decode(const uint8_t *p, size_t n, struct lk_keypad_code *ret
         uint8_t w[LK_WINDOW_SIZE] = { 0 };
         struct lk_keypad_code c;
 
-        /* both lengths, whatever the flag says (spec §6.35) */
+        /* both lengths, whatever the flag says (spec §6.35); a newer lock's trailing bytes are
+         * ignored, a window cut short is not understood */
+        if (n > LK_KEYPAD_CODE_SIZE)
+                n = LK_KEYPAD_CODE_SIZE;
         if (n != LK_KEYPAD_CODE_SHORT_SIZE && n != LK_KEYPAD_CODE_SIZE)
                 return -EBADMSG;
         memset(&c, 0, sizeof(c));
@@ -130,7 +133,7 @@ int lk_keypad_code_id_decode(const uint8_t *p, size_t n, struct lk_keypad_code_i
 {
         struct lk_keypad_code_id m;
 
-        if (n != LK_KEYPAD_CODE_ID_SIZE)
+        if (n < LK_KEYPAD_CODE_ID_SIZE) /* trailing bytes ignored */
                 return -EBADMSG;
         memset(&m, 0, sizeof(m));
         m.id = get_le16(p);
@@ -175,7 +178,7 @@ ssize_t lk_keypad_code_count_encode(const struct lk_keypad_code_count *m, uint8_
 
 int lk_keypad_code_count_decode(const uint8_t *p, size_t n, struct lk_keypad_code_count *ret)
 {
-        if (n != LK_KEYPAD_CODE_COUNT_SIZE)
+        if (n < LK_KEYPAD_CODE_COUNT_SIZE) /* trailing bytes ignored */
                 return -EBADMSG;
         ret->count = get_le16(p);
         return 0;

@@ -192,7 +192,7 @@ int lk_log_entry_count_decode(const uint8_t *p, size_t n, struct lk_log_entry_co
 {
         struct lk_log_entry_count m;
 
-        if (n != LK_LOG_ENTRY_COUNT_SIZE)
+        if (n < LK_LOG_ENTRY_COUNT_SIZE) /* trailing bytes ignored */
                 return -EBADMSG;
         memset(&m, 0, sizeof(m));
         m.logging_enabled = p[0] != 0;

@@ -282,7 +282,7 @@ int lk_battery_report_decode(const uint8_t *p, size_t n, struct lk_battery_repor
 {
         struct lk_battery_report m;
 
-        if (n != LK_BATTERY_REPORT_SIZE)
+        if (n < LK_BATTERY_REPORT_SIZE) /* newer firmware's trailing fields are ignored */
                 return -EBADMSG;
         memset(&m, 0, sizeof(m));
         m.drain = get_le16(p);

@@ -113,6 +113,33 @@ cJSON *render_battery_json(const struct lk_battery_report *b, const struct lk_ke
         return o;
 }
 
+/*
+ * issue 14: what an older lock's Config (the API v1 layout, spec §6.24 offsets 0–62) does not
+ * carry, and Advanced Config when the lock has none, named so config show can say so.
+ */
+static void render_config_lacks(cJSON *o, const struct lk_config *c, bool have_ac)
+{
+        static const struct {
+                unsigned off;
+                const char *name;
+        } fields[] = {
+                { LK_CONFIG_OFF_SINGLE_LOCK, "single_lock" }, { 64, "advertising_mode" },
+                { 65, "has_keypad" }, { LK_CONFIG_OFF_FIRMWARE + 2, "firmware" }, { 70, "hardware" },
+                { 71, "homekit" }, { LK_CONFIG_OFF_TIMEZONE_ID + 1, "timezone" },
+        };
+        cJSON *lacks = cJSON_CreateArray();
+
+        for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+                if (!lk_config_has(c, fields[i].off))
+                        cJSON_AddItemToArray(lacks, cJSON_CreateString(fields[i].name));
+        if (!have_ac)
+                cJSON_AddItemToArray(lacks, cJSON_CreateString("advanced"));
+        if (cJSON_GetArraySize(lacks) > 0)
+                cJSON_AddItemToObject(o, "lacks", lacks);
+        else
+                cJSON_Delete(lacks);
+}
+
 cJSON *render_config_json(const struct lk_config *c, const struct lk_advanced_config *ac)
 {
         cJSON *o = cJSON_CreateObject(), *adv;
@@ -120,25 +147,35 @@ cJSON *render_config_json(const struct lk_config *c, const struct lk_advanced_co
 
         cJSON_AddNumberToObject(o, "nuki_id", c->nuki_id);
         cJSON_AddStringToObject(o, "name", c->name);
-        snprintf(fw, sizeof(fw), "%u.%u.%u", c->firmware_version[0], c->firmware_version[1], c->firmware_version[2]);
-        cJSON_AddStringToObject(o, "firmware", fw);
-        snprintf(fw, sizeof(fw), "%u.%u", c->hardware_revision[0], c->hardware_revision[1]);
-        cJSON_AddStringToObject(o, "hardware", fw);
+        if (lk_config_has(c, LK_CONFIG_OFF_FIRMWARE + 2)) {
+                snprintf(fw, sizeof(fw), "%u.%u.%u", c->firmware_version[0], c->firmware_version[1],
+                         c->firmware_version[2]);
+                cJSON_AddStringToObject(o, "firmware", fw);
+        }
+        if (lk_config_has(c, 70)) {
+                snprintf(fw, sizeof(fw), "%u.%u", c->hardware_revision[0], c->hardware_revision[1]);
+                cJSON_AddStringToObject(o, "hardware", fw);
+        }
         add_datetime(o, "lock_time", &c->current_time);
         cJSON_AddNumberToObject(o, "timezone_offset_minutes", c->timezone_offset);
-        cJSON_AddStringToObject(o, "timezone", c->timezone_id == LK_TIMEZONE_NONE
-                                                       ? "none"
-                                                       : NAME(lk_timezone_name, c->timezone_id));
+        if (lk_config_has(c, LK_CONFIG_OFF_TIMEZONE_ID + 1))
+                cJSON_AddStringToObject(o, "timezone", c->timezone_id == LK_TIMEZONE_NONE
+                                                               ? "none"
+                                                               : NAME(lk_timezone_name, c->timezone_id));
         cJSON_AddStringToObject(o, "dst_mode", NAME(lk_dst_mode_name, c->dst_mode));
         cJSON_AddBoolToObject(o, "pairing_enabled", c->pairing_enabled);
         cJSON_AddBoolToObject(o, "button_enabled", c->button_enabled);
         cJSON_AddBoolToObject(o, "auto_unlatch", c->auto_unlatch);
         cJSON_AddBoolToObject(o, "led_enabled", c->led_enabled);
         cJSON_AddNumberToObject(o, "led_brightness", c->led_brightness);
-        cJSON_AddBoolToObject(o, "single_lock", c->single_lock);
-        cJSON_AddBoolToObject(o, "has_keypad", c->has_keypad);
+        if (lk_config_has(c, LK_CONFIG_OFF_SINGLE_LOCK))
+                cJSON_AddBoolToObject(o, "single_lock", c->single_lock);
+        if (lk_config_has(c, 65))
+                cJSON_AddBoolToObject(o, "has_keypad", c->has_keypad);
         cJSON_AddBoolToObject(o, "has_fob", c->has_fob);
-        cJSON_AddStringToObject(o, "advertising_mode", NAME(lk_advertising_mode_name, c->advertising_mode));
+        if (lk_config_has(c, 64))
+                cJSON_AddStringToObject(o, "advertising_mode", NAME(lk_advertising_mode_name, c->advertising_mode));
+        render_config_lacks(o, c, ac != NULL);
         if (!ac)
                 return o;
         adv = cJSON_AddObjectToObject(o, "advanced");

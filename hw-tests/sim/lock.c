@@ -58,7 +58,7 @@ void sim_conf_defaults(struct sim_lock *lock)
         bool ultra = lk_generation_is_ultra(gen);
 
         lock->conf = (struct lk_config){
-                .len = gen <= LK_GEN_SMARTLOCK_2 || gen == LK_GEN_OPENER ? LK_CONFIG_MIN : 78,
+                .len = gen <= LK_GEN_SMARTLOCK_2 || gen == LK_GEN_OPENER ? LK_CONFIG_API21 : 78,
                 .nuki_id = lock->cfg.nuki_id,
                 .latitude = 47.0707f,  /* Graz, as in the official example */
                 .longitude = 15.4395f,

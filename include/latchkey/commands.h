@@ -248,14 +248,24 @@ LK_MUST_USE ssize_t lk_set_config_encode(const struct lk_set_config *m, uint8_t 
 LK_MUST_USE int lk_set_config_decode(const uint8_t *p, size_t n, struct lk_set_config *ret);
 
 /*
- * Config (0x0015, spec §6.24): 74 bytes on API 2.1, up to 79 on newer locks. The decoder
- * accepts any length >= 74 and records in len the known bytes present (at most 79); the
- * encoder emits exactly len bytes, 74..79.
+ * Config (0x0015, spec §6.24): 74 bytes on API 2.1, up to 79 on newer locks; 63 bytes on
+ * API v1 firmware (offsets 0–62: no single lock, advertising mode, keypad, firmware,
+ * hardware, HomeKit or zone fields). The decoder accepts any length >= 63 and records in len
+ * the known bytes present (at most 79, unknown trailing bytes ignored); fields past len read
+ * as zero and are absent (lk_config_has()). The encoder emits exactly len bytes, 63..79.
  */
-#define LK_CONFIG_MIN  74u
-#define LK_CONFIG_FULL 79u
+#define LK_CONFIG_MIN   63u /* API v1 */
+#define LK_CONFIG_API1  63u
+#define LK_CONFIG_API21 74u
+#define LK_CONFIG_FULL  79u
+/* A field of Config is there when len reaches past its offset (spec §6.24). */
+#define LK_CONFIG_OFF_SINGLE_LOCK 63u
+#define LK_CONFIG_OFF_FIRMWARE    66u
+#define LK_CONFIG_OFF_TIMEZONE_ID 72u
+#define LK_CONFIG_OFF_DEVICE_TYPE 74u
+#define lk_config_has(c, off) ((c)->len > (off))
 struct lk_config {
-        uint8_t len; /* 74..79 */
+        uint8_t len; /* 63..79 */
         uint32_t nuki_id;
         char name[LK_AUTH_NAME_SIZE + 1];
         float latitude;
