@@ -256,7 +256,9 @@ const struct cli_command cli_commands[] = {
           "Remove the keypad code ID; verified by reading the list back." },
         { "code import", cmd_code_import, "FILE|-", "add many codes from a JSON array in one connection, verified together",
           "Add many codes in one connection: a JSON array (or {\"codes\": [...]}) of objects with name, code and "
-          "optionally from, until, weekdays, daily. Every record is checked before anything is written; the lock is "
+          "optionally from, until, weekdays, daily (times in RFC 3339 with their zone, as in every document; code as "
+          "a number or a string of six digits; any other field, or one value twice, is refused). Every record is "
+          "checked before anything is written; the lock is "
           "listed once before and once after, which verifies every code written. The file holds codes: it must be "
           "mode 0600." },
         { "log", cmd_log, "", "new log entries since the last read (--all: the whole log)",

@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <sodium.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -389,6 +391,21 @@ int cmd_code_remove(struct cli *c, int argc, char **argv)
 
 #define IMPORT_FILE_MAX (256 * 1024)
 
+/* A record's from/until: RFC 3339 with its zone, as in every document (docs/grants.md "Times");
+ * the command line's "this machine's zone" and "now" are for people typing, not for files. */
+static int json_instant(struct cli *c, size_t i, const char *key, const char *text, struct lk_datetime *ret)
+{
+        char why[160] = "";
+        int64_t t;
+
+        if (time_parse(text, 0, TIME_DOCUMENT, &t, why, sizeof(why)) < 0)
+                return cli_fail(c, CLI_EXIT_USAGE, "code %zu: \"%s\" '%s' %s; nothing was written", i + 1, key, text, why);
+        if (lk_datetime_from_unix(t, ret) < 0)
+                return cli_fail(c, CLI_EXIT_USAGE, "code %zu: \"%s\" '%s' is out of range; nothing was written", i + 1,
+                                key, text);
+        return 0;
+}
+
 static int json_window(struct cli *c, size_t i, const cJSON *o, struct lk_window *w)
 {
         const char *keys[] = { "from", "until", "weekdays", "daily" };
@@ -401,17 +418,99 @@ static int json_window(struct cli *c, size_t i, const cJSON *o, struct lk_window
                 if (!v || cJSON_IsNull(v))
                         continue;
                 if (!cJSON_IsString(v))
-                        return cli_fail(c, CLI_EXIT_USAGE, "code %zu: \"%s\" must be a string", i + 1, keys[k]);
+                        return cli_fail(c, CLI_EXIT_USAGE, "code %zu: \"%s\" must be a string; nothing was written", i + 1,
+                                        keys[k]);
+                if (opts[k] == OPT_FROM || opts[k] == OPT_UNTIL) {
+                        if (json_instant(c, i, keys[k], v->valuestring, opts[k] == OPT_FROM ? &wo.w.from : &wo.w.until) < 0)
+                                return -1;
+                        *(opts[k] == OPT_FROM ? &wo.from : &wo.until) = true;
+                        continue;
+                }
                 optarg = v->valuestring;
                 if (parse_window_opt(c, opts[k], &wo) < 0) {
                         char msg[sizeof(c->error)];
 
                         snprintf(msg, sizeof(msg), "%s", c->error);
-                        return cli_fail(c, CLI_EXIT_USAGE, "code %zu: %s", i + 1, msg);
+                        return cli_fail(c, CLI_EXIT_USAGE, "code %zu: \"%s\": %s; nothing was written", i + 1, keys[k], msg);
                 }
         }
         *w = wo.w;
         w->time_limited = wo.from || wo.until || wo.weekdays || wo.daily;
+        return 0;
+}
+
+/* "code": a number or a string of digits, as a bookings document takes it. */
+static bool json_code(const cJSON *v, uint32_t *ret)
+{
+        char *end;
+        unsigned long x;
+
+        if (cJSON_IsNumber(v)) {
+                if (v->valuedouble < 0 || v->valuedouble > UINT32_MAX || v->valuedouble != (double)(uint32_t)v->valuedouble)
+                        return false;
+                *ret = (uint32_t)v->valuedouble;
+                return true;
+        }
+        if (!cJSON_IsString(v) || !v->valuestring[0] || strspn(v->valuestring, "0123456789") != strlen(v->valuestring))
+                return false;
+        errno = 0;
+        x = strtoul(v->valuestring, &end, 10);
+        if (errno || x > UINT32_MAX)
+                return false;
+        *ret = (uint32_t)x;
+        return true;
+}
+
+/* One record of a code import, checked whole: its fields (an unknown one is a typo that would
+ * otherwise drop a limit silently), the code's rules and a window that can open. */
+static int import_record(struct cli *c, size_t i, const cJSON *o, struct lk_keypad_code *k)
+{
+        static const char *const known[] = { "name", "code", "from", "until", "weekdays", "daily" };
+        const cJSON *name = cJSON_GetObjectItemCaseSensitive(o, "name"), *m;
+        enum lk_code_problem p;
+        enum window_problem wp;
+
+        if (!cJSON_IsObject(o) || !cJSON_IsString(name) || !json_code(cJSON_GetObjectItemCaseSensitive(o, "code"), &k->code))
+                return cli_fail(c, CLI_EXIT_USAGE, "code %zu: needs \"name\" (string) and \"code\" (six digits); nothing was written",
+                                i + 1);
+        cJSON_ArrayForEach(m, o) {
+                size_t j = 0;
+
+                while (j < ELEMENTSOF(known) && strcmp(m->string, known[j]) != 0)
+                        j++;
+                if (j == ELEMENTSOF(known))
+                        return cli_fail(c, CLI_EXIT_USAGE,
+                                        "code %zu: unknown field \"%s\" (known: name, code, from, until, weekdays, daily); nothing was written",
+                                        i + 1, m->string);
+        }
+        if (strlen(name->valuestring) > LK_CODE_NAME_SIZE)
+                return cli_fail(c, CLI_EXIT_USAGE, "code %zu: %s; nothing was written", i + 1,
+                                lk_code_problem_str(LK_CODE_NAME_TOO_LONG));
+        snprintf(k->name, sizeof(k->name), "%s", name->valuestring);
+        k->enabled = true;
+        if (json_window(c, i, o, &k->window) < 0)
+                return -1;
+        p = lk_keypad_code_check(k);
+        if (p != LK_CODE_OK)
+                return cli_fail(c, CLI_EXIT_USAGE, "code %zu ('%s'): %s; nothing was written", i + 1, k->name,
+                                lk_code_problem_str(p));
+        wp = window_check(&k->window, (int64_t)time(NULL));
+        if (wp != WINDOW_OK)
+                return cli_fail(c, CLI_EXIT_USAGE, "code %zu ('%s'): %s; nothing was written", i + 1, k->name,
+                                window_problem_str(wp));
+        return 0;
+}
+
+/* One value twice in a file: the second would clash with the first on the lock, after the first
+ * was written. Refused before anything is. */
+static int import_duplicates(struct cli *c, const struct codes_batch_item *items, size_t n)
+{
+        for (size_t i = 1; i < n; i++)
+                for (size_t j = 0; j < i; j++)
+                        if (items[i].want.code == items[j].want.code)
+                                return cli_fail(c, CLI_EXIT_USAGE,
+                                                "codes %zu ('%s') and %zu ('%s') have the same value; a lock holds a code once; nothing was written",
+                                                j + 1, items[j].want.name, i + 1, items[i].want.name);
         return 0;
 }
 
@@ -456,40 +555,15 @@ int cmd_code_import(struct cli *c, int argc, char **argv)
         }
         /* Check every record before anything is sent. */
         cJSON_ArrayForEach(o, arr) {
-                const cJSON *name = cJSON_GetObjectItemCaseSensitive(o, "name");
-                const cJSON *code = cJSON_GetObjectItemCaseSensitive(o, "code");
-                struct lk_keypad_code *k = &items[i].want;
-                enum lk_code_problem p;
-
-                if (!cJSON_IsObject(o) || !cJSON_IsString(name) || !cJSON_IsNumber(code) ||
-                    code->valuedouble != (double)(uint32_t)code->valuedouble) {
-                        r = cli_fail(c, CLI_EXIT_USAGE, "code %zu: needs \"name\" (string) and \"code\" (number); nothing was written", i + 1);
-                        goto out;
-                }
-                if (strlen(name->valuestring) > LK_CODE_NAME_SIZE) {
-                        r = cli_fail(c, CLI_EXIT_USAGE, "code %zu: %s; nothing was written", i + 1,
-                                     lk_code_problem_str(LK_CODE_NAME_TOO_LONG));
-                        goto out;
-                }
-                snprintf(k->name, sizeof(k->name), "%s", name->valuestring);
-                k->code = (uint32_t)code->valuedouble;
-                k->enabled = true;
-                if (json_window(c, i, o, &k->window) < 0) {
+                if (import_record(c, i, o, &items[i].want) < 0) {
                         r = -1;
                         goto out;
                 }
-                p = lk_keypad_code_check(k);
-                if (p != LK_CODE_OK) {
-                        r = cli_fail(c, CLI_EXIT_USAGE, "code %zu ('%s'): %s; nothing was written", i + 1, k->name,
-                                     lk_code_problem_str(p));
-                        goto out;
-                }
-                if (window_check(&k->window, (int64_t)time(NULL)) != WINDOW_OK) {
-                        r = cli_fail(c, CLI_EXIT_USAGE, "code %zu ('%s'): %s; nothing was written", i + 1, k->name,
-                                     window_problem_str(window_check(&k->window, (int64_t)time(NULL))));
-                        goto out;
-                }
                 i++;
+        }
+        if (import_duplicates(c, items, n) < 0) {
+                r = -1;
+                goto out;
         }
         if (cli_connect(c) < 0) {
                 r = -1;

@@ -387,6 +387,33 @@ static void code_import_batch(void **state)
         assert_non_null(strstr(jstr(j, "error.message"), "code 2"));
         cJSON_Delete(j);
         assert_int_equal(code_count("Imp A", NULL), 0);
+        /* a record that cannot be what was meant: nothing at all is written */
+        {
+                static const struct {
+                        const char *doc, *msg;
+                } bad[] = {
+                        /* a typo would drop the end of the window: the code would never expire */
+                        { "[{\"name\":\"Imp T\",\"code\":456784,\"from\":\"2036-01-01T10:00Z\",\"untill\":\"2036-01-02T10:00Z\"}]",
+                          "unknown field \"untill\"" },
+                        /* one value twice: the first would be written before the second clashed */
+                        { "[{\"name\":\"Imp D1\",\"code\":456785},{\"name\":\"Imp D2\",\"code\":\"456785\"}]",
+                          "codes 1 ('Imp D1') and 2 ('Imp D2') have the same value" },
+                        /* a file's times carry their zone */
+                        { "[{\"name\":\"Imp Z\",\"code\":456786,\"from\":\"2036-01-01T10:00\"}]", "\"from\" '2036-01-01T10:00'" },
+                        { "[{\"name\":\"Imp M\",\"code\":456787,\"until\":\"2036-13-01T10:00Z\"}]", "\"until\" '2036-13-01T10:00Z'" },
+                };
+
+                for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                        h_secret(file, bad[i].doc);
+                        assert_int_equal(h_cli(&H, NULL, &j, "code", "import", file, NULL), 2);
+                        assert_non_null(strstr(jstr(j, "error.message"), bad[i].msg));
+                        assert_non_null(strstr(jstr(j, "error.message"), "nothing was written"));
+                        cJSON_Delete(j);
+                }
+                assert_int_equal(code_count("Imp T", NULL) + code_count("Imp D1", NULL) + code_count("Imp Z", NULL) +
+                                         code_count("Imp M", NULL),
+                                 0);
+        }
         /* not JSON */
         h_secret(file, "{nope");
         assert_int_equal(h_cli(&H, NULL, &j, "code", "import", file, NULL), 2);
@@ -394,7 +421,7 @@ static void code_import_batch(void **state)
         /* three good ones with windows; then again: all already present */
         h_secret(file, "{\"codes\":[{\"name\":\"Imp A\",\"code\":456781},"
                        "{\"name\":\"Imp B\",\"code\":456782,\"from\":\"2036-12-01T15:00+01:00\",\"until\":\"2036-12-03T11:00+01:00\"},"
-                       "{\"name\":\"Imp C\",\"code\":456783,\"daily\":\"09:00-17:00\",\"weekdays\":\"weekdays\"}]}");
+                       "{\"name\":\"Imp C\",\"code\":\"456783\",\"daily\":\"09:00-17:00\",\"weekdays\":\"weekdays\"}]}");
         assert_int_equal(h_cli(&H, NULL, &j, "code", "import", file, NULL), 0);
         assert_int_equal(jnum(j, "imported"), 3);
         res = jget(j, "results");
