@@ -318,7 +318,7 @@ static int client_on_plain(struct lk_pair_client *c, uint8_t *out, size_t size, 
  * under s authenticates it (there is no A3), so the client accepts any ADATA auth id the PDATA
  * repeats ([DECISION]: real firmware's choice is open, spec §12). The PDATA CRC is checked as
  * §2.2 defines it (over auth id ‖ cmd ‖ payload); [DECISION] the form the official example
- * prints (CRC over cmd ‖ payload only, see tests/test-pairing.c) is accepted too, since the
+ * prints (CRC over cmd ‖ payload only, see tests/proto/test-pairing.c) is accepted too, since the
  * MAC already proves integrity and §12 leaves open which one real firmware sends.
  */
 static int client_on_sealed(struct lk_pair_client *c, size_t *ret_out_len)

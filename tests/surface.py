@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
 """
-The command-line surface agrees with itself. The command tables (src/cli-table.c for latchkey,
+The command-line surface agrees with itself. The command tables (src/cli/cli-table.c for latchkey,
 hw-tests/sim/prog-cli.c and prog-ctl.c for latchkey-sim), read through `latchkey-surface
 list`, are the reference; this checks against them:
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * latchkey-surface: the build's generator of everything the command tables describe.
- * Linked with the tables themselves (src/cli-table.c, hw-tests/sim/prog-cli.c and
+ * Linked with the tables themselves (src/cli/cli-table.c, hw-tests/sim/prog-cli.c and
  * prog-ctl.c), so the man pages and the completion cannot say other than the programs do.
  *
  *   latchkey-surface man-latchkey TEMPLATE OUT   latchkey(1): @COMMANDS@, @GLOBAL_OPTIONS@
@@ -274,7 +274,7 @@ static void bash_kind_case(FILE *f, const char *cmd, const struct cli_flag *fl)
 
 static void bash_data(FILE *f)
 {
-        fputs("# Generated from src/cli-table.c by tools/latchkey-surface.c: edit the table, not this.\n", f);
+        fputs("# Generated from src/cli/cli-table.c by tools/latchkey-surface.c: edit the table, not this.\n", f);
         fputs("_latchkey_commands=\"", f);
         for (const struct cli_command *cmd = cli_commands, *prev = NULL; cmd->name; prev = cmd++) {
                 const struct cli_group *g = cli_group_of(cmd);

@@ -20,7 +20,7 @@ Control: one command per line on stdin, one line of answer on stdout:
                    "types":{...},"auth_failures":n}
   events [TYPE]   the events received (of TYPE), in arrival order, as one JSON line
   batches         every POST /v1/events body as received (parsed), in order, as one JSON line
-                  (tests/test-contract.c validates them against docs/openapi.yaml)
+                  (tests/daemon/test-contract.c validates them against docs/openapi.yaml)
   reset           forget events, counters and modes
   release         let hung requests go
   quit            exit

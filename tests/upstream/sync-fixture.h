@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The fixture the sync tests share (tests/test-sync.c, tests/test-sync-grants.c): a throw-away
+ * The fixture the sync tests share (tests/upstream/test-sync.c, tests/upstream/test-sync-grants.c): a throw-away
  * PKI, three test upstreams (trusted, another CA, client certificates required) and a state
  * directory per test.
  */

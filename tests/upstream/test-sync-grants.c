@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Pulled grants into the lifecycle engine (src/sync-grants.c): a refused document keeps the ETag
+ * Pulled grants into the lifecycle engine (src/upstream/sync-grants.c): a refused document keeps the ETag
  * and is reported once as grants.refused; a drawn code reaches the upstream as code.issued; a
  * feed that would wipe the stays is refused.
  */

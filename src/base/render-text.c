@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Text for people (render.h): escaping of what came from a lock, a file or the upstream, and
+ * Text for people (render-text.h): escaping of what came from a lock, a file or the upstream, and
  * table cells measured in terminal columns.
  *
  * Display width comes from the C library: wcwidth() under glibc's built-in C.UTF-8 locale
@@ -18,7 +18,7 @@
 #include <wctype.h>
 
 #include "latchkey/text.h"
-#include "render.h"
+#include "render-text.h"
 
 static locale_t utf8_ctype(void)
 {

@@ -33,7 +33,7 @@ struct daemon_config {
 };
 
 /* Every setting as "section.key", NULL-terminated: docs/config.md and packaging/latchkey.conf
- * document exactly these (tests/test-config.c). */
+ * document exactly these (tests/daemon/test-config.c). */
 extern const char *const config_keys[];
 
 void config_defaults(struct daemon_config *c);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* latchkey sync / outbox list (src/cmd-sync.c): listed in main.c's table. */
+/* latchkey sync / outbox list (src/cli/cmd-sync.c): listed in main.c's table. */
 #pragma once
 
 #include "cli.h"

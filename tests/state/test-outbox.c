@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The outbox (src/outbox.c): durable on return, oldest first, states, survives reopen and kill -9. */
+/* The outbox (src/state/outbox.c): durable on return, oldest first, states, survives reopen and kill -9. */
 #define _GNU_SOURCE
 #include <cjson/cJSON.h>
 #include <errno.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Safe text (issue 11): one set of name rules for every entry point (proto/text.c), names from
- * a lock, a file or the upstream printed escaped (src/render-text.c), table columns measured in
+ * a lock, a file or the upstream printed escaped (src/base/render-text.c), table columns measured in
  * terminal columns in the C locale, cuts that never split a character. The real binaries run in
  * the C locale (no LANG), against the virtual lock.
  */

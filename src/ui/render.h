@@ -7,6 +7,7 @@
 
 #include "latchkey/commands.h"
 #include "latchkey/keypad.h"
+#include "render-text.h"
 
 cJSON *render_states_json(const struct lk_keyturner_states *ks);
 cJSON *render_battery_json(const struct lk_battery_report *b, const struct lk_keyturner_states *ks);
@@ -23,24 +24,5 @@ void render_datetime(const struct lk_datetime *dt, char *buf, size_t size);
 void render_datetime_local(const struct lk_datetime *dt, char *buf, size_t size);
 /* "lock action unlock (manual) ok" style summary of a log entry's event. */
 void render_log_event(const struct lk_log_entry *e, char *buf, size_t size);
-/*
- * Text for people (render-text.c). Everything human-readable that came from a lock, a file or
- * the upstream goes through these: control characters (C0, DEL, C1, U+2028/9), bidirectional
- * format characters, bytes that are not UTF-8 and the backslash are shown escaped (\n \t
- * \x1b \u202E \xff \\), so a name cannot move the cursor, set a terminal title or forge a
- * table row. Table cells are measured in terminal columns (CJK and emoji take 2), in any
- * locale, the C locale included; a cut never splits a character.
- */
-#define RENDER_CELL_MAX 512 /* a buffer for an escaped and padded cell of a name */
-/* s escaped into buf (never cut inside a character or an escape); returns buf. */
-const char *render_escape(const char *s, char *buf, size_t size);
-/* Terminal columns of s as render_escape() shows it. */
-size_t render_width(const char *s);
-/* s escaped, cut to at most width columns and padded with spaces to exactly width; returns buf. */
-const char *render_pad(const char *s, size_t width, char *buf, size_t size);
-
-/* An object as indented "key: value" lines, strings escaped (for `config show`). */
-void render_json_text(FILE *f, const cJSON *o, unsigned indent);
-
 /* Name of a value or "0xNN". */
 const char *render_name(const char *name, unsigned v, char *buf, size_t size);

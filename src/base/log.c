@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "render.h"
+#include "render-text.h"
 
 int log_max_level = LOG_INFO;
 static int log_to_journal = -1;

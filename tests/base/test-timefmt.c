@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The rules every entry point shares for times, windows and JSON (src/timefmt.c, src/window.c,
- * src/json.c): RFC 3339 read in full, one supported range, DST gaps and folds of this machine's
+ * The rules every entry point shares for times, windows and JSON (src/base/timefmt.c, src/base/window.c,
+ * src/base/json.c): RFC 3339 read in full, one supported range, DST gaps and folds of this machine's
  * zone, windows that can open, and strict JSON. Each refusal is checked with its message.
  */
 #define _GNU_SOURCE

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The lock's time zone: proto's pure part (latchkey/zone.h: §7.10 IDs, the §7.8 European
- * rule, Set Config from Config), the system tz database (src/tzdb.h) and what a lock must
- * hold for a zone (src/lockzone.h). Expected offsets are the zones' published rules.
+ * rule, Set Config from Config), the system tz database (src/base/tzdb.h) and what a lock must
+ * hold for a zone (src/lock/lockzone.h). Expected offsets are the zones' published rules.
  */
 #include <errno.h>
 #include <stdlib.h>

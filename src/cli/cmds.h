@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* The CLI subcommands (src/cmd-*.c), listed in main.c's table. */
+/* The CLI subcommands (src/cli/cmd-*.c, src/daemon/daemon.c), listed in cli-table.c's table. */
 #pragma once
 
 #include "cli.h"
+#include "daemon.h"
 
 int cmd_scan(struct cli *c, int argc, char **argv);
 int cmd_pair(struct cli *c, int argc, char **argv);
@@ -28,5 +29,3 @@ int cmd_auth_list(struct cli *c, int argc, char **argv);
 int cmd_auth_remove(struct cli *c, int argc, char **argv);
 int cmd_pin_verify(struct cli *c, int argc, char **argv);
 int cmd_pin_set(struct cli *c, int argc, char **argv);
-
-int cmd_daemon(struct cli *c, int argc, char **argv);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Upstream sync (src/sync.c, src/http.c) against a real HTTPS server started here
+ * Upstream sync (src/upstream/sync.c, src/upstream/http.c) against a real HTTPS server started here
  * (tests/upstream/server.py) with a CA and certificates made at test time by openssl.
  */
 #include "upstream/sync-fixture.h"

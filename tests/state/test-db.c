@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * state.db's schema migrations (src/db.c): a fresh database, today's layout upgraded in place
+ * state.db's schema migrations (src/state/db.c): a fresh database, today's layout upgraded in place
  * with everything kept (tests/fixtures/state-v1.sql, dumped from a state directory the
  * released code made: tests/fixtures/make-state-v1.sh), one transaction per migration, a
  * database from a newer release refused untouched, and processes opening at once.

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The daemon's configuration (src/config.c) and the one duration grammar (src/duration.c):
+ * The daemon's configuration (src/daemon/config.c) and the one duration grammar (src/base/duration.c):
  * every key documented and shipped, keys set twice and files others can write refused with
  * what to change, a missing or empty default file meaning the defaults.
  */
