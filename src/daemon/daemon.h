@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* `latchkey daemon` (daemon.c): the unattended loop, a command of the table (src/cli/cli-table.c). */
+/* `latchkey daemon` (daemon.c): the unattended loop, a command in src/cli/cli-table.c's table. */
 #pragma once
 
 #include "cli.h"

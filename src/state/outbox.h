@@ -6,10 +6,10 @@
  * hex) that the upstream dedupes on, so a retried push is harmless.
  *
  * Event types: docs/openapi.yaml declares every type and its payload (components/schemas/Event),
- * and tests/daemon/test-contract.c checks what the agent really sends against it. Payloads never carry
- * a keypad code, except code.issued (a drawn code the PMS must tell the guest): such members are
- * named in outbox.c's secret_members and masked by outbox_payload_mask() wherever a payload is
- * shown (`latchkey outbox list`); only the upstream, over TLS, gets them.
+ * and tests/daemon/test-contract.c checks what the agent really sends against it. Payloads never
+ * carry a keypad code, except code.issued (a drawn code the PMS must tell the guest): such
+ * members are named in outbox.c's secret_members and masked by outbox_payload_mask() wherever a
+ * payload is shown (`latchkey outbox list`); only the upstream, over TLS, gets them.
  */
 #pragma once
 
@@ -39,7 +39,7 @@ void outbox_payload_mask(cJSON *payload);
 /* Events not yet acknowledged. */
 int outbox_pending(struct db *db, unsigned *ret);
 
-/* ---- Delivery side (src/upstream/sync.c, `latchkey outbox list`) ---------------------------------- */
+/* ---- Delivery side (src/upstream/sync.c, `latchkey outbox list`) ------------------------- */
 
 #define OUTBOX_TYPE_MAX 63        /* [a-z][a-z0-9._-]* */
 #define OUTBOX_PAYLOAD_MAX 65536  /* bytes of JSON per event; larger is refused with -EMSGSIZE */
