@@ -81,6 +81,11 @@ for p in $parts; do
         [ -z "$calls" ] || say "src/$p/ calls what a part above it defines: $(echo $calls)"
 done
 
+# A file flat in src/ builds (src/CMakeLists.txt) but belongs to no part yet: named, to be placed.
+for f in "$src/src"/*.[ch]; do
+        [ -e "$f" ] && echo "note: src/$(basename "$f") is in no part yet: move it into the folder of its part"
+done
+
 # 4. The command line never speaks SQL.
 for p in $front; do
         for o in $(nm -A -u "$lib/liblk-$p.a" 2>/dev/null | awk '$NF ~ /^sqlite3_/ {split($1, a, ":"); print a[2]}' | sort -u); do
