@@ -2,7 +2,7 @@
 /*
  * The command-line surface as data: every command `main` dispatches, every flag each one
  * takes (src/cli/cli-table.c), the global flags (src/ui/cli-flags.c) and the exit codes
- * (src/ui/exits.c). It is the one source of `latchkey --help`, `latchkey COMMAND --help`,
+ * (src/base/exits.c). It is the one source of `latchkey --help`, `latchkey COMMAND --help`,
  * `latchkey GROUP --help`, the option parser (cli_getopt), and, through tools/latchkey-surface.c
  * at build time, the man page's command sections and the bash completion. tests/surface.py
  * checks they all agree.
@@ -99,7 +99,7 @@ struct cli_group {
 extern const struct cli_command cli_commands[];      /* ended by an all-zero row */
 extern const struct cli_flag cli_global_flags[];     /* ended by an all-zero row */
 extern const struct cli_group cli_groups[];          /* ended by an all-zero row */
-/* cli_exit_codes[]: the one exit-code table, in exits.h (src/ui/exits.c). */
+/* cli_exit_codes[]: the one exit-code table, in exits.h (src/base/exits.c). */
 #include "exits.h"
 
 /* The group a command belongs to (NULL for a one-word command). */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The one map from failure kind to exit code (src/ui/exits.c, issue 11): the table is whole, the
+ * The one map from failure kind to exit code (src/base/exits.c, issue 11): the table is whole, the
  * README, the man page, `--help` and `--json` say what it says, and the same failure gives the
  * same code from every command that can meet it (the real binaries against the virtual lock
  * and the test upstream).

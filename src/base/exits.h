@@ -2,7 +2,7 @@
 /*
  * The one map from failure kind to exit code (issue 11): every command, `daemon --once`, the
  * `--json` error object, `latchkey --help`, the README and the man page say the same thing,
- * because they all read this table (tests/ui/test-exits.c compares the documents with it).
+ * because they all read this table (tests/base/test-exits.c compares the documents with it).
  *
  * Where a failure comes from decides its kind, so each domain has its own classifier:
  *   - work on a lock (session, lockops, codes.c, the agent): exit_for_lock_errno();
