@@ -126,6 +126,62 @@ static int global_flag(struct cli *c, int opt)
         }
 }
 
+/* The words of a synopsis that are not flags or their values: "ID", "on|off", "FILE|-". */
+static bool takes_operands(const struct cli_command *cmd)
+{
+        const char *p = cmd ? cmd->synopsis : NULL;
+        bool after_flag = false;
+
+        while (p && *p) {
+                size_t n;
+
+                p += strspn(p, " ()|");
+                n = strcspn(p, " ()");
+                if (n == 0)
+                        break;
+                if (*p == '-')
+                        after_flag = true;
+                else if (after_flag)
+                        after_flag = false; /* the flag's value: "--name NAME" */
+                else
+                        return true;
+                p += n;
+        }
+        return false;
+}
+
+/*
+ * What getopt_long lets through and a command line must not: a long flag shortened ("--allow"
+ * for --allow-cancel-all skips a safety check by accident), a flag given twice (which one
+ * holds?), words after a command that takes none ("open now"). Each is a usage error, before
+ * anything is done.
+ */
+static int strict_flag(struct cli *c, const struct option *all, int li, int opt, char **argv)
+{
+        const char *cmd = c->command ? c->command->name : "";
+
+        if (li >= 0) {
+                const char *word = optarg && optarg == argv[optind - 1] ? argv[optind - 2] : argv[optind - 1];
+                size_t n = strlen(all[li].name);
+
+                if (strncmp(word, "--", 2) != 0 || strncmp(word + 2, all[li].name, n) != 0 ||
+                    (word[2 + n] != '\0' && word[2 + n] != '='))
+                        return cli_fail(c, CLI_EXIT_USAGE, "unknown option '%.*s' (did you mean --%s?); see 'latchkey %s --help'",
+                                        (int)strcspn(word, "="), word, all[li].name, cmd);
+        }
+        if (opt == OPT_VERBOSE)
+                return 0;
+        for (unsigned i = 0; i < c->n_flags_seen; i++)
+                if (c->flags_seen[i] == opt) {
+                        const struct cli_flag *f = cli_flag_by_id(c->command, opt);
+
+                        return cli_fail(c, CLI_EXIT_USAGE, "--%s is given twice; give it once", f ? f->name : "?");
+                }
+        if (c->n_flags_seen < ELEMENTSOF(c->flags_seen))
+                c->flags_seen[c->n_flags_seen++] = opt;
+        return 0;
+}
+
 int cli_getopt(struct cli *c, int argc, char **argv)
 {
         struct option all[CLI_FLAGS_MAX + 1];
@@ -140,9 +196,17 @@ int cli_getopt(struct cli *c, int argc, char **argv)
         opterr = 0;
 
         for (;;) {
-                opt = getopt_long(argc, argv, shorts, all, NULL);
-                if (opt == -1)
+                int li = -1;
+
+                opt = getopt_long(argc, argv, shorts, all, &li);
+                if (opt == -1) {
+                        if (optind < argc && !takes_operands(c->command)) {
+                                cli_fail(c, CLI_EXIT_USAGE, "'latchkey %s' takes no operands: '%s' is not a flag or value of one",
+                                         c->command ? c->command->name : "", argv[optind]);
+                                return '?';
+                        }
                         return -1;
+                }
                 if (opt == '?' || opt == ':') {
                         getopt_error(c, opt, argv);
                         return '?';
@@ -151,6 +215,8 @@ int cli_getopt(struct cli *c, int argc, char **argv)
                 f = cli_flag_by_id(c->command, opt);
                 if (f)
                         opt = (int)f->id;
+                if (strict_flag(c, all, li, opt, argv) < 0)
+                        return '?';
                 r = global_flag(c, opt);
                 if (r < 0)
                         return '?';

@@ -18,6 +18,8 @@
 
 struct cli {
         const struct cli_command *command; /* the one running: its flags are what cli_getopt takes */
+        int flags_seen[64];                /* cli_getopt: each flag once (but -v) */
+        unsigned n_flags_seen;
 
         /* global options */
         bool json;

@@ -93,7 +93,7 @@ static void version_plain_and_json(void **state)
 /* Under --json every usage error is the one JSON object on stdout, exit 2. */
 static void usage_errors_are_json(void **state)
 {
-        const char *const cases[][6] = {
+        const char *const cases[][7] = {
                 { "--json", NULL },                                   /* no command */
                 { "--json", "bogus", NULL },                          /* unknown command */
                 { "--json", "code", NULL },                           /* a group without its verb */
@@ -102,6 +102,10 @@ static void usage_errors_are_json(void **state)
                 { "--json", "code", "add", "--name", NULL },          /* a flag without its value */
                 { "--json", "log", "--all=yes", NULL },               /* a switch given a value */
                 { "--json", "--timeout", "soon", "locks", NULL },     /* a bad global value */
+                { "--json", "grants", "import", "--allow", "x", NULL }, /* a shortened flag: --allow-cancel-all */
+                { "--json", "--lo", "f", "locks", NULL },             /* a shortened global flag */
+                { "--json", "--lock", "a", "--lock", "b", "state", NULL }, /* a flag twice: which? */
+                { "--json", "locks", "now", NULL },                   /* a word the command does not take */
         };
         char *out;
         cJSON *j;
