@@ -2,47 +2,16 @@
 #include <errno.h>
 
 #include "lockops-opener.h"
+#include "lockops.h"
+
+static int decode_states(const uint8_t *p, size_t n, void *ret)
+{
+        return lk_opener_keyturner_states_decode(p, n, ret);
+}
 
 int lockops_opener_states(struct session *s, struct lk_opener_keyturner_states *ret)
 {
-        uint8_t buf[LK_PAYLOAD_MAX];
-        size_t len = 0;
-        int r = session_request_data(s, LK_CMD_KEYTURNER_STATES, buf, sizeof(buf), &len);
-
-        return r < 0 ? r : lk_opener_keyturner_states_decode(buf, len, ret);
-}
-
-/* A request answered by one message of reply_cmd (then COMPLETE, or not). */
-struct one_reply {
-        uint16_t cmd;
-        int (*decode)(const uint8_t *p, size_t n, void *ret);
-        void *ret;
-        bool got;
-};
-
-static int on_one_reply(void *userdata, const struct lk_msg *m)
-{
-        struct one_reply *o = userdata;
-        int r;
-
-        if (m->cmd != o->cmd)
-                return 0;
-        r = o->decode(m->payload, m->len, o->ret);
-        if (r < 0)
-                return r;
-        o->got = true;
-        return 1;
-}
-
-static int call_one(struct session *s, uint16_t cmd, uint16_t reply_cmd,
-                    int (*decode)(const uint8_t *, size_t, void *), void *ret)
-{
-        struct one_reply o = { .cmd = reply_cmd, .decode = decode, .ret = ret };
-        int r = session_call(s, cmd, NULL, 0, on_one_reply, &o);
-
-        if (r < 0)
-                return r;
-        return o.got ? 0 : -EBADMSG;
+        return lockops_request_decoded(s, LK_CMD_KEYTURNER_STATES, decode_states, ret);
 }
 
 static int decode_config(const uint8_t *p, size_t n, void *ret)
@@ -57,12 +26,13 @@ static int decode_advanced_config(const uint8_t *p, size_t n, void *ret)
 
 int lockops_opener_config(struct session *s, struct lk_opener_config *ret)
 {
-        return call_one(s, LK_CMD_REQUEST_CONFIG, LK_CMD_CONFIG, decode_config, ret);
+        return lockops_call_one(s, LK_CMD_REQUEST_CONFIG, NULL, 0, LK_CMD_CONFIG, false, decode_config, ret);
 }
 
 int lockops_opener_advanced_config(struct session *s, struct lk_opener_advanced_config *ret)
 {
-        return call_one(s, LK_CMD_REQUEST_ADVANCED_CONFIG, LK_CMD_ADVANCED_CONFIG, decode_advanced_config, ret);
+        return lockops_call_one(s, LK_CMD_REQUEST_ADVANCED_CONFIG, NULL, 0, LK_CMD_ADVANCED_CONFIG, false,
+                                decode_advanced_config, ret);
 }
 
 int lockops_opener_set_config(struct session *s, const struct lk_opener_set_config *c)

@@ -5,8 +5,7 @@
 
 #include "lockops.h"
 
-/* Request Data for cmd, decoded (spec §6.1). */
-static int request_decoded(struct session *s, uint16_t cmd, int (*decode)(const uint8_t *, size_t, void *), void *ret)
+int lockops_request_decoded(struct session *s, uint16_t cmd, int (*decode)(const uint8_t *, size_t, void *), void *ret)
 {
         uint8_t buf[LK_PAYLOAD_MAX];
         size_t len = 0;
@@ -27,12 +26,12 @@ static int decode_battery(const uint8_t *p, size_t n, void *ret)
 
 int lockops_states(struct session *s, struct lk_keyturner_states *ret)
 {
-        return request_decoded(s, LK_CMD_KEYTURNER_STATES, decode_states, ret);
+        return lockops_request_decoded(s, LK_CMD_KEYTURNER_STATES, decode_states, ret);
 }
 
 int lockops_battery(struct session *s, struct lk_battery_report *ret)
 {
-        return request_decoded(s, LK_CMD_BATTERY_REPORT, decode_battery, ret);
+        return lockops_request_decoded(s, LK_CMD_BATTERY_REPORT, decode_battery, ret);
 }
 
 /* A call whose answer is one message of a known command. */
@@ -58,8 +57,8 @@ static int on_one_reply(void *userdata, const struct lk_msg *m)
         return o->then_complete ? 0 : 1;
 }
 
-static int call_one(struct session *s, uint16_t cmd, const uint8_t *fields, size_t n, uint16_t reply_cmd,
-                    bool then_complete, int (*decode)(const uint8_t *, size_t, void *), void *ret)
+int lockops_call_one(struct session *s, uint16_t cmd, const uint8_t *fields, size_t n, uint16_t reply_cmd,
+                     bool then_complete, int (*decode)(const uint8_t *, size_t, void *), void *ret)
 {
         struct one_reply o = { .cmd = reply_cmd, .then_complete = then_complete, .decode = decode, .ret = ret };
         int r = session_call(s, cmd, fields, n, on_one_reply, &o);
@@ -81,12 +80,12 @@ static int decode_advanced_config(const uint8_t *p, size_t n, void *ret)
 
 int lockops_config(struct session *s, struct lk_config *ret)
 {
-        return call_one(s, LK_CMD_REQUEST_CONFIG, NULL, 0, LK_CMD_CONFIG, false, decode_config, ret);
+        return lockops_call_one(s, LK_CMD_REQUEST_CONFIG, NULL, 0, LK_CMD_CONFIG, false, decode_config, ret);
 }
 
 int lockops_advanced_config(struct session *s, struct lk_advanced_config *ret)
 {
-        return call_one(s, LK_CMD_REQUEST_ADVANCED_CONFIG, NULL, 0, LK_CMD_ADVANCED_CONFIG, false,
+        return lockops_call_one(s, LK_CMD_REQUEST_ADVANCED_CONFIG, NULL, 0, LK_CMD_ADVANCED_CONFIG, false,
                         decode_advanced_config, ret);
 }
 
@@ -282,7 +281,7 @@ int lockops_code_add(struct session *s, const struct lk_keypad_code *c, uint16_t
         if (n < 0)
                 return (int)n;
         /* Keypad Code ID, then COMPLETE (spec §5.1 [DECISION]); accept COMPLETE last. */
-        r = call_one(s, LK_CMD_ADD_KEYPAD_CODE, buf, (size_t)n, LK_CMD_KEYPAD_CODE_ID, true, decode_code_id, &id);
+        r = lockops_call_one(s, LK_CMD_ADD_KEYPAD_CODE, buf, (size_t)n, LK_CMD_KEYPAD_CODE_ID, true, decode_code_id, &id);
         lk_wipe(buf, sizeof(buf));
         if (r < 0)
                 return r;

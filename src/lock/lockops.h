@@ -10,6 +10,14 @@
 #include "latchkey/keypad.h"
 #include "session.h"
 
+/* Request Data (spec §6.1) for cmd, its answer given to decode(payload, length, ret). */
+int lockops_request_decoded(struct session *s, uint16_t cmd, int (*decode)(const uint8_t *, size_t, void *), void *ret);
+/*
+ * A call (cmd with fields) answered by one message of reply_cmd, given to decode; with
+ * then_complete the answer goes on to a Status COMPLETE. -EBADMSG when that message never came.
+ */
+int lockops_call_one(struct session *s, uint16_t cmd, const uint8_t *fields, size_t n, uint16_t reply_cmd,
+                     bool then_complete, int (*decode)(const uint8_t *, size_t, void *), void *ret);
 int lockops_states(struct session *s, struct lk_keyturner_states *ret);
 int lockops_battery(struct session *s, struct lk_battery_report *ret);
 int lockops_config(struct session *s, struct lk_config *ret);
