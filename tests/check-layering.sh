@@ -8,7 +8,8 @@
 #  3. src/ is a straight stack of parts (src/CMakeLists.txt, bottom to top): a part includes
 #     headers of its own folder and the parts below, and calls nothing defined above it.
 #  4. The command line never speaks SQL: src/cli/, src/ui/ and src/daemon/ call the agent's
-#     parts (state/, rental/, ...), never SQLite itself.
+#     parts (state/, rental/, ...), never SQLite itself nor state.db's doors for raw SQL
+#     (db_exec, db_prepare, db_handle).
 # Usage: check-layering.sh SOURCE_DIR BUILD_DIR
 set -eu
 src=$1
@@ -18,7 +19,7 @@ parts="base state lock rental upstream ui daemon cli" # bottom to top, as src/CM
 front="ui daemon cli"                                 # the command line: no SQL
 # Known breaches, each to be removed (issue 16): "part/file.c" of the command line still
 # running SQL itself.
-known_sql="cli/cmd-grants.c"
+known_sql="cli/cmd-grants.c cli/cmd-code.c"
 
 say() {
         echo "$@"
@@ -88,11 +89,11 @@ done
 
 # 4. The command line never speaks SQL.
 for p in $front; do
-        for o in $(nm -A -u "$lib/liblk-$p.a" 2>/dev/null | awk '$NF ~ /^sqlite3_/ {split($1, a, ":"); print a[2]}' | sort -u); do
+        for o in $(nm -A -u "$lib/liblk-$p.a" 2>/dev/null | awk '$NF ~ /^(sqlite3_|db_exec$|db_prepare$|db_handle$)/ {split($1, a, ":"); print a[2]}' | sort -u); do
                 f=$p/${o%.o}
                 case " $known_sql " in
                 *" $f "*) echo "known: src/$f still runs SQL itself (to move into the part that owns the table)" ;;
-                *) say "src/$f calls SQLite: the command line asks the part that owns the table" ;;
+                *) say "src/$f runs SQL: the command line asks the part that owns the table" ;;
                 esac
         done
         bad=$(grep -lE '#[[:space:]]*include[[:space:]]*<sqlite3\.h>' "$src/src/$p"/*.[ch] 2>/dev/null || true)

@@ -69,49 +69,95 @@ static void add_time(cJSON *o, const char *key, int64_t t)
         cJSON_AddStringToObject(o, key, buf);
 }
 
-int cmd_sync(struct cli *c, int argc, char **argv)
+/* The upstream's settings: the daemon's [upstream] (--config, else its file when present),
+ * then the flags, which win. -1 with the error recorded. */
+static int sync_settings(struct cli *c, int argc, char **argv, struct daemon_config *dc)
 {
         struct { int opt; const char *value; } flags[8];
         size_t n_flags = 0;
         const char *config = NULL;
-        struct daemon_config *dc = calloc(1, sizeof(*dc));
-        struct sync_config *cfg = dc ? &dc->sync : NULL;
-        struct sync_result res = { 0 };
-        struct sync *s = NULL;
-        struct db *db = NULL;
-        struct store *st;
-        cJSON *pull, *push;
-        int64_t now = (int64_t)time(NULL);
-        int opt, r, ret = -1;
+        struct sync_config *cfg = &dc->sync;
+        int opt, r;
 
-        if (!dc)
-                return cli_fail(c, CLI_EXIT_FAILURE, "out of memory");
         while ((opt = cli_getopt(c, argc, argv)) != -1) {
                 if (opt == '?')
-                        goto out;
+                        return -1;
                 if (opt == OPT_CONFIG)
                         config = optarg;
                 else if (sync_key(opt) && n_flags < ELEMENTSOF(flags))
                         flags[n_flags++] = (typeof(flags[0])){ opt, optarg };
         }
-        /* The daemon's [upstream] first (--config, else its file when present); flags win. */
         if (cli_load_config(c, config, dc) < 0)
-                goto out;
+                return -1;
         for (size_t i = 0; i < n_flags; i++) {
                 r = sync_config_set(cfg, sync_key(flags[i].opt), flags[i].value);
-                if (r < 0) {
-                        cli_fail(c, CLI_EXIT_USAGE, "invalid --%s '%s': %s", cli_flag_by_id(c->command, flags[i].opt)->name,
-                                 flags[i].value, sync_config_problem(r));
-                        goto out;
-                }
+                if (r < 0)
+                        return cli_fail(c, CLI_EXIT_USAGE, "invalid --%s '%s': %s",
+                                        cli_flag_by_id(c->command, flags[i].opt)->name, flags[i].value,
+                                        sync_config_problem(r));
         }
-        if (!cfg->url[0]) {
-                cli_fail(c, CLI_EXIT_USAGE,
-                         "no upstream configured: set [upstream] url in %s (or --config FILE), or give --url https://... "
-                         "and --token-file FILE",
-                         CONFIG_DEFAULT_PATH);
+        if (!cfg->url[0])
+                return cli_fail(c, CLI_EXIT_USAGE,
+                                "no upstream configured: set [upstream] url in %s (or --config FILE), or give --url "
+                                "https://... and --token-file FILE",
+                                CONFIG_DEFAULT_PATH);
+        return 0;
+}
+
+/* What the pass did: pull, push, what is pending, in JSON and as text. */
+static void sync_report(struct cli *c, const struct sync_result *res)
+{
+        cJSON *pull, *push;
+
+        pull = cJSON_AddObjectToObject(c->out, "pull");
+        cJSON_AddNumberToObject(pull, "status", (double)res->pull_status);
+        cJSON_AddBoolToObject(pull, "pulled", res->pulled);
+        cJSON_AddBoolToObject(pull, "not_modified", res->not_modified);
+        cJSON_AddBoolToObject(pull, "applied", res->applied);
+        cJSON_AddNumberToObject(pull, "grants", res->grants);
+        push = cJSON_AddObjectToObject(c->out, "push");
+        cJSON_AddBoolToObject(push, "attempted", res->push_attempted);
+        cJSON_AddNumberToObject(push, "batches", res->batches);
+        cJSON_AddNumberToObject(push, "acked", res->acked);
+        cJSON_AddNumberToObject(push, "duplicates", res->duplicates);
+        cJSON_AddNumberToObject(push, "rejected", res->rejected);
+        cJSON_AddNumberToObject(push, "status", (double)res->push_status);
+        cJSON_AddNumberToObject(c->out, "pending", res->pending);
+        cJSON_AddNumberToObject(c->out, "failures", res->failures);
+        add_time(c->out, "next_attempt_at", res->next_attempt_at);
+        if (res->error[0])
+                cJSON_AddStringToObject(c->out, "last_error", res->error);
+
+        if (c->json)
+                return;
+        if (res->not_modified)
+                printf("Grants: unchanged (304).\n");
+        else if (res->pulled)
+                printf("Grants: pulled %u%s.\n", res->grants, res->applied ? ", applied" : ", NOT applied");
+        else if (res->pull_attempted)
+                printf("Grants: pull failed.\n");
+        if (res->push_attempted)
+                printf("Events: %u delivered in %u batch%s (%u already there), %u rejected.\n", res->acked,
+                       res->batches, res->batches == 1 ? "" : "es", res->duplicates, res->rejected);
+        printf("Pending: %u event%s.\n", res->pending, res->pending == 1 ? "" : "s");
+        if (res->error[0])
+                printf("Last error: %s\n", render_escape(res->error, (char[RENDER_CELL_MAX]){ 0 }, RENDER_CELL_MAX));
+}
+
+int cmd_sync(struct cli *c, int argc, char **argv)
+{
+        struct daemon_config *dc = calloc(1, sizeof(*dc));
+        struct sync_result res = { 0 };
+        struct sync *s = NULL;
+        struct db *db = NULL;
+        struct store *st;
+        int64_t now = (int64_t)time(NULL);
+        int r, ret = -1;
+
+        if (!dc)
+                return cli_fail(c, CLI_EXIT_FAILURE, "out of memory");
+        if (sync_settings(c, argc, argv, dc) < 0)
                 goto out;
-        }
         if (cli_store(c, &st) < 0)
                 goto out;
         r = db_open(st, &db);
@@ -119,48 +165,14 @@ int cmd_sync(struct cli *c, int argc, char **argv)
                 cli_fail(c, CLI_EXIT_STATE, "cannot open the state database: %s", strerror(-r));
                 goto out;
         }
-        r = sync_new(db, cfg, &s);
+        r = sync_new(db, &dc->sync, &s);
         if (r < 0) {
                 cli_fail(c, exit_for_upstream_setup(r), "cannot set up the upstream sync: %s", sync_config_problem(r));
                 goto out;
         }
         sync_set_grants_handler(s, sync_grants_import, db);
         r = sync_run(s, now, true, &res);
-
-        pull = cJSON_AddObjectToObject(c->out, "pull");
-        cJSON_AddNumberToObject(pull, "status", (double)res.pull_status);
-        cJSON_AddBoolToObject(pull, "pulled", res.pulled);
-        cJSON_AddBoolToObject(pull, "not_modified", res.not_modified);
-        cJSON_AddBoolToObject(pull, "applied", res.applied);
-        cJSON_AddNumberToObject(pull, "grants", res.grants);
-        push = cJSON_AddObjectToObject(c->out, "push");
-        cJSON_AddBoolToObject(push, "attempted", res.push_attempted);
-        cJSON_AddNumberToObject(push, "batches", res.batches);
-        cJSON_AddNumberToObject(push, "acked", res.acked);
-        cJSON_AddNumberToObject(push, "duplicates", res.duplicates);
-        cJSON_AddNumberToObject(push, "rejected", res.rejected);
-        cJSON_AddNumberToObject(push, "status", (double)res.push_status);
-        cJSON_AddNumberToObject(c->out, "pending", res.pending);
-        cJSON_AddNumberToObject(c->out, "failures", res.failures);
-        add_time(c->out, "next_attempt_at", res.next_attempt_at);
-        if (res.error[0])
-                cJSON_AddStringToObject(c->out, "last_error", res.error);
-
-        if (!c->json) {
-                if (res.not_modified)
-                        printf("Grants: unchanged (304).\n");
-                else if (res.pulled)
-                        printf("Grants: pulled %u%s.\n", res.grants,
-                               res.applied ? ", applied" : ", NOT applied");
-                else if (res.pull_attempted)
-                        printf("Grants: pull failed.\n");
-                if (res.push_attempted)
-                        printf("Events: %u delivered in %u batch%s (%u already there), %u rejected.\n", res.acked,
-                               res.batches, res.batches == 1 ? "" : "es", res.duplicates, res.rejected);
-                printf("Pending: %u event%s.\n", res.pending, res.pending == 1 ? "" : "s");
-                if (res.error[0])
-                        printf("Last error: %s\n", render_escape(res.error, (char[RENDER_CELL_MAX]){ 0 }, RENDER_CELL_MAX));
-        }
+        sync_report(c, &res);
         if (r < 0 && r != -EAGAIN) {
                 cli_fail(c, exit_for_upstream_errno(r), "upstream sync failed: %s",
                          res.error[0] ? res.error : strerror(-r));

@@ -315,25 +315,10 @@ static int curl_to_errno(CURLcode c, const struct rx *rx)
                         goto setopt_failed;                                   \
         } while (0)
 
-int http_request(struct http *h, const char *method, const char *url, const char *body, const char *if_none_match,
-                 struct http_response *ret)
+/* The transfer's options: https only and no redirects, TLS verification always on, our own
+ * certificate when configured, no proxy unless configured, timeouts, a cap on the body. */
+static int set_transfer_options(struct http *h, const char *url, struct rx *rx)
 {
-        struct http_response resp = { .retry_after = -1 };
-        struct rx rx = { .resp = &resp, .max = h->max_body };
-        struct curl_slist *headers = NULL, *l;
-        char auth[sizeof("Authorization: Bearer ") + HTTP_TOKEN_MAX];
-        char inm[sizeof("If-None-Match: ") + HTTP_ETAG_MAX];
-        CURLcode cc;
-        int r;
-
-        r = http_url_check(url);
-        if (r < 0)
-                return r;
-        if (!streq(method, "GET") && !streq(method, "POST"))
-                return -EINVAL;
-        if (if_none_match && (strlen(if_none_match) > HTTP_ETAG_MAX || !printable_ascii(if_none_match)))
-                if_none_match = NULL;
-
         curl_easy_reset(h->curl); /* keeps the connection cache, forgets every option */
         h->errbuf[0] = '\0';
         SETOPT(h->curl, CURLOPT_ERRORBUFFER, h->errbuf);
@@ -364,9 +349,32 @@ int http_request(struct http *h, const char *method, const char *url, const char
         SETOPT(h->curl, CURLOPT_TCP_KEEPALIVE, 1L);
         SETOPT(h->curl, CURLOPT_USERAGENT, "latchkey/0.1");
         SETOPT(h->curl, CURLOPT_WRITEFUNCTION, write_cb);
-        SETOPT(h->curl, CURLOPT_WRITEDATA, &rx);
+        SETOPT(h->curl, CURLOPT_WRITEDATA, rx);
         SETOPT(h->curl, CURLOPT_HEADERFUNCTION, header_cb);
-        SETOPT(h->curl, CURLOPT_HEADERDATA, &rx);
+        SETOPT(h->curl, CURLOPT_HEADERDATA, rx);
+        return 0;
+
+setopt_failed:
+        return -EIO;
+}
+
+/* Free a header list, wiping our copy of the Authorization header first. */
+static void headers_free(struct curl_slist *headers)
+{
+        for (struct curl_slist *l = headers; l; l = l->next)
+                if (strncmp(l->data, "Authorization:", 14) == 0)
+                        sodium_memzero(l->data, strlen(l->data));
+        curl_slist_free_all(headers);
+}
+
+/* The request's headers: JSON accepted, no 100-continue, the token, the ETag, the body's type.
+ * -ENOMEM with nothing left behind. */
+static int build_headers(const struct http *h, const char *if_none_match, bool has_body,
+                         struct curl_slist **ret)
+{
+        struct curl_slist *headers = NULL, *l;
+        char auth[sizeof("Authorization: Bearer ") + HTTP_TOKEN_MAX];
+        char inm[sizeof("If-None-Match: ") + HTTP_ETAG_MAX];
 
         l = curl_slist_append(headers, "Accept: application/json");
         if (l)
@@ -382,37 +390,66 @@ int http_request(struct http *h, const char *method, const char *url, const char
                 snprintf(inm, sizeof(inm), "If-None-Match: %s", if_none_match);
                 l = curl_slist_append(headers, inm);
         }
-        if (l && body)
+        if (l && has_body)
                 l = curl_slist_append(headers, "Content-Type: application/json");
         if (!l) {
-                r = -ENOMEM;
-                goto out;
+                headers_free(headers);
+                return -ENOMEM;
         }
-        SETOPT(h->curl, CURLOPT_HTTPHEADER, headers);
+        *ret = headers;
+        return 0;
+}
+
+/* GET, or POST with the body (none: an empty one). */
+static int set_method(struct http *h, const char *method, const char *body)
+{
         if (streq(method, "POST")) {
                 SETOPT(h->curl, CURLOPT_POST, 1L);
                 SETOPT(h->curl, CURLOPT_POSTFIELDS, body ? body : "");
                 SETOPT(h->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(body ? strlen(body) : 0));
         } else
                 SETOPT(h->curl, CURLOPT_HTTPGET, 1L);
+        return 0;
 
-        cc = curl_easy_perform(h->curl);
-        r = curl_to_errno(cc, &rx);
+setopt_failed:
+        return -EIO;
+}
+
+int http_request(struct http *h, const char *method, const char *url, const char *body, const char *if_none_match,
+                 struct http_response *ret)
+{
+        struct http_response resp = { .retry_after = -1 };
+        struct rx rx = { .resp = &resp, .max = h->max_body };
+        struct curl_slist *headers = NULL;
+        CURLcode cc;
+        int r;
+
+        r = http_url_check(url);
+        if (r < 0)
+                return r;
+        if (!streq(method, "GET") && !streq(method, "POST"))
+                return -EINVAL;
+        if (if_none_match && (strlen(if_none_match) > HTTP_ETAG_MAX || !printable_ascii(if_none_match)))
+                if_none_match = NULL;
+
+        r = set_transfer_options(h, url, &rx);
+        if (r >= 0)
+                r = build_headers(h, if_none_match, body != NULL, &headers);
+        if (r >= 0)
+                r = curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, headers) == CURLE_OK ? 0 : -EIO;
+        if (r >= 0)
+                r = set_method(h, method, body);
+        if (r >= 0) {
+                cc = curl_easy_perform(h->curl);
+                r = curl_to_errno(cc, &rx);
+        }
         if (r >= 0) {
                 (void)curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &resp.status);
                 *ret = resp;
                 resp.body = NULL;
         }
-        goto out;
 
-setopt_failed:
-        r = -EIO;
-out:
-        /* Wipe our copy of the Authorization header in the list before freeing it. */
-        for (l = headers; l; l = l->next)
-                if (strncmp(l->data, "Authorization:", 14) == 0)
-                        sodium_memzero(l->data, strlen(l->data));
-        curl_slist_free_all(headers);
+        headers_free(headers);
         (void)curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, NULL);
         (void)curl_easy_setopt(h->curl, CURLOPT_WRITEDATA, NULL);
         (void)curl_easy_setopt(h->curl, CURLOPT_HEADERDATA, NULL);

@@ -27,6 +27,7 @@ static inline void check_untouched(const void *p, size_t n)
                         abort();
 }
 
+/* TARGET(name, type, enc, dec); — one fuzz_<name>() per codec, a statement ending in ";". */
 #define TARGET(name, type, enc, dec)                                                    \
         static void fuzz_##name(const uint8_t *p, size_t n)                             \
         {                                                                               \
@@ -49,4 +50,5 @@ static inline void check_untouched(const void *p, size_t n)
                         abort();                                                        \
                 if (memcmp(&a, &b, sizeof(a)) != 0)                                     \
                         abort();                                                        \
-        }
+        }                                                                               \
+        _Static_assert(sizeof(type) > 0, "the round trip of " #name)

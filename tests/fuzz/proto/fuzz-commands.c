@@ -26,75 +26,75 @@ static int set_security_pin4_decode(const uint8_t *p, size_t n, struct lk_set_se
 }
 
 /* The order is the selector byte: keep it, the seeds in corpus/commands/ depend on it. */
-TARGET(request_data, struct lk_request_data, lk_request_data_encode, lk_request_data_decode)
-TARGET(challenge, struct lk_challenge, lk_challenge_encode, lk_challenge_decode)
-TARGET(status, struct lk_status_msg, lk_status_encode, lk_status_decode)
-TARGET(error_report, struct lk_error_report, lk_error_report_encode, lk_error_report_decode)
+TARGET(request_data, struct lk_request_data, lk_request_data_encode, lk_request_data_decode);
+TARGET(challenge, struct lk_challenge, lk_challenge_encode, lk_challenge_decode);
+TARGET(status, struct lk_status_msg, lk_status_encode, lk_status_decode);
+TARGET(error_report, struct lk_error_report, lk_error_report_encode, lk_error_report_decode);
 TARGET(keyturner_states, struct lk_keyturner_states, lk_keyturner_states_encode,
-       lk_keyturner_states_decode)
-TARGET(lock_action, struct lk_lock_action_msg, lk_lock_action_encode, lk_lock_action_decode)
+       lk_keyturner_states_decode);
+TARGET(lock_action, struct lk_lock_action_msg, lk_lock_action_encode, lk_lock_action_decode);
 TARGET(simple_lock_action, struct lk_simple_lock_action, lk_simple_lock_action_encode,
-       lk_simple_lock_action_decode)
-TARGET(keypad_action, struct lk_keypad_action, lk_keypad_action_encode, lk_keypad_action_decode)
+       lk_simple_lock_action_decode);
+TARGET(keypad_action, struct lk_keypad_action, lk_keypad_action_encode, lk_keypad_action_decode);
 TARGET(battery_report, struct lk_battery_report, lk_battery_report_encode,
-       lk_battery_report_decode)
-TARGET(set_config, struct lk_set_config, lk_set_config_encode, lk_set_config_decode)
-TARGET(config, struct lk_config, lk_config_encode, lk_config_decode)
+       lk_battery_report_decode);
+TARGET(set_config, struct lk_set_config, lk_set_config_encode, lk_set_config_decode);
+TARGET(config, struct lk_config, lk_config_encode, lk_config_decode);
 TARGET(advanced_config, struct lk_advanced_config, lk_advanced_config_encode,
-       lk_advanced_config_decode)
+       lk_advanced_config_decode);
 TARGET(set_advanced_config, struct lk_advanced_config, lk_set_advanced_config_encode,
-       lk_set_advanced_config_decode)
-TARGET(update_time, struct lk_update_time, lk_update_time_encode, lk_update_time_decode)
+       lk_set_advanced_config_decode);
+TARGET(update_time, struct lk_update_time, lk_update_time_encode, lk_update_time_decode);
 TARGET(set_security_pin2, struct lk_set_security_pin, lk_set_security_pin_encode,
-       set_security_pin2_decode)
+       set_security_pin2_decode);
 TARGET(set_security_pin4, struct lk_set_security_pin, lk_set_security_pin_encode,
-       set_security_pin4_decode)
+       set_security_pin4_decode);
 TARGET(request_authorization_entries, struct lk_request_authorization_entries,
-       lk_request_authorization_entries_encode, lk_request_authorization_entries_decode)
+       lk_request_authorization_entries_encode, lk_request_authorization_entries_decode);
 TARGET(authorization_entry, struct lk_authorization_entry, lk_authorization_entry_encode,
-       lk_authorization_entry_decode)
+       lk_authorization_entry_decode);
 TARGET(authorization_entry_count, struct lk_authorization_entry_count,
-       lk_authorization_entry_count_encode, lk_authorization_entry_count_decode)
+       lk_authorization_entry_count_encode, lk_authorization_entry_count_decode);
 TARGET(update_authorization_entry, struct lk_update_authorization_entry,
-       lk_update_authorization_entry_encode, lk_update_authorization_entry_decode)
+       lk_update_authorization_entry_encode, lk_update_authorization_entry_decode);
 TARGET(remove_authorization_entry, struct lk_remove_authorization_entry,
-       lk_remove_authorization_entry_encode, lk_remove_authorization_entry_decode)
+       lk_remove_authorization_entry_encode, lk_remove_authorization_entry_decode);
 TARGET(authorization_invite, struct lk_authorization_invite, lk_authorization_invite_encode,
-       lk_authorization_invite_decode)
+       lk_authorization_invite_decode);
 TARGET(authorization_id_invite, struct lk_authorization_id_invite,
-       lk_authorization_id_invite_encode, lk_authorization_id_invite_decode)
+       lk_authorization_id_invite_encode, lk_authorization_id_invite_decode);
 TARGET(request_log_entries, struct lk_request_log_entries, lk_request_log_entries_encode,
-       lk_request_log_entries_decode)
-TARGET(log_entry, struct lk_log_entry, lk_log_entry_encode, lk_log_entry_decode)
+       lk_request_log_entries_decode);
+TARGET(log_entry, struct lk_log_entry, lk_log_entry_encode, lk_log_entry_decode);
 TARGET(log_entry_count, struct lk_log_entry_count, lk_log_entry_count_encode,
-       lk_log_entry_count_decode)
+       lk_log_entry_count_decode);
 TARGET(enable_logging, struct lk_enable_logging, lk_enable_logging_encode,
-       lk_enable_logging_decode)
+       lk_enable_logging_decode);
 TARGET(add_time_control_entry, struct lk_time_control_entry, lk_add_time_control_entry_encode,
-       lk_add_time_control_entry_decode)
+       lk_add_time_control_entry_decode);
 TARGET(time_control_entry_id, struct lk_time_control_entry_id, lk_time_control_entry_id_encode,
-       lk_time_control_entry_id_decode)
+       lk_time_control_entry_id_decode);
 TARGET(remove_time_control_entry, struct lk_time_control_entry_id,
-       lk_remove_time_control_entry_encode, lk_remove_time_control_entry_decode)
+       lk_remove_time_control_entry_encode, lk_remove_time_control_entry_decode);
 TARGET(time_control_entry_count, struct lk_time_control_entry_count,
-       lk_time_control_entry_count_encode, lk_time_control_entry_count_decode)
+       lk_time_control_entry_count_encode, lk_time_control_entry_count_decode);
 TARGET(time_control_entry, struct lk_time_control_entry, lk_time_control_entry_encode,
-       lk_time_control_entry_decode)
+       lk_time_control_entry_decode);
 TARGET(update_time_control_entry, struct lk_time_control_entry,
-       lk_update_time_control_entry_encode, lk_update_time_control_entry_decode)
+       lk_update_time_control_entry_encode, lk_update_time_control_entry_decode);
 TARGET(add_keypad_code, struct lk_keypad_code, lk_add_keypad_code_encode,
-       lk_add_keypad_code_decode)
+       lk_add_keypad_code_decode);
 TARGET(keypad_code_id, struct lk_keypad_code_id, lk_keypad_code_id_encode,
-       lk_keypad_code_id_decode)
+       lk_keypad_code_id_decode);
 TARGET(request_keypad_codes, struct lk_request_keypad_codes, lk_request_keypad_codes_encode,
-       lk_request_keypad_codes_decode)
+       lk_request_keypad_codes_decode);
 TARGET(keypad_code_count, struct lk_keypad_code_count, lk_keypad_code_count_encode,
-       lk_keypad_code_count_decode)
-TARGET(keypad_code, struct lk_keypad_code, lk_keypad_code_encode, lk_keypad_code_decode)
+       lk_keypad_code_count_decode);
+TARGET(keypad_code, struct lk_keypad_code, lk_keypad_code_encode, lk_keypad_code_decode);
 TARGET(update_keypad_code, struct lk_keypad_code, lk_update_keypad_code_encode,
-       lk_update_keypad_code_decode)
+       lk_update_keypad_code_decode);
 TARGET(remove_keypad_code, struct lk_remove_keypad_code, lk_remove_keypad_code_encode,
-       lk_remove_keypad_code_decode)
+       lk_remove_keypad_code_decode);
 
 /*
  * The trailer: p = cmd (2, LE) ‖ PIN width selector (1: even → 2, odd → 4) ‖ payload. What

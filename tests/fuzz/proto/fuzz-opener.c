@@ -18,18 +18,18 @@
 
 /* The order is the selector byte: keep it, the seeds in corpus/opener/ depend on it. */
 TARGET(keyturner_states, struct lk_opener_keyturner_states, lk_opener_keyturner_states_encode,
-       lk_opener_keyturner_states_decode)
+       lk_opener_keyturner_states_decode);
 TARGET(continuous_mode_action, struct lk_continuous_mode_action,
-       lk_continuous_mode_action_encode, lk_continuous_mode_action_decode)
-TARGET(config, struct lk_opener_config, lk_opener_config_encode, lk_opener_config_decode)
+       lk_continuous_mode_action_encode, lk_continuous_mode_action_decode);
+TARGET(config, struct lk_opener_config, lk_opener_config_encode, lk_opener_config_decode);
 TARGET(set_config, struct lk_opener_set_config, lk_opener_set_config_encode,
-       lk_opener_set_config_decode)
+       lk_opener_set_config_decode);
 TARGET(advanced_config, struct lk_opener_advanced_config, lk_opener_advanced_config_encode,
-       lk_opener_advanced_config_decode)
+       lk_opener_advanced_config_decode);
 TARGET(set_advanced_config, struct lk_opener_advanced_config,
-       lk_opener_set_advanced_config_encode, lk_opener_set_advanced_config_decode)
+       lk_opener_set_advanced_config_encode, lk_opener_set_advanced_config_decode);
 TARGET(log_entry, struct lk_opener_log_entry, lk_opener_log_entry_encode,
-       lk_opener_log_entry_decode)
+       lk_opener_log_entry_decode);
 
 /* A tolerant decoder reads p[0..n) exactly as p[0..known) once n passes the known layout. */
 #define PREFIX(name, type, dec, known)                                                  \
