@@ -5,7 +5,6 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -128,18 +127,78 @@ static void format_code(int64_t v, char *buf, size_t size)
                 snprintf(buf, size, "-");
 }
 
+/* grants list: one object per grant with its doors, and a table row each. */
+struct list_ctx {
+        struct cli *c;
+        cJSON *arr, *cur, *locks;
+};
+
+/* The array and the table's heading, once the bookings can be read. */
+static void list_start(struct list_ctx *x)
+{
+        if (x->arr)
+                return;
+        x->arr = cJSON_AddArrayToObject(x->c->out, "grants");
+        if (!x->c->json)
+                printf("%-20s %-12s %-22s %-20s %-20s %-9s %-6s %s\n", "ID", "PROPERTY", "GUEST", "CHECK-IN (UTC)",
+                       "CHECK-OUT (UTC)", "STATUS", "CODE", "LOCKS");
+}
+
+static int list_row(void *userdata, const struct grants_overview_row *row)
+{
+        struct list_ctx *x = userdata;
+        bool text = !x->c->json;
+        char in[40], out[40], code[24];
+
+        list_start(x);
+        if (!x->cur || !streq(cJSON_GetObjectItem(x->cur, "id")->valuestring, row->id)) {
+                if (text && x->cur)
+                        printf("\n");
+                x->cur = cJSON_CreateObject();
+                cJSON_AddItemToArray(x->arr, x->cur);
+                time_format_utc(row->check_in, in, sizeof(in));
+                time_format_utc(row->check_out, out, sizeof(out));
+                cJSON_AddStringToObject(x->cur, "id", row->id);
+                cJSON_AddStringToObject(x->cur, "property", row->property);
+                cJSON_AddStringToObject(x->cur, "guest", row->guest);
+                cJSON_AddStringToObject(x->cur, "check_in", in);
+                cJSON_AddStringToObject(x->cur, "check_out", out);
+                cJSON_AddStringToObject(x->cur, "status", row->status);
+                /* The keypad code, to the local operator (a drawn one must reach the guest);
+                 * never in logs or events other than code.issued (docs/grants.md). */
+                format_code(row->code, code, sizeof(code));
+                cJSON_AddStringToObject(x->cur, "code", code);
+                cJSON_AddBoolToObject(x->cur, "code_generated", row->code_generated);
+                x->locks = cJSON_AddArrayToObject(x->cur, "locks");
+                if (text)
+                        printf("%-20s %-12s %s %-20.20s %-20.20s %-9s %-6s", row->id, row->property,
+                               render_pad(row->guest, 22, (char[RENDER_CELL_MAX]){ 0 }, RENDER_CELL_MAX), in, out,
+                               row->status, code);
+        }
+        if (row->lock) {
+                cJSON *l = cJSON_CreateObject();
+
+                cJSON_AddStringToObject(l, "lock", row->lock);
+                cJSON_AddStringToObject(l, "state", row->state);
+                if (row->code_id >= 0)
+                        cJSON_AddNumberToObject(l, "code_id", row->code_id);
+                if (row->reason)
+                        cJSON_AddStringToObject(l, "reason", row->reason);
+                if (row->lock_code) { /* this door's own code */
+                        format_code(row->lock_code, code, sizeof(code));
+                        cJSON_AddStringToObject(l, "code", code);
+                }
+                cJSON_AddItemToArray(x->locks, l);
+                if (text)
+                        printf(" %s:%s", row->lock, row->state);
+        }
+        return 0;
+}
+
 int cmd_grants_list(struct cli *c, int argc, char **argv)
 {
-        static const char sql[] =
-                "SELECT g.id, g.property, g.guest, g.check_in, g.check_out, g.status, g.code_generated,"
-                " c.lock, c.state, c.code_id, c.reason, g.code,"
-                " (SELECT o.code FROM lc_grant_overrides o WHERE o.grant_id = g.id AND o.lock = c.lock)"
-                " FROM lc_grants g LEFT JOIN lc_grant_codes c ON c.grant_id = g.id"
-                " WHERE ?1 OR g.status = 'active' OR c.state = 'provisioned'"
-                " ORDER BY g.check_in, g.id, c.lock";
+        struct list_ctx x = { .c = c };
         struct db *db = NULL;
-        sqlite3_stmt *st;
-        cJSON *arr, *cur = NULL, *locks = NULL;
         bool all = false;
         int opt, r;
 
@@ -151,67 +210,13 @@ int cmd_grants_list(struct cli *c, int argc, char **argv)
         }
         if (open_db(c, &db) < 0)
                 return -1;
-        if (sqlite3_prepare_v2(db_handle(db), sql, -1, &st, NULL) != SQLITE_OK) {
-                db_free(db);
-                return cli_fail(c, CLI_EXIT_STATE, "cannot read the bookings");
-        }
-        sqlite3_bind_int(st, 1, all);
-        arr = cJSON_AddArrayToObject(c->out, "grants");
-        if (!c->json)
-                printf("%-20s %-12s %-22s %-20s %-20s %-9s %-6s %s\n", "ID", "PROPERTY", "GUEST", "CHECK-IN (UTC)",
-                       "CHECK-OUT (UTC)", "STATUS", "CODE", "LOCKS");
-        while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-                const char *id = (const char *)sqlite3_column_text(st, 0);
-                char in[40], out[40], code[24];
-
-                if (!cur || !streq(cJSON_GetObjectItem(cur, "id")->valuestring, id)) {
-                        if (!c->json && cur)
-                                printf("\n");
-                        cur = cJSON_CreateObject();
-                        cJSON_AddItemToArray(arr, cur);
-                        time_format_utc(sqlite3_column_int64(st, 3), in, sizeof(in));
-                        time_format_utc(sqlite3_column_int64(st, 4), out, sizeof(out));
-                        cJSON_AddStringToObject(cur, "id", id);
-                        cJSON_AddStringToObject(cur, "property", (const char *)sqlite3_column_text(st, 1));
-                        cJSON_AddStringToObject(cur, "guest", (const char *)sqlite3_column_text(st, 2));
-                        cJSON_AddStringToObject(cur, "check_in", in);
-                        cJSON_AddStringToObject(cur, "check_out", out);
-                        cJSON_AddStringToObject(cur, "status", (const char *)sqlite3_column_text(st, 5));
-                        /* The keypad code, to the local operator (a drawn one must reach the guest);
-                         * never in logs or events other than code.issued (docs/grants.md). */
-                        format_code(sqlite3_column_int64(st, 11), code, sizeof(code));
-                        cJSON_AddStringToObject(cur, "code", code);
-                        cJSON_AddBoolToObject(cur, "code_generated", sqlite3_column_int(st, 6));
-                        locks = cJSON_AddArrayToObject(cur, "locks");
-                        if (!c->json)
-                                printf("%-20s %-12s %s %-20.20s %-20.20s %-9s %-6s", id, sqlite3_column_text(st, 1),
-                                       render_pad((const char *)sqlite3_column_text(st, 2), 22, (char[RENDER_CELL_MAX]){ 0 },
-                                                  RENDER_CELL_MAX),
-                                       in, out, sqlite3_column_text(st, 5), code);
-                }
-                if (sqlite3_column_type(st, 7) != SQLITE_NULL) {
-                        cJSON *l = cJSON_CreateObject();
-
-                        cJSON_AddStringToObject(l, "lock", (const char *)sqlite3_column_text(st, 7));
-                        cJSON_AddStringToObject(l, "state", (const char *)sqlite3_column_text(st, 8));
-                        if (sqlite3_column_type(st, 9) != SQLITE_NULL)
-                                cJSON_AddNumberToObject(l, "code_id", sqlite3_column_int(st, 9));
-                        if (sqlite3_column_type(st, 10) != SQLITE_NULL)
-                                cJSON_AddStringToObject(l, "reason", (const char *)sqlite3_column_text(st, 10));
-                        if (sqlite3_column_type(st, 12) != SQLITE_NULL) { /* this door's own code */
-                                format_code(sqlite3_column_int64(st, 12), code, sizeof(code));
-                                cJSON_AddStringToObject(l, "code", code);
-                        }
-                        cJSON_AddItemToArray(locks, l);
-                        if (!c->json)
-                                printf(" %s:%s", sqlite3_column_text(st, 7), sqlite3_column_text(st, 8));
-                }
-        }
-        if (!c->json && cur)
+        r = grants_overview(db, all, list_row, &x);
+        if (r >= 0)
+                list_start(&x); /* no grants: the empty list, the heading */
+        if (!c->json && x.cur)
                 printf("\n");
-        sqlite3_finalize(st);
         db_free(db);
-        if (r != SQLITE_DONE)
+        if (r < 0)
                 return cli_fail(c, CLI_EXIT_STATE, "cannot read the bookings");
         return 0;
 }
@@ -288,33 +293,37 @@ static int reconcile_plan(struct cli *c, struct db *db, int64_t now, const struc
         return 0;
 }
 
-int cmd_reconcile(struct cli *c, int argc, char **argv)
-{
-        _cleanup_(lc_result_freep) struct lc_result *res = NULL;
-        const char *config = NULL, *lead = NULL, *grace = NULL;
+/* What a reconcile is asked to do: the daemon's settings (--config, else its file when
+ * present), then the flags, which win. The options point into cfg. */
+struct reconcile_args {
         struct daemon_config cfg;
-        bool no_clock = false;
-        struct session_opts sopts = { .busy_retries = 5 };
+        struct session_opts sopts;
         struct lifecycle_opts o;
-        int64_t now = (int64_t)time(NULL);
-        struct db *db = NULL;
-        bool plan = false;
-        cJSON *j, *it;
-        int opt, r;
+        int64_t now;
+        bool plan;
+};
 
-        lifecycle_opts_default(&o);
+static int reconcile_args(struct cli *c, int argc, char **argv, struct reconcile_args *a)
+{
+        const char *config = NULL, *lead = NULL, *grace = NULL;
+        bool no_clock = false;
+        int opt;
+
+        a->sopts = (struct session_opts){ .busy_retries = 5 };
+        a->now = (int64_t)time(NULL);
+        lifecycle_opts_default(&a->o);
         while ((opt = cli_getopt(c, argc, argv)) != -1) {
                 switch (opt) {
                 case OPT_NOW: {
                         char why[400];
 
-                        if (time_parse(optarg, now, 0, &now, why, sizeof(why)) < 0)
+                        if (time_parse(optarg, a->now, 0, &a->now, why, sizeof(why)) < 0)
                                 return cli_fail(c, CLI_EXIT_USAGE, "--now '%s' %s", optarg, why);
-                        plan = true; /* another instant is only ever planned, never written (docs/grants.md) */
+                        a->plan = true; /* another instant is only ever planned, never written (docs/grants.md) */
                         break;
                 }
                 case OPT_PLAN:
-                        plan = true;
+                        a->plan = true;
                         break;
                 case OPT_LEAD:
                         lead = optarg;
@@ -334,32 +343,34 @@ int cmd_reconcile(struct cli *c, int argc, char **argv)
         }
         if (optind != argc)
                 return cli_fail(c, CLI_EXIT_USAGE, "reconcile takes no arguments (the lock is --lock NAME)");
-        /* The daemon's settings first (--config, else its file when present); flags win. */
-        if (cli_load_config(c, config, &cfg) < 0)
+        if (cli_load_config(c, config, &a->cfg) < 0)
                 return -1;
-        o.lead = cfg.lead;
-        o.grace = cfg.grace;
-        o.drift_max = no_clock ? -1 : cfg.drift_max;
-        o.zone = cfg.zone[0] ? cfg.zone : NULL;
-        if (lead && grants_parse_duration(lead, &o.lead) < 0)
+        a->o.lead = a->cfg.lead;
+        a->o.grace = a->cfg.grace;
+        a->o.drift_max = no_clock ? -1 : a->cfg.drift_max;
+        a->o.zone = a->cfg.zone[0] ? a->cfg.zone : NULL;
+        if (lead && grants_parse_duration(lead, &a->o.lead) < 0)
                 return cli_fail(c, CLI_EXIT_USAGE, "invalid --lead '%s': use e.g. 3600, 90m, 72h, 3d", lead);
-        if (grace && grants_parse_duration(grace, &o.grace) < 0)
+        if (grace && grants_parse_duration(grace, &a->o.grace) < 0)
                 return cli_fail(c, CLI_EXIT_USAGE, "invalid --grace '%s': use e.g. 3600, 90m, 1h, 1d", grace);
         if (c->lock_alias && !store_alias_is_valid(c->lock_alias))
                 return cli_fail(c, CLI_EXIT_USAGE, "invalid lock name '%s'", c->lock_alias);
         if (c->timeout_usec)
-                sopts.reply_timeout_usec = sopts.connect_timeout_usec = c->timeout_usec;
-        o.session = &sopts;
-        o.adapter = c->adapter ? c->adapter : cfg.adapter[0] ? cfg.adapter : NULL;
-        if (open_db(c, &db) < 0)
-                return -1;
-        if (plan)
-                return reconcile_plan(c, db, now, &o);
-        r = lifecycle_reconcile(c->event, c->store, db, c->lock_alias, now, &o, &res);
-        db_free(db);
-        if (r < 0)
-                return cli_fail(c, CLI_EXIT_STATE, "reconcile failed: %s", strerror(-r));
-        j = lc_result_json(res);
+                a->sopts.reply_timeout_usec = a->sopts.connect_timeout_usec = c->timeout_usec;
+        a->o.session = &a->sopts;
+        a->o.adapter = c->adapter ? c->adapter : a->cfg.adapter[0] ? a->cfg.adapter : NULL;
+        return 0;
+}
+
+/* What the run did, per lock, in JSON and as text; the exit code is the one `daemon --once`
+ * gives for the same lock's failure (exits.h). */
+static int reconcile_report(struct cli *c, const struct lc_result *res)
+{
+        struct outcome pass = { 0 };
+        const struct outcome_item *first;
+        cJSON *j = lc_result_json(res), *it;
+        int r;
+
         if (!j)
                 return cli_fail(c, CLI_EXIT_FAILURE, "out of memory");
         /* Move the result's members into the CLI's output object. */
@@ -380,15 +391,31 @@ int cmd_reconcile(struct cli *c, int argc, char **argv)
                         printf("Next change due at %s.\n", next);
                 }
         }
-        /* The same exit code as `daemon --once` for the same lock's failure (exits.h). */
-        {
-                struct outcome pass = { 0 };
-                const struct outcome_item *first;
-
-                outcome_reconcile(&pass, res);
-                first = outcome_first(&pass);
-                r = first ? cli_fail(c, first->exit_code, "%s: %s", first->name, first->message) : 0;
-                outcome_done(&pass);
-        }
+        outcome_reconcile(&pass, res);
+        first = outcome_first(&pass);
+        r = first ? cli_fail(c, first->exit_code, "%s: %s", first->name, first->message) : 0;
+        outcome_done(&pass);
         return r;
+}
+
+int cmd_reconcile(struct cli *c, int argc, char **argv)
+{
+        _cleanup_(lc_result_freep) struct lc_result *res = NULL;
+        _cleanup_free_ struct reconcile_args *a = calloc(1, sizeof(*a));
+        struct db *db = NULL;
+        int r;
+
+        if (!a)
+                return cli_fail(c, CLI_EXIT_FAILURE, "out of memory");
+        if (reconcile_args(c, argc, argv, a) < 0)
+                return -1;
+        if (open_db(c, &db) < 0)
+                return -1;
+        if (a->plan)
+                return reconcile_plan(c, db, a->now, &a->o);
+        r = lifecycle_reconcile(c->event, c->store, db, c->lock_alias, a->now, &a->o, &res);
+        db_free(db);
+        if (r < 0)
+                return cli_fail(c, CLI_EXIT_STATE, "reconcile failed: %s", strerror(-r));
+        return reconcile_report(c, res);
 }

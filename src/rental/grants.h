@@ -160,3 +160,26 @@ int grants_unmanaged_seen(struct db *db, const char *lock, uint16_t id, const ch
 /* Forget unmanaged codes of lock no longer present (ids[] are those present). */
 int grants_unmanaged_prune(struct db *db, const char *lock, const uint16_t *ids, size_t n);
 
+
+/* ---- For the operator (`latchkey grants list`) ---------------------------------------------- */
+
+/* One row of the bookings overview: a grant, and one of its doors. The strings live until the
+ * callback returns. */
+struct grants_overview_row {
+        const char *id, *property, *guest, *status;
+        int64_t check_in, check_out;  /* Unix seconds, UTC */
+        int64_t code;                 /* the grant's code; 0 while still to be drawn */
+        bool code_generated;
+        const char *lock;             /* NULL: the grant has no door row (yet) */
+        const char *state;            /* the door row's state */
+        int code_id;                  /* the code's id on that lock; -1: none */
+        const char *reason;           /* why it is in that state; NULL: none */
+        int64_t lock_code;            /* that door's own code (an override); 0: none */
+};
+typedef int (*grants_overview_fn)(void *userdata, const struct grants_overview_row *row);
+/*
+ * The active grants (all: every grant) and each of their doors, by check-in, id, lock; a grant
+ * with a provisioned code counts as active. fn's negative return stops the walk and is returned;
+ * else 0, or -errno when state.db cannot be read.
+ */
+int grants_overview(struct db *db, bool all, grants_overview_fn fn, void *userdata);

@@ -411,6 +411,20 @@ int db_code_put(struct db *db, const char *lock, const struct lk_keypad_code *c)
         return r;
 }
 
+int db_codes_put(struct db *db, const char *lock, const struct lk_keypad_code *const *codes, size_t n)
+{
+        int r = db_exec(db, "BEGIN IMMEDIATE");
+
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++)
+                (void)!db_code_put(db, lock, codes[i]);
+        r = db_exec(db, "COMMIT");
+        if (r < 0)
+                (void)db_exec(db, "ROLLBACK");
+        return r;
+}
+
 int db_code_del(struct db *db, const char *lock, uint16_t id)
 {
         sqlite3_stmt *st;

@@ -35,6 +35,9 @@ int db_log_forget(struct db *db, const char *lock);
 /* Keypad code names by id, for attributing keypad log entries (spec §6.29 type 0x05). */
 int db_codes_replace(struct db *db, const char *lock, const struct lk_keypad_code *codes, size_t n);
 int db_code_put(struct db *db, const char *lock, const struct lk_keypad_code *c);
+/* Several at once, in one transaction (one disk sync): each put as db_code_put(), whose own
+ * failures are not fatal; -errno when the transaction cannot be opened or committed. */
+int db_codes_put(struct db *db, const char *lock, const struct lk_keypad_code *const *codes, size_t n);
 int db_code_del(struct db *db, const char *lock, uint16_t id);
 /* -ENOENT when unknown. */
 int db_code_name(struct db *db, const char *lock, uint16_t id, char ret[LK_CODE_NAME_SIZE + 1]);
