@@ -42,18 +42,6 @@ void grants_doc_done(struct imp_doc *d)
         *d = (struct imp_doc){ 0 };
 }
 
-__attribute__((format(printf, 2, 3))) int grants_fail(struct grants_error *err, const char *fmt, ...)
-{
-        va_list ap;
-
-        if (err) {
-                va_start(ap, fmt);
-                vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-                va_end(ap);
-        }
-        return -EINVAL;
-}
-
 /* Only the listed keys may appear in an object: a typo must not pass silently. */
 static int check_keys(const cJSON *o, const char *const *allowed, const char *where, struct grants_error *err)
 {

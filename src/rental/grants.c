@@ -129,3 +129,16 @@ uint32_t grants_generate_code(const uint32_t *avoid, size_t n)
                         return v;
         }
 }
+
+/* Where a document was refused, in words (grants-doc.c, grants-zone.c); always -EINVAL. */
+__attribute__((format(printf, 2, 3))) int grants_fail(struct grants_error *err, const char *fmt, ...)
+{
+        va_list ap;
+
+        if (err) {
+                va_start(ap, fmt);
+                vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+                va_end(ap);
+        }
+        return -EINVAL;
+}
