@@ -46,9 +46,13 @@ static char *doc_one(const char *id, const char *guest, const char *in, const ch
         return s;
 }
 
-static void booking_lifecycle(void **state)
+/* The stay of BK-1 on the front door, as the phases of booking_lifecycle pass it on. */
+struct stay {
+        double id_front, code_front;
+};
+
+static void stay_added(int64_t now, struct stay *st)
 {
-        int64_t now = life_time("2030-03-01T12:00:00Z");
         struct lc_result *res;
         const struct lc_item *it;
         cJSON *front, *back, *office, *a, *b;
@@ -56,7 +60,6 @@ static void booking_lifecycle(void **state)
         double id_front, code_front;
         char *doc;
 
-        (void)state;
         /* Added → on every guest-access lock, with one code; not on the office. */
         doc = doc_one("BK-1", "Zoë Åberg-Lindqvistö Extra", "2030-03-02T15:00:00Z", "2030-03-05T10:00:00Z", "active");
         life_import(&L, doc);
@@ -110,6 +113,17 @@ static void booking_lifecycle(void **state)
         assert_int_equal(life_item(life_lock(res, "back"), "BK-1")->outcome, LC_UNCHANGED);
         lc_result_free(res);
         assert_int_equal(life_events(&L, "code.provisioned"), 2);
+        st->id_front = id_front;
+        st->code_front = code_front;
+}
+
+static void stay_dates_changed(int64_t now, const struct stay *st)
+{
+        double id_front = st->id_front, code_front = st->code_front;
+        struct lc_result *res;
+        cJSON *front, *a;
+        int count;
+        char *doc;
 
         /* Dates changed → same code, same id, new window. */
         doc = doc_one("BK-1", "Zoë Åberg-Lindqvistö Extra", "2030-03-02T12:00:00Z", "2030-03-06T10:00:00Z", "active");
@@ -128,6 +142,14 @@ static void booking_lifecycle(void **state)
         assert_string_equal(jstr(a, "window.until"), "2030-03-06T10:00:00Z");
         cJSON_Delete(front);
         assert_int_equal(life_events(&L, "code.provisioned"), 4);
+}
+
+static void stay_cancelled(int64_t now)
+{
+        struct lc_result *res;
+        const struct lc_item *it;
+        cJSON *front, *back;
+        char *doc;
 
         /* Cancelled → removed from both. */
         doc = doc_one("BK-1", "Zoë Åberg-Lindqvistö Extra", "2030-03-02T12:00:00Z", "2030-03-06T10:00:00Z", "cancelled");
@@ -146,6 +168,14 @@ static void booking_lifecycle(void **state)
         cJSON_Delete(front);
         cJSON_Delete(back);
         assert_int_equal(life_events(&L, "code.removed"), 2);
+}
+
+static void stay_expired(int64_t now)
+{
+        struct lc_result *res;
+        const struct lc_item *it;
+        cJSON *front;
+        char *doc;
 
         /* Expired → pruned after check-out + grace, not before. */
         doc = doc_one("BK-2", "Bob", "2030-03-02T15:00:00Z", "2030-03-05T10:00:00Z", "active");
@@ -168,6 +198,19 @@ static void booking_lifecycle(void **state)
         front = life_codes(&L, 0);
         assert_int_equal(cJSON_GetArraySize(front), 0);
         cJSON_Delete(front);
+}
+
+/* One booking's life: added, again, dates changed, cancelled; another's expiry. */
+static void booking_lifecycle(void **state)
+{
+        int64_t now = life_time("2030-03-01T12:00:00Z");
+        struct stay st;
+
+        (void)state;
+        stay_added(now, &st);
+        stay_dates_changed(now, &st);
+        stay_cancelled(now);
+        stay_expired(now);
 }
 
 static void unmanaged_left_alone(void **state)

@@ -538,33 +538,16 @@ static void not_authorized(void **state)
         t_free(t);
 }
 
-static void authorizations(void **state)
+/* list: count, the requester's own entry first, then the others (other: the fob, id: the guest) */
+static void authorizations_listed(struct t *t, uint32_t other, const struct lk_authorization_id_invite *idp)
 {
-        struct t *t = t_new(LK_GEN_SMARTLOCK_3, 0);
-        uint8_t key2[LK_KEY_SIZE], buf[160];
-        struct lk_authorization_invite inv = { .name = "Guest", .id_type = LK_ID_APP,
-                                               .remote_allowed = true };
         struct lk_request_authorization_entries rq = { .offset = 0, .count = 10 };
+        struct lk_authorization_id_invite id = *idp;
         struct lk_authorization_entry_count cnt;
         struct lk_authorization_entry e;
-        struct lk_authorization_id_invite id;
-        struct lk_update_authorization_entry up;
-        struct lk_remove_authorization_entry rm;
-        uint32_t other;
+        uint8_t buf[160];
         size_t n;
 
-        pair(t);
-        assert_int_equal(sim_lock_add_authorization(t->lock, LK_ID_FOB, 9, "Fob", key2, &other), 0);
-        randombytes_buf(key2, sizeof(key2));
-        memcpy(inv.shared_key, key2, LK_KEY_SIZE);
-        n = ENC(lk_authorization_invite_encode, &inv, buf);
-        cmd(t, LK_CMD_AUTHORIZATION_DATA_INVITE, buf, n);
-        assert_int_equal(next(t), LK_CMD_AUTHORIZATION_ID_INVITE);
-        assert_int_equal(lk_authorization_id_invite_decode(t->m.payload, t->m.len, &id), 0);
-        expect_status(t, LK_STATUS_COMPLETE);
-        assert_int_equal(sim_lock_authorization_count(t->lock), 3);
-
-        /* list: count, the requester's own entry first, then the others */
         n = ENC(lk_request_authorization_entries_encode, &rq, buf);
         cmd(t, LK_CMD_REQUEST_AUTHORIZATION_ENTRIES, buf, n);
         assert_int_equal(next(t), LK_CMD_AUTHORIZATION_ENTRY_COUNT);
@@ -584,16 +567,15 @@ static void authorizations(void **state)
         assert_string_equal(e.name, "Guest");
         expect_status(t, LK_STATUS_COMPLETE);
         expect_done(t);
+}
 
-        /* the invited key works */
-        {
-                uint8_t p[2] = { LK_CMD_KEYTURNER_STATES, 0 };
-
-                queue_clear(t);
-                send_sealed(t, id.auth_id, key2, LK_CMD_REQUEST_DATA, p, 2);
-                assert_int_equal(t->nq, 1);
-                assert_int_equal(t->q[0].ch, LK_CH_USDIO);
-        }
+/* update: the guest (id, key2) disabled, then given a time window; bad updates refused */
+static void authorizations_updated(struct t *t, const struct lk_authorization_id_invite *idp, const uint8_t *key2)
+{
+        struct lk_authorization_id_invite id = *idp;
+        struct lk_update_authorization_entry up;
+        uint8_t buf[160];
+        size_t n;
 
         /* update: disable the guest → 0x25 when it talks; a time window → 0x27 */
         up = (struct lk_update_authorization_entry){ .auth_id = id.auth_id, .name = "Guest 2" };
@@ -635,6 +617,43 @@ static void authorizations(void **state)
         n = ENC(lk_update_authorization_entry_encode, &up, buf);
         cmd(t, LK_CMD_UPDATE_AUTHORIZATION_ENTRY, buf, n);
         expect_error(t, LK_K_ERROR_BAD_PARAMETER, LK_CMD_UPDATE_AUTHORIZATION_ENTRY);
+}
+
+static void authorizations(void **state)
+{
+        struct t *t = t_new(LK_GEN_SMARTLOCK_3, 0);
+        uint8_t key2[LK_KEY_SIZE], buf[160];
+        struct lk_authorization_invite inv = { .name = "Guest", .id_type = LK_ID_APP,
+                                               .remote_allowed = true };
+        struct lk_authorization_id_invite id;
+        struct lk_remove_authorization_entry rm;
+        uint32_t other;
+        size_t n;
+
+        pair(t);
+        assert_int_equal(sim_lock_add_authorization(t->lock, LK_ID_FOB, 9, "Fob", key2, &other), 0);
+        randombytes_buf(key2, sizeof(key2));
+        memcpy(inv.shared_key, key2, LK_KEY_SIZE);
+        n = ENC(lk_authorization_invite_encode, &inv, buf);
+        cmd(t, LK_CMD_AUTHORIZATION_DATA_INVITE, buf, n);
+        assert_int_equal(next(t), LK_CMD_AUTHORIZATION_ID_INVITE);
+        assert_int_equal(lk_authorization_id_invite_decode(t->m.payload, t->m.len, &id), 0);
+        expect_status(t, LK_STATUS_COMPLETE);
+        assert_int_equal(sim_lock_authorization_count(t->lock), 3);
+
+        authorizations_listed(t, other, &id);
+
+        /* the invited key works */
+        {
+                uint8_t p[2] = { LK_CMD_KEYTURNER_STATES, 0 };
+
+                queue_clear(t);
+                send_sealed(t, id.auth_id, key2, LK_CMD_REQUEST_DATA, p, 2);
+                assert_int_equal(t->nq, 1);
+                assert_int_equal(t->q[0].ch, LK_CH_USDIO);
+        }
+
+        authorizations_updated(t, &id, key2);
 
         /* remove; unknown → 0x24 */
         rm.auth_id = id.auth_id;
