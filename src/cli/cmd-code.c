@@ -514,81 +514,63 @@ static int import_duplicates(struct cli *c, const struct codes_batch_item *items
         return 0;
 }
 
-int cmd_code_import(struct cli *c, int argc, char **argv)
+/* The import file: a secret file, like a PIN file, holding a JSON array of 1 to CODES_MAX codes
+ * (or {"codes": [...]}). -1 with the error recorded. */
+static int import_read(struct cli *c, const char *path, cJSON **ret_root, cJSON **ret_arr, size_t *ret_n)
 {
         _cleanup_free_ char *text = calloc(1, IMPORT_FILE_MAX + 1);
-        _cleanup_free_ struct codes_batch_item *items = NULL;
-        cJSON *root = NULL, *arr, *o, *res;
         struct json_error jerr;
-        size_t n = 0, i = 0, ok = 0;
-        struct db *db = NULL;
+        cJSON *root = NULL, *arr;
+        size_t n = 0;
         int r;
 
         if (!text)
                 return cli_fail(c, CLI_EXIT_FAILURE, "out of memory");
-        if (cli_getopt_none(c, argc, argv) < 0)
-                return -1;
-        if (optind + 1 != argc)
-                return cli_fail(c, CLI_EXIT_USAGE, "code import needs one FILE (JSON; - for stdin)");
-        /* The file holds codes: a secret file, like a PIN file. */
-        r = read_secret(argv[optind], text, IMPORT_FILE_MAX + 1);
+        r = read_secret(path, text, IMPORT_FILE_MAX + 1);
         if (r == -EPERM)
-                return cli_fail(c, CLI_EXIT_USAGE, "refusing '%s': others can read it (chmod 600)", argv[optind]);
+                return cli_fail(c, CLI_EXIT_USAGE, "refusing '%s': others can read it (chmod 600)", path);
         if (r == -EMSGSIZE)
-                return cli_fail(c, CLI_EXIT_USAGE, "'%s' is larger than %d bytes", argv[optind], IMPORT_FILE_MAX);
+                return cli_fail(c, CLI_EXIT_USAGE, "'%s' is larger than %d bytes", path, IMPORT_FILE_MAX);
         if (r < 0)
-                return cli_fail(c, CLI_EXIT_USAGE, "cannot read '%s': %s", argv[optind], strerror(-r));
+                return cli_fail(c, CLI_EXIT_USAGE, "cannot read '%s': %s", path, strerror(-r));
         r = json_parse_strict(text, strlen(text), &root, &jerr);
         sodium_memzero(text, IMPORT_FILE_MAX + 1);
         if (r < 0)
-                return cli_fail(c, CLI_EXIT_USAGE, "'%s' is not valid JSON: %s (line %u); nothing was written", argv[optind],
+                return cli_fail(c, CLI_EXIT_USAGE, "'%s' is not valid JSON: %s (line %u); nothing was written", path,
                                 jerr.msg, jerr.line);
         arr = cJSON_IsArray(root) ? root : cJSON_GetObjectItemCaseSensitive(root, "codes");
         if (!cJSON_IsArray(arr) || (n = (size_t)cJSON_GetArraySize(arr)) == 0 || n > CODES_MAX) {
                 cJSON_Delete(root);
                 return cli_fail(c, CLI_EXIT_USAGE, "expected a JSON array of 1 to %u codes (or {\"codes\": [...]})", CODES_MAX);
         }
-        items = calloc(n, sizeof(*items));
-        if (!items) {
-                cJSON_Delete(root);
-                return cli_fail(c, CLI_EXIT_FAILURE, "out of memory");
-        }
-        /* Check every record before anything is sent. */
-        cJSON_ArrayForEach(o, arr) {
-                if (import_record(c, i, o, &items[i].want) < 0) {
-                        r = -1;
-                        goto out;
-                }
-                i++;
-        }
-        if (import_duplicates(c, items, n) < 0) {
-                r = -1;
-                goto out;
-        }
-        if (cli_connect(c) < 0) {
-                r = -1;
-                goto out;
-        }
-        r = codes_batch(c->session, NULL, 0, items, n);
-        if (r < 0) {
-                cli_fail_errno(c, r, "importing codes");
-                goto out;
-        }
-        res = cJSON_AddArrayToObject(c->out, "results");
-        /* The names by id (for `latchkey log`), one transaction for the whole import: one disk
-         * sync, not one per code. The lock is the truth: a run cut short leaves the names of
-         * what it wrote unrecorded until the next listing, never a code twice (docs/grants.md). */
-        if (db_open(c->store, &db) < 0 || db_exec(db, "BEGIN IMMEDIATE") < 0)
-                db = db_free(db);
-        for (i = 0; i < n; i++) {
+        *ret_root = root;
+        *ret_arr = arr;
+        *ret_n = n;
+        return 0;
+}
+
+static const char *import_result_str(const struct codes_batch_item *it)
+{
+        return it->result == 0 ? (it->outcome.already ? "already present" : "added")
+               : it->result == -EEXIST ? "code exists with other details"
+               : it->result == -ENOSPC ? "lock full"
+               : it->result == -EIO    ? "verification failed"
+               : it->result == -ECANCELED ? "not done or not verified: the lock refused an earlier code"
+               : strerror(-it->result);
+}
+
+/* Each code's result, in JSON and as a table; the names of those written, by id (for `latchkey
+ * log`). Returns how many were written. */
+static size_t import_report(struct cli *c, const struct codes_batch_item *items, size_t n)
+{
+        _cleanup_free_ const struct lk_keypad_code **written = calloc(n, sizeof(*written));
+        cJSON *res = cJSON_AddArrayToObject(c->out, "results");
+        struct db *db = NULL;
+        size_t ok = 0;
+
+        for (size_t i = 0; i < n; i++) {
                 cJSON *e = cJSON_CreateObject();
-                const char *what = items[i].result == 0 ? (items[i].outcome.already ? "already present" : "added")
-                                                        : items[i].result == -EEXIST ? "code exists with other details"
-                                                        : items[i].result == -ENOSPC ? "lock full"
-                                                        : items[i].result == -EIO    ? "verification failed"
-                                                        : items[i].result == -ECANCELED
-                                                                ? "not done or not verified: the lock refused an earlier code"
-                                                                : strerror(-items[i].result);
+                const char *what = import_result_str(&items[i]);
 
                 cJSON_AddStringToObject(e, "name", items[i].want.name);
                 cJSON_AddBoolToObject(e, "ok", items[i].result == 0);
@@ -596,34 +578,80 @@ int cmd_code_import(struct cli *c, int argc, char **argv)
                 if (items[i].outcome.id)
                         cJSON_AddNumberToObject(e, "id", items[i].outcome.id);
                 cJSON_AddItemToArray(res, e);
-                if (items[i].result == 0) {
+                if (items[i].result == 0 && written)
+                        written[ok] = &items[i].outcome.record;
+                if (items[i].result == 0)
                         ok++;
-                        if (db)
-                                (void)!db_code_put(db, c->creds.alias, &items[i].outcome.record);
-                }
                 if (!c->json)
                         printf("%s %-5u %s\n", render_pad(items[i].want.name, LK_CODE_NAME_SIZE, (char[RENDER_CELL_MAX]){ 0 },
                                                           RENDER_CELL_MAX), items[i].outcome.id, what);
         }
-        if (db && db_exec(db, "COMMIT") < 0)
-                (void)db_exec(db, "ROLLBACK");
+        /* One transaction for the whole import: one disk sync, not one per code. The lock is the
+         * truth: a run cut short leaves the names of what it wrote unrecorded until the next
+         * listing, never a code twice (docs/grants.md). */
+        if (written && db_open(c->store, &db) >= 0)
+                (void)db_codes_put(db, c->creds.alias, written, ok);
         db_free(db);
-        cJSON_AddNumberToObject(c->out, "imported", (double)ok);
-        cJSON_AddNumberToObject(c->out, "failed", (double)(n - ok));
-        r = 0;
-        /* The failure that stopped the import, else the first, says what kind it was (a full lock: 7). */
+        return ok;
+}
+
+/* Some codes were not written: the failure that stopped the import, else the first, says what
+ * kind it was (a full lock: 7). */
+static int import_verdict(struct cli *c, const struct codes_batch_item *items, size_t n, size_t ok)
+{
+        size_t i = n;
+        char why[160];
+
         for (size_t k = 0; k < n && ok < n; k++)
                 if (items[k].stopped || (items[k].result < 0 && i == n))
                         i = k;
-        if (ok < n && i < n) {
-                char why[160];
+        if (ok == n || i == n)
+                return 0;
+        exit_describe_lock_errno(items[i].result, items[i].lock_error, why, sizeof(why));
+        return cli_fail(c, exit_for_lock_errno(items[i].result, items[i].lock_error),
+                        "%zu of %zu codes were not written (see results); %s: %s", n - ok, n,
+                        items[i].stopped ? "the import stopped at" : "the first", why);
+}
 
-                exit_describe_lock_errno(items[i].result, items[i].lock_error, why, sizeof(why));
-                r = cli_fail(c, exit_for_lock_errno(items[i].result, items[i].lock_error),
-                             "%zu of %zu codes were not written (see results); %s: %s", n - ok, n,
-                             items[i].stopped ? "the import stopped at" : "the first", why);
+int cmd_code_import(struct cli *c, int argc, char **argv)
+{
+        _cleanup_free_ struct codes_batch_item *items = NULL;
+        cJSON *root = NULL, *arr, *o;
+        size_t n = 0, i = 0, ok;
+        int r = 0;
+
+        if (cli_getopt_none(c, argc, argv) < 0)
+                return -1;
+        if (optind + 1 != argc)
+                return cli_fail(c, CLI_EXIT_USAGE, "code import needs one FILE (JSON; - for stdin)");
+        if (import_read(c, argv[optind], &root, &arr, &n) < 0)
+                return -1;
+        items = calloc(n, sizeof(*items));
+        if (!items) {
+                cJSON_Delete(root);
+                return cli_fail(c, CLI_EXIT_FAILURE, "out of memory");
         }
-out:
+        /* Check every record before anything is sent. */
+        cJSON_ArrayForEach(o, arr) {
+                if (r >= 0)
+                        r = import_record(c, i, o, &items[i].want);
+                i++;
+        }
+        if (r >= 0)
+                r = import_duplicates(c, items, n);
+        if (r >= 0)
+                r = cli_connect(c);
+        if (r >= 0) {
+                r = codes_batch(c->session, NULL, 0, items, n);
+                if (r < 0)
+                        cli_fail_errno(c, r, "importing codes");
+        }
+        if (r >= 0) {
+                ok = import_report(c, items, n);
+                cJSON_AddNumberToObject(c->out, "imported", (double)ok);
+                cJSON_AddNumberToObject(c->out, "failed", (double)(n - ok));
+                r = import_verdict(c, items, n, ok);
+        }
         for (i = 0; i < n; i++)
                 sodium_memzero(&items[i].want.code, sizeof(items[i].want.code));
         cJSON_Delete(root);
