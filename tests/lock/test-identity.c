@@ -92,19 +92,6 @@ static int upstream_indexes(int skip, uint32_t *ret, int max)
         return n;
 }
 
-static int upstream_count(const char *type)
-{
-        char *a = up_cmd(&U, "events %s", type);
-        cJSON *j = cJSON_Parse(a);
-        int n;
-
-        free(a);
-        assert_non_null(j);
-        n = cJSON_GetArraySize(j);
-        cJSON_Delete(j);
-        return n;
-}
-
 static int sim_codes(void)
 {
         cJSON *j = h_ctl(&H, "state");
@@ -242,7 +229,7 @@ static void log_below_cursor_restarts(void **state)
         /* Upstream, as the contract says. */
         start_upstream();
         assert_int_equal(pass(), 0);
-        assert_int_equal(upstream_count("lock.log_reset"), 1);
+        assert_int_equal(up_events_count(&U, "lock.log_reset"), 1);
         up_validate_batches(&U, H.dir);
         up_stop(&U);
         h_cleanup(&H);
@@ -287,11 +274,11 @@ static void nuki_id_changed_stops_writes(void **state)
         cJSON_Delete(j);
         assert_int_equal(pass(), CLI_EXIT_PROTOCOL);
         assert_int_equal(sim_codes(), 1); /* nothing was removed from a lock that is not ours */
-        assert_int_equal(upstream_count("lock.identity_mismatch"), 1);
-        assert_int_equal(upstream_count("code.removal_overdue"), 1);
+        assert_int_equal(up_events_count(&U, "lock.identity_mismatch"), 1);
+        assert_int_equal(up_events_count(&U, "code.removal_overdue"), 1);
         assert_int_equal(pass(), CLI_EXIT_PROTOCOL);
-        assert_int_equal(upstream_count("lock.identity_mismatch"), 1); /* once */
-        assert_int_equal(upstream_count("code.removal_overdue"), 1);
+        assert_int_equal(up_events_count(&U, "lock.identity_mismatch"), 1); /* once */
+        assert_int_equal(up_events_count(&U, "code.removal_overdue"), 1);
 
         /* The operator pairs it (another lock) again: a fresh start, and writes go on. */
         h_ctl_ok(&H, "press-button");

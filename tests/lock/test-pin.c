@@ -176,20 +176,6 @@ static int sim_codes(void)
         return n;
 }
 
-/* Upstream events of a type (their count). */
-static int upstream_events(const char *type)
-{
-        char *a = up_cmd(&U, "events %s", type);
-        cJSON *j = cJSON_Parse(a);
-        int n;
-
-        free(a);
-        assert_non_null(j);
-        n = cJSON_GetArraySize(j);
-        cJSON_Delete(j);
-        return n;
-}
-
 static void write_bookings(int64_t in, int64_t out, bool cancelled)
 {
         char doc[1024], a[32], b[32];
@@ -315,8 +301,8 @@ static void stale_pin_hundred_runs(void **state)
         assert_int_equal(simj("state.pin_failures_seen"), 1);
         assert_false(sim_locked_out());
         /* Upstream: the PIN once, the overdue removal once; the code is still on the lock. */
-        assert_int_equal(upstream_events("lock.pin_invalid"), 1);
-        assert_int_equal(upstream_events("code.removal_overdue"), 1);
+        assert_int_equal(up_events_count(&U, "lock.pin_invalid"), 1);
+        assert_int_equal(up_events_count(&U, "code.removal_overdue"), 1);
         assert_int_equal(sim_codes(), 1);
         up_validate_batches(&U, H.dir); /* lock.pin_invalid, code.removal_overdue as docs/openapi.yaml says */
 
@@ -400,7 +386,7 @@ static void other_locks_go_on(void **state)
                 assert_int_equal(codes_on(&H), 0);
                 assert_int_equal(simj("state.pin_failures_seen"), 1);
         }
-        assert_int_equal(upstream_events("lock.pin_invalid"), 1);
+        assert_int_equal(up_events_count(&U, "lock.pin_invalid"), 1);
         up_validate_batches(&U, H.dir);
         up_stop(&U);
         h_cleanup(&B);
@@ -440,7 +426,7 @@ static void lockout_reported_and_waited_out(void **state)
         start_upstream();
         assert_int_equal(h_cli(&H, NULL, NULL, "daemon", "--once", "--config", conf, NULL), CLI_EXIT_AUTH);
         assert_int_equal(h_cli(&H, NULL, NULL, "daemon", "--once", "--config", conf, NULL), CLI_EXIT_AUTH);
-        assert_int_equal(upstream_events("lock.pin_lockout"), 1);
+        assert_int_equal(up_events_count(&U, "lock.pin_lockout"), 1);
         up_validate_batches(&U, H.dir);
         up_stop(&U);
         /* Held off: nothing more reaches the lock, even once its own lockout is over. */

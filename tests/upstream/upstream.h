@@ -166,6 +166,20 @@ static inline int up_stat(struct upstream *u, const char *key)
         return n;
 }
 
+/* How many events of a type the upstream has received. */
+static inline int up_events_count(struct upstream *u, const char *type)
+{
+        char *a = up_cmd(u, "events %s", type);
+        cJSON *j = cJSON_Parse(a);
+        int n;
+
+        free(a);
+        assert_non_null(j);
+        n = cJSON_GetArraySize(j);
+        cJSON_Delete(j);
+        return n;
+}
+
 static inline void up_stop(struct upstream *u)
 {
         int status;
