@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -36,6 +37,17 @@ static int open_db(struct cli *c, struct db **ret)
                 return cli_fail(c, CLI_EXIT_STATE, "cannot prepare the state database: %s", strerror(-r));
         }
         return 0;
+}
+
+/* Whether this machine holds credentials for the lock NAME. */
+static bool lock_is_paired(struct cli *c, const char *name)
+{
+        struct lk_creds creds;
+        int r = store_creds_get(c->store, name, &creds);
+
+        if (r >= 0)
+                lk_creds_wipe(&creds);
+        return r != -ENOENT;
 }
 
 int cmd_grants_import(struct cli *c, int argc, char **argv)
@@ -88,14 +100,9 @@ int cmd_grants_import(struct cli *c, int argc, char **argv)
         cJSON_AddNumberToObject(c->out, "warnings_total", res->warnings_total);
         unpaired = cJSON_AddArrayToObject(c->out, "unpaired_locks");
         if (grants_locks(db, &locks) >= 0) {
-                for (char **l = locks; *l; l++) {
-                        struct lk_creds creds;
-
-                        if (store_creds_get(c->store, *l, &creds) == -ENOENT)
+                for (char **l = locks; *l; l++)
+                        if (!lock_is_paired(c, *l))
                                 cJSON_AddItemToArray(unpaired, cJSON_CreateString(*l));
-                        else
-                                lk_creds_wipe(&creds);
-                }
                 strv_free(locks);
         }
         db_free(db);
@@ -260,7 +267,10 @@ static void print_plan(const cJSON *j)
         printf("Plan as of %s (nothing is written; %s):\n", cJSON_GetObjectItem(j, "now")->valuestring,
                cJSON_GetObjectItem(j, "based_on")->valuestring);
         cJSON_ArrayForEach(l, cJSON_GetObjectItem(j, "locks")) {
-                printf("%s: %d unchanged, %d scheduled later\n", cJSON_GetObjectItem(l, "lock")->valuestring,
+                printf("%s%s: %d unchanged, %d scheduled later\n", cJSON_GetObjectItem(l, "lock")->valuestring,
+                       cJSON_IsFalse(cJSON_GetObjectItem(l, "paired"))
+                               ? " (not paired on this machine: skipped until it is, and the run fails once a code is due)"
+                               : "",
                        cJSON_GetObjectItem(l, "unchanged")->valueint, cJSON_GetObjectItem(l, "scheduled")->valueint);
                 cJSON_ArrayForEach(s, cJSON_GetObjectItem(l, "steps")) {
                         const cJSON *g = cJSON_GetObjectItem(s, "grant"), *at = cJSON_GetObjectItem(s, "at");
@@ -274,15 +284,38 @@ static void print_plan(const cJSON *j)
         }
 }
 
-/* --plan, --now: what reconcile would do, without connecting or writing anything. */
+/* --lock NAME must name a lock this machine knows of: a paired one, or a door of a property.
+ * Anything else is a typo, and an empty plan or pass would hide it. */
+static int lock_is_known(struct cli *c, struct db *db)
+{
+        char **locks = NULL;
+        bool found = false;
+
+        if (!c->lock_alias || lock_is_paired(c, c->lock_alias))
+                return 0;
+        if (grants_locks(db, &locks) >= 0)
+                for (char **l = locks; *l && !found; l++)
+                        found = streq(*l, c->lock_alias);
+        strv_free(locks);
+        if (found)
+                return 0;
+        return cli_fail(c, CLI_EXIT_NOT_FOUND,
+                        "no lock named '%s': it is neither paired on this machine (see 'latchkey locks') nor a door of a "
+                        "property (see 'latchkey grants list')", c->lock_alias);
+}
+
+/* --plan, --now: what reconcile would do, without connecting or writing anything. Each lock
+ * says whether it is paired: an unpaired door is skipped, and fails the run once a code is due. */
 static int reconcile_plan(struct cli *c, struct db *db, int64_t now, const struct lifecycle_opts *o)
 {
-        cJSON *j = NULL, *it;
+        cJSON *j = NULL, *it, *l;
         int r = lifecycle_plan_dry(db, c->lock_alias, now, o, &j);
 
         db_free(db);
         if (r < 0)
                 return cli_fail(c, CLI_EXIT_STATE, "cannot plan: %s", strerror(-r));
+        cJSON_ArrayForEach(l, cJSON_GetObjectItem(j, "locks"))
+                cJSON_AddBoolToObject(l, "paired", lock_is_paired(c, cJSON_GetObjectItem(l, "lock")->valuestring));
         if (!c->json)
                 print_plan(j);
         while ((it = j->child)) {
@@ -411,6 +444,10 @@ int cmd_reconcile(struct cli *c, int argc, char **argv)
                 return -1;
         if (open_db(c, &db) < 0)
                 return -1;
+        if (lock_is_known(c, db) < 0) {
+                db_free(db);
+                return -1;
+        }
         if (a->plan)
                 return reconcile_plan(c, db, a->now, &a->o);
         r = lifecycle_reconcile(c->event, c->store, db, c->lock_alias, a->now, &a->o, &res);
