@@ -535,9 +535,12 @@ static int import_read(struct cli *c, const char *path, cJSON **ret_root, cJSON 
                 return cli_fail(c, CLI_EXIT_USAGE, "cannot read '%s': %s", path, strerror(-r));
         r = json_parse_strict(text, strlen(text), &root, &jerr);
         sodium_memzero(text, IMPORT_FILE_MAX + 1);
-        if (r < 0)
-                return cli_fail(c, CLI_EXIT_USAGE, "'%s' is not valid JSON: %s (line %u); nothing was written", path,
-                                jerr.msg, jerr.line);
+        if (r < 0) {
+                char where[sizeof(jerr.msg) + 48];
+
+                json_error_format(&jerr, where, sizeof(where));
+                return cli_fail(c, CLI_EXIT_USAGE, "%s: %s; nothing was written", path, where);
+        }
         arr = cJSON_IsArray(root) ? root : cJSON_GetObjectItemCaseSensitive(root, "codes");
         if (!cJSON_IsArray(arr) || (n = (size_t)cJSON_GetArraySize(arr)) == 0 || n > CODES_MAX) {
                 cJSON_Delete(root);

@@ -359,8 +359,12 @@ static int import_run(struct import *im, const char *text, size_t len)
         r = json_parse_strict(text, len, &root, &jerr);
         if (r == -ENOMEM)
                 return r;
-        if (r < 0)
-                return grants_fail(im->err, "not valid JSON: %s (byte %zu, line %u)", jerr.msg, jerr.offset, jerr.line);
+        if (r < 0) {
+                char where[sizeof(jerr.msg) + 48];
+
+                json_error_format(&jerr, where, sizeof(where));
+                return grants_fail(im->err, "%s", where);
+        }
         r = db_exec(im->db, "BEGIN IMMEDIATE");
         if (r < 0) {
                 cJSON_Delete(root);

@@ -428,6 +428,7 @@ int sync_pull(struct sync *s, int64_t now, struct sync_result *res)
         struct http_response resp = { 0 };
         char etag[HTTP_ETAG_MAX + 1], why[sizeof(res->error) - 40] = "";
         const cJSON *grants, *props;
+        struct json_error jerr;
         cJSON *doc = NULL;
         int r;
 
@@ -456,12 +457,12 @@ int sync_pull(struct sync *s, int64_t now, struct sync_result *res)
                 http_response_done(&resp);
                 return r;
         }
-        if (!resp.body || json_parse_strict(resp.body, resp.size, &doc, NULL) < 0)
-                doc = NULL;
+        if (json_parse_strict(resp.body, resp.size, &doc, &jerr) < 0)
+                json_error_format(&jerr, why, sizeof(why)); /* where the document is wrong, once */
         grants = cJSON_GetObjectItemCaseSensitive(doc, "grants");
         props = cJSON_GetObjectItemCaseSensitive(doc, "properties");
         if (!cJSON_IsObject(doc) || !cJSON_IsArray(grants) || (props && !cJSON_IsArray(props))) {
-                set_error(res, "pull: the grants document is not valid JSON of the expected shape");
+                set_error(res, "pull: the grants document: %s", why[0] ? why : "not an object with a grants array");
                 r = res->pull_error = -EBADMSG;
                 res->next_attempt_at = note_failure(s, now, -1, res);
                 goto out;
@@ -576,20 +577,21 @@ static int apply_answer(struct sync *s, const struct outbox_event *ev, size_t n,
                         int64_t now, struct sync_result *res)
 {
         cJSON *j = NULL;
-        const cJSON *acc = cJSON_GetObjectItemCaseSensitive(j, "accepted");
-        const cJSON *dup = cJSON_GetObjectItemCaseSensitive(j, "duplicates");
-        const cJSON *rej = cJSON_GetObjectItemCaseSensitive(j, "rejected");
-        const cJSON *it;
+        const cJSON *acc = NULL, *dup = NULL, *rej = NULL, *it;
+        struct json_error jerr;
+        char where[sizeof(jerr.msg) + 48] = "not an object with an \"accepted\" array";
         const char **ids = NULL;
         size_t k = 0;
         int r, settled = 0;
 
-        if (resp->body && json_parse_strict(resp->body, resp->size, &j, NULL) >= 0) {
+        if (json_parse_strict(resp->body, resp->size, &j, &jerr) >= 0) {
                 acc = cJSON_GetObjectItemCaseSensitive(j, "accepted");
                 dup = cJSON_GetObjectItemCaseSensitive(j, "duplicates");
                 rej = cJSON_GetObjectItemCaseSensitive(j, "rejected");
-        }
+        } else
+                json_error_format(&jerr, where, sizeof(where));
         if (!cJSON_IsObject(j) || !cJSON_IsArray(acc) || (dup && !cJSON_IsArray(dup)) || (rej && !cJSON_IsArray(rej))) {
+                set_error(res, "push: the upstream's answer: %s", where);
                 r = -EBADMSG;
                 goto out;
         }
@@ -687,7 +689,7 @@ static int push_events(struct sync *s, int64_t now, bool all, struct sync_result
                                 if (r == 0) {
                                         set_error(res, "push: the upstream acknowledged none of %zu events", n);
                                         r = -EREMOTEIO;
-                                } else if (r < 0)
+                                } else if (r < 0 && r != -EBADMSG) /* apply_answer said what is wrong with it */
                                         set_error(res, "push: the upstream's answer is not valid (%s)", strerror(-r));
                                 if (r < 0) {
                                         until = note_failure(s, now, -1, res);

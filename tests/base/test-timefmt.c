@@ -210,6 +210,42 @@ static void json_strict(void **state)
         assert_int_equal(err.offset, 7);
 }
 
+/* Every problem is placed where it is in the text: line and column (characters, not bytes),
+ * for a duplicate the second member, never "byte 0". */
+static void json_error_position(void **state)
+{
+        static const struct {
+                const char *text;
+                unsigned line, column;
+                const char *msg;
+        } cases[] = {
+                { "{\"version\":1,\n \"properties\": [,]}", 2, 17, "not valid JSON (unexpected ',')" },
+                { "{\"version\":1,\n \"version\": 2}", 2, 2, "duplicate member \"version\" in one object" },
+                { "{\"a\":{\"b\":1,\"c\":[{\"x\":1,\"y\":2,\"x\":3}]},\n\"\u00e9\":1, \"\u00e9\":2}", 1, 31,
+                  "duplicate member \"x\" in one object" },
+                { "{\"g\u00fcst\":\"\u00c4\u00e4\", \"n\":1, \"n\":2}", 1, 22, "duplicate member \"n\"" },
+                { "[{\"a\":1},\n  {\"a\":1,\"b\":\"x\\\"y\",\"b\":2}]", 2, 21, "duplicate member \"b\"" },
+                { "{\"a\":", 1, 6, "not valid JSON (the document ends before the value does)" },
+                { "", 1, 1, "an empty document" },
+                { "{}\n\n x", 3, 2, "data after the end of the JSON value" },
+        };
+        char where[200];
+
+        (void)state;
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                struct json_error err;
+                cJSON *j = NULL;
+
+                assert_int_equal(json_parse_strict(cases[i].text, strlen(cases[i].text), &j, &err), -EBADMSG);
+                if (err.line != cases[i].line || err.column != cases[i].column || !strstr(err.msg, cases[i].msg))
+                        fail_msg("case %zu: line %u column %u '%s'", i, err.line, err.column, err.msg);
+                json_error_format(&err, where, sizeof(where));
+                assert_non_null(strstr(where, "line "));
+                /* the wording says it once */
+                assert_true(!strstr(where, "not valid JSON") || !strstr(strstr(where, "not valid JSON") + 1, "not valid JSON"));
+        }
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -218,6 +254,7 @@ int main(void)
                 cmocka_unit_test(dst_gap_and_fold),
                 cmocka_unit_test(windows_that_can_open),
                 cmocka_unit_test(json_strict),
+                cmocka_unit_test(json_error_position),
         };
 
         return cmocka_run_group_tests_name("timefmt", tests, NULL, NULL);

@@ -122,11 +122,55 @@ static void lock_nobody_knows_is_not_found(void **state)
         cJSON_Delete(j);
 }
 
+/* Count the times needle occurs in hay. */
+static unsigned occurrences(const char *hay, const char *needle)
+{
+        unsigned n = 0;
+
+        for (const char *p = hay; (p = strstr(p, needle)); p++)
+                n++;
+        return n;
+}
+
+/* A malformed or duplicated document, for each reader of one: the file's name, the line and
+ * column of the problem, the wording once, and nothing written. */
+static void document_errors_say_where(void **state)
+{
+        static const struct {
+                const char *text, *where;
+        } cases[] = {
+                { "{\"version\":1,\n \"properties\": [,]}", "line 2, column 17: not valid JSON (unexpected ',')" },
+                { "[{\"name\":\"A\",\n  \"code\":\"345678\",\n  \"name\":\"B\"}]",
+                  "line 3, column 3: duplicate member \"name\" in one object" },
+        };
+        char path[400], want[600];
+        cJSON *j;
+
+        (void)state;
+        h_pair(&H, "front");
+        snprintf(path, sizeof(path), "%s/doc.json", H.dir);
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                write_file(path, cases[i].text, 0600);
+                snprintf(want, sizeof(want), "%s: %s; nothing was written", path, cases[i].where);
+                assert_int_equal(h_cli(&H, NULL, &j, "grants", "import", path, NULL), CLI_EXIT_USAGE);
+                assert_string_equal(jstr(j, "error.message"), want);
+                cJSON_Delete(j);
+                assert_int_equal(h_cli(&H, NULL, &j, "code", "import", path, NULL), CLI_EXIT_USAGE);
+                assert_string_equal(jstr(j, "error.message"), want);
+                assert_true(occurrences(want, "not valid JSON") <= 1);
+                cJSON_Delete(j);
+        }
+        assert_int_equal(h_cli(&H, NULL, &j, "grants", "list", NULL), 0);
+        assert_int_equal(cJSON_GetArraySize(jget(j, "grants")), 0);
+        cJSON_Delete(j);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(plan_names_unpaired_door, setup, teardown),
                 cmocka_unit_test_setup_teardown(lock_nobody_knows_is_not_found, setup, teardown),
+                cmocka_unit_test_setup_teardown(document_errors_say_where, setup, teardown),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

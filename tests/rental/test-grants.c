@@ -206,7 +206,7 @@ static void import_bad_writes_nothing(void **state)
                 const char *doc;
                 const char *expect;
         } bad[] = {
-                { "{\"grants\": [", "not valid JSON" },
+                { "{\"grants\": [", "line 1, column 13: not valid JSON (the document ends before the value does)" },
                 { "[]", "must be a JSON object" },
                 { "{" PROPS ",\"grants\":[{\"id\":\"N-1\",\"property\":\"nowhere\",\"guest\":\"A\",\"check_in\":\"2030-03-02T15:00:00Z\",\"check_out\":\"2030-03-05T10:00:00Z\"}]}",
                   "grants[0] (id 'N-1'): property: unknown property 'nowhere'" },
@@ -247,11 +247,11 @@ static void import_bad_writes_nothing(void **state)
                 { "{" PROPS ",\"grants\":[{\"id\":\"N-1\",\"property\":\"seaside\",\"guest\":\"A\",\"check_in\":\"2030-03-02T15:00:00Z\",\"check_out\":\"2030-03-05T10:00:00Z\",\"daily\":\"08:00-08:00\"}]}",
                   "grants[0] (id 'N-1'): daily: the daily window starts and ends at the same minute" },
                 { "{" PROPS ",\"grants\":[{\"id\":\"N-1\",\"property\":\"seaside\",\"guest\":\"A\",\"check_in\":\"2030-03-02T15:00:00Z\",\"check_out\":\"2030-03-05T10:00:00Z\"}]} {}",
-                  "not valid JSON: data after the end of the JSON value" },
+                  "line 1, column 256: data after the end of the JSON value" },
                 { "{" PROPS ",\"grants\":[{\"id\":\"N-1\",\"property\":\"seaside\",\"guest\":\"A\",\"check_in\":\"2030-03-02T15:00:00Z\",\"check_in\":\"2030-03-01T15:00:00Z\",\"check_out\":\"2030-03-05T10:00:00Z\"}]}",
-                  "not valid JSON: duplicate member \"check_in\"" },
+                  "line 1, column 218: duplicate member \"check_in\"" },
                 { "{" PROPS ",\"grants\":[{\"id\":\"N-1\",\"property\":\"seaside\",\"guest\":\"A\\u0000dmin\",\"check_in\":\"2030-03-02T15:00:00Z\",\"check_out\":\"2030-03-05T10:00:00Z\"}]}",
-                  "not valid JSON: \\u0000 (NUL) inside a string" },
+                  ": \\u0000 (NUL) inside a string" },
         };
         struct grants_import_result res;
         struct grants_error err;

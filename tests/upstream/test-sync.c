@@ -79,6 +79,8 @@ static void pull_garbage_and_huge_refused(void **state)
         s = new_sync(f);
         up_ok(&G.up, "mode garbage");
         assert_int_equal(sync_pull(s, 1000, &res), -EBADMSG);
+        /* Where the document is wrong, said once (test-timefmt.c json_error_position). */
+        assert_string_equal(res.error, "pull: the grants document: line 1, column 1: not valid JSON (unexpected '<')");
         assert_false(res.pulled);
         assert_int_equal(f->handled, 0);
         assert_int_equal(sync_next_attempt(s, 1000, &next), 0);
@@ -288,6 +290,7 @@ static void push_garbage_answer_keeps_events(void **state)
         add_events(f, 3, NULL, NULL);
         up_ok(&G.up, "mode garbage");
         assert_int_equal(sync_push(s, 1000, &res), -EBADMSG);
+        assert_string_equal(res.error, "push: the upstream's answer: line 1, column 1: not valid JSON (unexpected '<')");
         assert_int_equal(pending(f), 3);
         res = (struct sync_result){ 0 };
         assert_int_equal(sync_push(s, 2000, &res), 0);
