@@ -23,6 +23,7 @@
 #include <systemd/sd-event.h>
 
 #include "prog-private.h"
+#include "secret-file.h"
 #include "tzdb.h"
 
 struct ctl_client {
@@ -324,6 +325,16 @@ static int bind_seqpacket(const char *path, int *ret_fd)
         return 0;
 }
 
+/* A secret file someone besides its owner can read: the agent's one wording (secret-file.h). */
+static int secret_refused(const char *what, const char *path, int r)
+{
+        char why[PATH_MAX * 2 + 200];
+
+        secret_refusal(what, path, why, sizeof(why));
+        prog_log("%s", why);
+        return r;
+}
+
 static int lock_open(struct prog *p)
 {
         const struct prog_options *o = p->opts;
@@ -355,8 +366,7 @@ static int lock_open(struct prog *p)
                 return 0;
         }
         if (r == -EPERM)
-                return prog_log_errno(r, "The state file '%s' is readable by others; "
-                                      "chmod 600 it", o->state_path);
+                return secret_refused("the state file", o->state_path, r);
         if (r != -ENOENT)
                 return prog_log_errno(r, "Failed to read the state file '%s'", o->state_path);
 
@@ -364,8 +374,7 @@ static int lock_open(struct prog *p)
         if (o->pin_path) {
                 r = prog_pin_read(o->pin_path, cfg.generation, &cfg.pin);
                 if (r == -EPERM)
-                        return prog_log_errno(r, "The PIN file '%s' is readable by others",
-                                              o->pin_path);
+                        return secret_refused("the PIN file", o->pin_path, r);
                 if (r < 0)
                         return prog_log_errno(r, "Failed to read a PIN from '%s'", o->pin_path);
         }

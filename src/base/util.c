@@ -91,3 +91,4 @@ out:
                 sodium_memzero(buf, size);
         return r;
 }
+

@@ -34,5 +34,7 @@ int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *ret);
  * meaningful by length ("0042" → 42, size 2). -EINVAL otherwise. */
 int parse_pin(const char *s, struct lk_pin *ret);
 /* Read a secret (PIN, token) from a file, or "-" for stdin; strips one trailing newline.
- * Refuses files that others can read. buf is wiped on failure. */
+ * Refuses (-EPERM) a file anyone but its owner can read or write (secret_refusal() in
+ * secret-file.h says so). buf is wiped on failure. */
 int read_secret(const char *path, char *buf, size_t size);
+

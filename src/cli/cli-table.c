@@ -228,7 +228,8 @@ const struct cli_command cli_commands[] = {
         { "code remove", cmd_code_remove, "ID", "remove a keypad code",
           "Remove the keypad code ID; verified by reading the list back." },
         { "code import", cmd_code_import, "FILE|-", "add many codes from a JSON array in one connection, verified together",
-          "Add many codes in one connection: a JSON array (or {\"codes\": [...]}) of objects with name, code and "
+          "Add many codes in one connection: a JSON array (or {\"codes\": [...]}) read from FILE, or - for standard "
+          "input, of objects with name, code and "
           "optionally from, until, weekdays, daily (times in RFC 3339 with their zone, as in every document; code as "
           "a number or a string of six digits; any other field, or one value twice, is refused). Every record is "
           "checked before anything is written; the lock is "
@@ -250,8 +251,9 @@ const struct cli_command cli_commands[] = {
           "Check the security PIN on the lock; with --pin-file a PIN the lock accepts is stored for later commands." },
         { "pin set", cmd_pin_set, "", "change the lock's security PIN",
           "Change the lock's security PIN (4 digits; 6 on Ultra and Go) and store the new one.", pin_set_flags },
-        { "grants import", cmd_grants_import, "FILE", "import properties and bookings from a JSON file (docs/grants.md)",
-          "Import properties (their doors) and bookings from a JSON file, all or nothing (docs/grants.md). Locks "
+        { "grants import", cmd_grants_import, "FILE|-", "import properties and bookings from a JSON file (docs/grants.md)",
+          "Import properties (their doors) and bookings from a JSON file, or - for standard input, all or nothing "
+          "(docs/grants.md). Locks "
           "need not be paired yet; reconcile or the daemon puts the codes on them.",
           grants_import_flags },
         { "grants list", cmd_grants_list, "", "the bookings and the state of their codes on each lock",

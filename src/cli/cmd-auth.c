@@ -116,6 +116,8 @@ int cmd_pin_set(struct cli *c, int argc, char **argv)
         if (cli_connect(c) < 0)
                 return -1;
         r = cli_read_secret(c, new_file, "New security PIN: ", buf, sizeof(buf));
+        if (r == -EPERM)
+                return cli_secret_refused(c, "the new PIN file", new_file);
         if (r < 0)
                 return cli_fail(c, CLI_EXIT_USAGE, "cannot read the new PIN: %s",
                                 r == -ENOKEY ? "give --new-pin-file FILE (or - for stdin)" : strerror(-r));

@@ -156,11 +156,13 @@ static int read_code_value(struct cli *c, const char *file, uint32_t *ret)
         int r;
 
         r = cli_read_secret(c, file, "Keypad code (6 digits): ", buf, sizeof(buf));
+        if (r == -EPERM)
+                return cli_secret_refused(c, "the code file", file);
         if (r == -ENOKEY)
                 return cli_fail(c, CLI_EXIT_USAGE, "the keypad code is read from --code-file FILE (or - for stdin), "
                                                    "a prompt on a terminal, or made with --generate; never from the command line");
         if (r < 0)
-                return cli_fail(c, CLI_EXIT_USAGE, "cannot read the keypad code: %s", strerror(-r));
+                return cli_fail(c, CLI_EXIT_USAGE, "cannot read the keypad code from '%s': %s", file, strerror(-r));
         r = parse_u64(buf, 0, 99999999, &v);
         sodium_memzero(buf, sizeof(buf));
         if (r < 0)
@@ -518,6 +520,7 @@ static int import_duplicates(struct cli *c, const struct codes_batch_item *items
  * (or {"codes": [...]}). -1 with the error recorded. */
 static int import_read(struct cli *c, const char *path, cJSON **ret_root, cJSON **ret_arr, size_t *ret_n)
 {
+        const char *name = streq(path, "-") ? "standard input" : path;
         _cleanup_free_ char *text = calloc(1, IMPORT_FILE_MAX + 1);
         struct json_error jerr;
         cJSON *root = NULL, *arr;
@@ -528,23 +531,24 @@ static int import_read(struct cli *c, const char *path, cJSON **ret_root, cJSON 
                 return cli_fail(c, CLI_EXIT_FAILURE, "out of memory");
         r = read_secret(path, text, IMPORT_FILE_MAX + 1);
         if (r == -EPERM)
-                return cli_fail(c, CLI_EXIT_USAGE, "refusing '%s': others can read it (chmod 600)", path);
+                return cli_secret_refused(c, "the codes file", path);
         if (r == -EMSGSIZE)
-                return cli_fail(c, CLI_EXIT_USAGE, "'%s' is larger than %d bytes", path, IMPORT_FILE_MAX);
+                return cli_fail(c, CLI_EXIT_USAGE, "%s: larger than %d bytes; nothing was written", name, IMPORT_FILE_MAX);
         if (r < 0)
-                return cli_fail(c, CLI_EXIT_USAGE, "cannot read '%s': %s", path, strerror(-r));
+                return cli_fail(c, CLI_EXIT_USAGE, "%s: cannot read it: %s; nothing was written", name, strerror(-r));
         r = json_parse_strict(text, strlen(text), &root, &jerr);
         sodium_memzero(text, IMPORT_FILE_MAX + 1);
         if (r < 0) {
                 char where[sizeof(jerr.msg) + 48];
 
                 json_error_format(&jerr, where, sizeof(where));
-                return cli_fail(c, CLI_EXIT_USAGE, "%s: %s; nothing was written", path, where);
+                return cli_fail(c, CLI_EXIT_USAGE, "%s: %s; nothing was written", name, where);
         }
         arr = cJSON_IsArray(root) ? root : cJSON_GetObjectItemCaseSensitive(root, "codes");
         if (!cJSON_IsArray(arr) || (n = (size_t)cJSON_GetArraySize(arr)) == 0 || n > CODES_MAX) {
                 cJSON_Delete(root);
-                return cli_fail(c, CLI_EXIT_USAGE, "expected a JSON array of 1 to %u codes (or {\"codes\": [...]})", CODES_MAX);
+                return cli_fail(c, CLI_EXIT_USAGE, "%s: expected a JSON array of 1 to %u codes (or {\"codes\": [...]}); nothing was written",
+                                name, CODES_MAX);
         }
         *ret_root = root;
         *ret_arr = arr;

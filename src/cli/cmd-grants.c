@@ -55,7 +55,7 @@ int cmd_grants_import(struct cli *c, int argc, char **argv)
         struct grants_import_opts io = { .lead = -1, .grace = -1 };
         _cleanup_free_ struct grants_import_result *res = calloc(1, sizeof(*res));
         struct grants_error err = { { 0 } };
-        const char *source = "file";
+        const char *source = "file", *file;
         struct db *db = NULL;
         char **locks = NULL;
         cJSON *unpaired, *warnings;
@@ -72,7 +72,8 @@ int cmd_grants_import(struct cli *c, int argc, char **argv)
                         return -1;
         }
         if (optind + 1 != argc)
-                return cli_fail(c, CLI_EXIT_USAGE, "grants import needs exactly one FILE (see docs/grants.md)");
+                return cli_fail(c, CLI_EXIT_USAGE, "grants import needs exactly one FILE, or - for standard input (see docs/grants.md)");
+        file = streq(argv[optind], "-") ? "standard input" : argv[optind];
         if (!grants_id_is_valid(source) || strlen(source) > 32)
                 return cli_fail(c, CLI_EXIT_USAGE, "invalid --source '%s'", source);
         if (open_db(c, &db) < 0)
@@ -81,10 +82,9 @@ int cmd_grants_import(struct cli *c, int argc, char **argv)
         if (r < 0) {
                 db_free(db);
                 if (r == -EINVAL || r == -ECANCELED || r == -ENOENT || r == -EACCES || r == -EISDIR)
-                        return cli_fail(c, CLI_EXIT_USAGE, "%s: %s; nothing was written", argv[optind],
+                        return cli_fail(c, CLI_EXIT_USAGE, "%s: %s; nothing was written", file,
                                         err.msg[0] ? err.msg : strerror(-r));
-                return cli_fail(c, CLI_EXIT_STATE, "%s: %s; nothing was written", argv[optind],
-                                err.msg[0] ? err.msg : strerror(-r));
+                return cli_fail(c, CLI_EXIT_STATE, "%s: %s; nothing was written", file, err.msg[0] ? err.msg : strerror(-r));
         }
         cJSON_AddNumberToObject(c->out, "properties", res->properties);
         cJSON_AddNumberToObject(c->out, "added", res->added);
@@ -110,7 +110,7 @@ int cmd_grants_import(struct cli *c, int argc, char **argv)
                 cJSON *it;
 
                 printf("Imported %s: %u added, %u updated, %u unchanged, %u cancelled, %u reactivated; %u codes generated.\n",
-                       argv[optind], res->added, res->updated, res->unchanged, res->cancelled, res->reactivated, res->generated);
+                       file, res->added, res->updated, res->unchanged, res->cancelled, res->reactivated, res->generated);
                 for (unsigned i = 0; i < res->n_warnings; i++)
                         printf("Warning: %s.\n", render_escape(res->warnings[i], (char[RENDER_CELL_MAX]){ 0 }, RENDER_CELL_MAX));
                 if (res->warnings_total > res->n_warnings)

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "cli-config.h"
@@ -43,7 +44,7 @@ static const char *sync_config_problem(int r)
         case ENOKEY:
                 return "no credentials: set a token file (--token-file) or a client certificate";
         case EPERM:
-                return "a secret file (token or client key) is readable by others: chmod 0600 it";
+                return "a secret file (token or client key) can be read or written by others than its owner: chmod 600 it";
         case ENOENT:
                 return "a file named in the configuration does not exist";
         case EMSGSIZE:
@@ -55,6 +56,19 @@ static const char *sync_config_problem(int r)
         default:
                 return strerror(-r);
         }
+}
+
+/* The upstream could not be set up: a refused secret file by name and who can read it (the
+ * one wording, secret-file.h), anything else by its problem. */
+static int sync_setup_fail(struct cli *c, const struct sync_config *cfg, int r)
+{
+        struct stat st;
+
+        if (r == -EPERM && cfg->token_file[0] && stat(cfg->token_file, &st) == 0 && (st.st_mode & 077))
+                return cli_secret_refused(c, "the token file", cfg->token_file);
+        if (r == -EPERM && cfg->client_key_file[0] && stat(cfg->client_key_file, &st) == 0 && (st.st_mode & 077))
+                return cli_secret_refused(c, "the client key file", cfg->client_key_file);
+        return cli_fail(c, exit_for_upstream_setup(r), "cannot set up the upstream sync: %s", sync_config_problem(r));
 }
 
 static void add_time(cJSON *o, const char *key, int64_t t)
@@ -167,7 +181,7 @@ int cmd_sync(struct cli *c, int argc, char **argv)
         }
         r = sync_new(db, &dc->sync, &s);
         if (r < 0) {
-                cli_fail(c, exit_for_upstream_setup(r), "cannot set up the upstream sync: %s", sync_config_problem(r));
+                sync_setup_fail(c, &dc->sync, r);
                 goto out;
         }
         sync_set_grants_handler(s, sync_grants_import, db);

@@ -430,45 +430,80 @@ int grants_import(struct db *db, const char *text, size_t len, const char *sourc
         return r;
 }
 
+/* Read all of fd, up to GRANTS_IMPORT_MAX bytes; *ret is NUL-terminated and the caller wipes and
+ * frees it. */
+static int read_document(int fd, char **ret, size_t *ret_n, struct grants_error *err)
+{
+        size_t n = 0, cap = 64 << 10;
+        char *buf = malloc(cap + 1), *more;
+
+        for (;;) {
+                ssize_t k;
+
+                if (!buf)
+                        return -ENOMEM;
+                if (n > GRANTS_IMPORT_MAX) {
+                        sodium_memzero(buf, n);
+                        free(buf);
+                        return grants_fail(err, "larger than %u bytes", GRANTS_IMPORT_MAX);
+                }
+                if (n == cap) {
+                        /* grow by copying, so no part of the document is left unwiped in freed memory */
+                        more = malloc(cap * 2 + 1);
+                        if (more)
+                                memcpy(more, buf, n);
+                        sodium_memzero(buf, n);
+                        free(buf);
+                        buf = more;
+                        cap *= 2;
+                        continue;
+                }
+                k = read(fd, buf + n, cap - n);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0) {
+                        int r = -errno;
+
+                        sodium_memzero(buf, n);
+                        free(buf);
+                        snprintf(err->msg, sizeof(err->msg), "cannot read it: %s", strerror(-r));
+                        return r;
+                }
+                if (k == 0)
+                        break;
+                n += (size_t)k;
+        }
+        buf[n] = '\0';
+        *ret = buf;
+        *ret_n = n;
+        return 0;
+}
+
 int grants_import_file(struct db *db, const char *path, const char *source, const struct grants_import_opts *o,
                        struct grants_import_result *ret, struct grants_error *err)
 {
-        _cleanup_free_ char *buf = NULL;
+        bool in = streq(path, "-");
+        char *buf = NULL;
         struct stat sb;
         size_t n = 0;
         int fd, r;
 
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        fd = in ? fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3) : open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0) {
                 r = -errno;
-                snprintf(err->msg, sizeof(err->msg), "cannot open '%s': %s", path, strerror(-r));
+                snprintf(err->msg, sizeof(err->msg), "cannot open it: %s", strerror(-r));
                 return r;
         }
-        if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+        if (fstat(fd, &sb) < 0 || S_ISDIR(sb.st_mode) || (!in && !S_ISREG(sb.st_mode))) {
                 close(fd);
-                return grants_fail(err, "'%s' is not a regular file", path);
+                return grants_fail(err, "not a regular file");
         }
-        if ((uint64_t)sb.st_size > GRANTS_IMPORT_MAX) {
-                close(fd);
-                return grants_fail(err, "'%s' is larger than %u bytes", path, GRANTS_IMPORT_MAX);
-        }
-        buf = malloc((size_t)sb.st_size + 1);
-        if (!buf) {
-                close(fd);
-                return -ENOMEM;
-        }
-        while (n < (size_t)sb.st_size) {
-                ssize_t k = read(fd, buf + n, (size_t)sb.st_size - n);
-
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k <= 0)
-                        break;
-                n += (size_t)k;
-        }
+        r = read_document(fd, &buf, &n, err);
         close(fd);
-        buf[n] = '\0';
+        if (r < 0)
+                return r;
         r = grants_import(db, buf, n, source, o, ret, err);
         sodium_memzero(buf, n);
+        free(buf);
         return r;
 }

@@ -89,6 +89,8 @@ struct grants_import_opts {
  */
 int grants_import(struct db *db, const char *text, size_t len, const char *source, const struct grants_import_opts *o,
                   struct grants_import_result *ret, struct grants_error *err);
+/* The same from the file at path, or from standard input for "-" (up to GRANTS_IMPORT_MAX bytes,
+ * wiped after). err's message does not repeat the path: the caller names the document. */
 int grants_import_file(struct db *db, const char *path, const char *source, const struct grants_import_opts *o,
                        struct grants_import_result *ret, struct grants_error *err);
 

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include "latchkey/names.h"
 #include "log.h"
 #include "owner.h"
+#include "secret-file.h"
 #include "util.h"
 
 int cli_fail(struct cli *c, enum cli_exit code, const char *fmt, ...)
@@ -418,6 +420,14 @@ int cli_read_secret(struct cli *c, const char *file, const char *prompt, char *b
         return r;
 }
 
+int cli_secret_refused(struct cli *c, const char *what, const char *file)
+{
+        char why[PATH_MAX * 2 + 200];
+
+        secret_refusal(what, file, why, sizeof(why));
+        return cli_fail(c, CLI_EXIT_USAGE, "%s", why);
+}
+
 int cli_pin(struct cli *c, enum lk_generation gen, struct lk_pin *ret)
 {
         char buf[32];
@@ -430,7 +440,7 @@ int cli_pin(struct cli *c, enum lk_generation gen, struct lk_pin *ret)
         }
         r = cli_read_secret(c, c->pin_file, "Security PIN of the lock: ", buf, sizeof(buf));
         if (r == -EPERM)
-                return cli_fail(c, CLI_EXIT_USAGE, "refusing PIN file '%s': others can read it (chmod 600)", c->pin_file);
+                return cli_secret_refused(c, "the PIN file", c->pin_file);
         if (r < 0)
                 return cli_fail(c, CLI_EXIT_USAGE, "cannot read the security PIN%s%s: %s", c->pin_file ? " from " : "",
                                 c->pin_file ? c->pin_file : "", r == -ENOKEY ? "no terminal to ask on; use --pin-file" : strerror(-r));

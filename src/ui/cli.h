@@ -74,6 +74,9 @@ int cli_pin(struct cli *c, enum lk_generation gen, struct lk_pin *ret);
 int cli_store_pin(struct cli *c, const struct lk_pin *pin);
 /* Read a secret from a file, "-" for stdin, or a no-echo prompt on the terminal. */
 int cli_read_secret(struct cli *c, const char *file, const char *prompt, char *buf, size_t size);
+/* A secret file refused (-EPERM from read_secret): the one wording (secret-file.h), exit 2. what:
+ * "the PIN file". Returns -1. */
+int cli_secret_refused(struct cli *c, const char *what, const char *file);
 
 /* Output helpers: with --json they add to c->out, otherwise print. */
 bool cli_tty(void);

@@ -61,6 +61,34 @@ static int h_text(struct harness *h, const char *stdin_data, char **out, ...)
         return h_run(stdin_data, out, argv, envp);
 }
 
+/* Run argv (NULL-terminated) with stdin_data; standard output and error together into *out. */
+static int run_merged(const char *stdin_data, char **out, char *const argv[])
+{
+        char *envp[] = { (char *)"PATH=/usr/bin:/bin", (char *)"TZ=UTC", NULL };
+        char path[] = "/tmp/lk-review-out-XXXXXX";
+        int fd = mkstemp(path), saved = dup(STDERR_FILENO), code;
+        FILE *f;
+        long n;
+
+        /* h_run takes standard output; standard error goes to the same file for the run. */
+        assert_true(fd >= 0 && saved >= 0);
+        assert_int_equal(dup2(fd, STDERR_FILENO), STDERR_FILENO);
+        code = h_run(stdin_data, out, argv, envp);
+        assert_int_equal(dup2(saved, STDERR_FILENO), STDERR_FILENO);
+        close(saved);
+        f = fdopen(fd, "r");
+        assert_non_null(f);
+        fseek(f, 0, SEEK_END);
+        n = ftell(f);
+        rewind(f);
+        *out = realloc(*out, strlen(*out) + (size_t)n + 1);
+        assert_non_null(*out);
+        (*out)[strlen(*out) + fread(*out + strlen(*out), 1, (size_t)n, f)] = '\0';
+        fclose(f);
+        unlink(path);
+        return code;
+}
+
 static void import_doc(void)
 {
         char path[400];
@@ -165,12 +193,83 @@ static void document_errors_say_where(void **state)
         cJSON_Delete(j);
 }
 
+/* "-" reads the document from standard input, for each command that reads one; a code's value
+ * read so is never in the output or the debug log. */
+static void dash_reads_standard_input(void **state)
+{
+        char *out = NULL;
+        char *argv[] = { (char *)H_CLI, (char *)"--state-dir", H.statedir, (char *)"--verbose", (char *)"code",
+                         (char *)"import", (char *)"-", NULL };
+        cJSON *j;
+
+        (void)state;
+        h_pair(&H, "front");
+        assert_int_equal(h_cli(&H, doc, &j, "grants", "import", "-", NULL), 0);
+        assert_int_equal((int)jnum(j, "added"), 1);
+        cJSON_Delete(j);
+        assert_int_equal(h_cli(&H, "{\"version\":1,", &j, "grants", "import", "-", NULL), CLI_EXIT_USAGE);
+        assert_string_equal(jstr(j, "error.message"),
+                            "standard input: line 1, column 14: not valid JSON (the document ends before the value does); "
+                            "nothing was written");
+        cJSON_Delete(j);
+        assert_int_equal(run_merged("[{\"name\":\"Stdin\",\"code\":\"357913\"}]", &out, argv), 0);
+        assert_null(strstr(out, "357913"));
+        free(out);
+        assert_int_equal(h_cli(&H, NULL, &j, "code", "list", NULL), 0);
+        assert_int_equal(cJSON_GetArraySize(jget(j, "codes")), 1);
+        cJSON_Delete(j);
+}
+
+/* A secret file anyone but its owner can read is refused by name, saying exactly who can read it. */
+static void secret_file_refusal_says_who(void **state)
+{
+        char code[400], pin[400], codes[400], token[400], *out = NULL;
+        char *sim[] = { (char *)H_SIM, (char *)"run", (char *)"--socket", code, (char *)"--state", codes,
+                        (char *)"--pin-file", pin, NULL };
+        cJSON *j;
+
+        (void)state;
+        h_pair(&H, "front");
+        snprintf(code, sizeof(code), "%s/code", H.dir);
+        snprintf(pin, sizeof(pin), "%s/pin-640", H.dir);
+        snprintf(codes, sizeof(codes), "%s/codes.json", H.dir);
+        snprintf(token, sizeof(token), "%s/token", H.dir);
+        write_file(code, "345678\n", 0644);
+        write_file(pin, "0000\n", 0640);
+        write_file(codes, "[{\"name\":\"A\",\"code\":\"345678\"}]", 0604);
+        write_file(token, "abcdef\n", 0660);
+        assert_int_equal(h_cli(&H, NULL, &j, "code", "add", "--name", "A", "--code-file", code, NULL), CLI_EXIT_USAGE);
+        assert_non_null(strstr(jstr(j, "error.message"), "the code file '"));
+        assert_non_null(strstr(jstr(j, "error.message"), "/code': mode 0644 lets its group and others read it"));
+        cJSON_Delete(j);
+        assert_int_equal(h_cli(&H, NULL, &j, "state", "--pin-file", pin, NULL), CLI_EXIT_USAGE);
+        assert_non_null(strstr(jstr(j, "error.message"), "/pin-640': mode 0640 lets its group read it (chmod 600"));
+        assert_null(strstr(jstr(j, "error.message"), "others"));
+        cJSON_Delete(j);
+        assert_int_equal(h_cli(&H, NULL, &j, "code", "import", codes, NULL), CLI_EXIT_USAGE);
+        assert_non_null(strstr(jstr(j, "error.message"), "/codes.json': mode 0604 lets others read it"));
+        cJSON_Delete(j);
+        assert_int_equal(h_cli(&H, NULL, &j, "sync", "--url", "https://127.0.0.1:9/", "--token-file", token, NULL),
+                         CLI_EXIT_USAGE);
+        assert_non_null(strstr(jstr(j, "error.message"), "the token file '"));
+        assert_non_null(strstr(jstr(j, "error.message"), "mode 0660 lets its group read and write it"));
+        cJSON_Delete(j);
+        /* The virtual lock's PIN file: the same words. */
+        snprintf(code, sizeof(code), "%s/other.sock", H.dir);
+        snprintf(codes, sizeof(codes), "%s/other.state", H.dir);
+        assert_int_not_equal(run_merged(NULL, &out, sim), 0);
+        assert_non_null(strstr(out, "/pin-640': mode 0640 lets its group read it"));
+        free(out);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(plan_names_unpaired_door, setup, teardown),
                 cmocka_unit_test_setup_teardown(lock_nobody_knows_is_not_found, setup, teardown),
                 cmocka_unit_test_setup_teardown(document_errors_say_where, setup, teardown),
+                cmocka_unit_test_setup_teardown(dash_reads_standard_input, setup, teardown),
+                cmocka_unit_test_setup_teardown(secret_file_refusal_says_who, setup, teardown),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
