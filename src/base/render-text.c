@@ -87,14 +87,15 @@ static char c_escape(uint32_t cp)
         }
 }
 
-const char *render_escape(const char *s, char *buf, size_t size)
-{
-        const uint8_t *p = (const uint8_t *)(s ? s : "");
-        size_t n = strlen((const char *)p), at = 0;
-        locale_t loc = utf8_ctype();
+/* The mark at the end of a cut cell: one column, so the operator knows there is more. */
+#define CUT_MARK "\u2026" /* … */
 
-        if (size == 0)
-                return buf;
+/* s escaped into buf[size]; false when it did not fit whole (buf holds what did). */
+static bool escape_into(const uint8_t *p, size_t n, char *buf, size_t size)
+{
+        locale_t loc = utf8_ctype();
+        size_t at = 0;
+
         buf[0] = '\0';
         for (size_t i = 0; i < n;) {
                 char esc[16];
@@ -114,13 +115,28 @@ const char *render_escape(const char *s, char *buf, size_t size)
                         k = (size_t)snprintf(esc, sizeof(esc), cp > 0xFFFF ? "\\U%08X" : "\\u%04X", (unsigned)cp);
                 else {
                         if (!put(buf, size, &at, (const char *)p + i, l))
-                                break;
+                                return false;
                         i += l;
                         continue;
                 }
                 if (!put(buf, size, &at, esc, k))
-                        break;
+                        return false;
                 i += l;
+        }
+        return true;
+}
+
+const char *render_escape(const char *s, char *buf, size_t size)
+{
+        const uint8_t *p = (const uint8_t *)(s ? s : "");
+        size_t n = strlen((const char *)p);
+
+        if (size == 0)
+                return buf;
+        /* Cut for the buffer: as much as fits with the mark after it. */
+        if (!escape_into(p, n, buf, size) && size > sizeof(CUT_MARK)) {
+                escape_into(p, n, buf, size - (sizeof(CUT_MARK) - 1));
+                strcat(buf, CUT_MARK);
         }
         return buf;
 }
@@ -154,6 +170,7 @@ const char *render_pad(const char *s, size_t width, char *buf, size_t size)
         const uint8_t *p;
         size_t n, at = 0, cols = 0;
         locale_t loc = utf8_ctype();
+        bool cut;
 
         if (size == 0)
                 return buf;
@@ -161,6 +178,10 @@ const char *render_pad(const char *s, size_t width, char *buf, size_t size)
         render_escape(s, esc, sizeof(esc));
         p = (const uint8_t *)esc;
         n = strlen(esc);
+        /* A cell that is cut ends with the mark, in the last column it may use. */
+        cut = render_width(esc) > width;
+        if (cut && width == 0)
+                return buf;
         for (size_t i = 0; i < n;) {
                 uint32_t cp;
                 size_t l = lk_utf8_decode(p + i, n - i, &cp);
@@ -168,13 +189,15 @@ const char *render_pad(const char *s, size_t width, char *buf, size_t size)
 
                 if (l == 0 || cw < 0) /* cannot happen after escaping; keep the cell whole */
                         break;
-                if (cols + (size_t)cw > width) /* a character that does not fit is left out whole */
+                if (cols + (size_t)cw + cut > width) /* a character that does not fit is left out whole */
                         break;
                 if (!put(buf, size, &at, esc + i, l))
                         break;
                 cols += (size_t)cw;
                 i += l;
         }
+        if (cut && put(buf, size, &at, CUT_MARK, sizeof(CUT_MARK) - 1))
+                cols++;
         while (cols < width && put(buf, size, &at, " ", 1))
                 cols++;
         return buf;

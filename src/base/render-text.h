@@ -15,11 +15,13 @@
  * locale, the C locale included; a cut never splits a character.
  */
 #define RENDER_CELL_MAX 512 /* a buffer for an escaped and padded cell of a name */
-/* s escaped into buf (never cut inside a character or an escape); returns buf. */
+/* s escaped into buf; when buf is too small it is cut (never inside a character or an escape)
+ * and ends with "…" (U+2026). Returns buf. */
 const char *render_escape(const char *s, char *buf, size_t size);
 /* Terminal columns of s as render_escape() shows it. */
 size_t render_width(const char *s);
-/* s escaped, cut to at most width columns and padded with spaces to exactly width; returns buf. */
+/* s escaped, padded with spaces to exactly width columns; longer, it is cut to width - 1 columns
+ * and ends with "…" (U+2026, one column), so a cut cell always says so. Returns buf. */
 const char *render_pad(const char *s, size_t width, char *buf, size_t size);
 
 /* An object as indented "key: value" lines, strings escaped (for `config show`). */

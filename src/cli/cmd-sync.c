@@ -286,7 +286,8 @@ int cmd_outbox_list(struct cli *c, int argc, char **argv)
                         time_format_utc(ev[i].created_at, created, sizeof(created));
                         if (ev[i].next_attempt_at > 0)
                                 time_format_utc(ev[i].next_attempt_at, next, sizeof(next));
-                        printf("%-12.12s %-18s %-16s %-20s %-4u %-20s %s\n", ev[i].id, ev[i].type,
+                        printf("%s %-18s %-16s %-20s %-4u %-20s %s\n",
+                               render_pad(ev[i].id, 12, (char[RENDER_CELL_MAX]){ 0 }, RENDER_CELL_MAX), ev[i].type,
                                ev[i].lock[0] ? ev[i].lock : "-", created, ev[i].attempts,
                                want == OUTBOX_REJECTED ? "-" : next,
                                ev[i].reason[0] ? render_escape(ev[i].reason, (char[RENDER_CELL_MAX]){ 0 }, RENDER_CELL_MAX) : "-");

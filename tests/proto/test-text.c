@@ -78,9 +78,10 @@ static void escaping(void **state)
         assert_string_equal(render_escape("evil\xe2\x80\xaetxt", buf, sizeof(buf)), "evil\\u202Etxt");
         assert_string_equal(render_escape("bad\xff", buf, sizeof(buf)), "bad\\xff");
         assert_string_equal(render_escape("Müller 李 \xf0\x9f\x98\x80", buf, sizeof(buf)), "Müller 李 \xf0\x9f\x98\x80");
-        /* Never cut inside an escape or a character. */
-        assert_string_equal(render_escape("ab\x1b", buf, 6), "ab");
-        assert_string_equal(render_escape("ab李", buf, 5), "ab");
+        /* Never cut inside an escape or a character, and a cut ends with "…" (U+2026). */
+        assert_string_equal(render_escape("ab\x1b", buf, 6), "ab\u2026");
+        assert_string_equal(render_escape("ab李", buf, 5), "a\u2026");
+        assert_string_equal(render_escape("ab李", buf, 6), "ab李"); /* what fits exactly is not cut */
 }
 
 static void widths_in_the_c_locale(void **state)
@@ -94,10 +95,17 @@ static void widths_in_the_c_locale(void **state)
         assert_int_equal(render_width("e\xcc\x81"), 1); /* e + combining acute */
         assert_string_equal(render_pad("Müller", 8, buf, sizeof(buf)), "Müller  ");
         assert_string_equal(render_pad("李小龙", 8, buf, sizeof(buf)), "李小龙  ");
-        /* A wide character that does not fit is left out whole, and the cell still fills. */
-        assert_string_equal(render_pad("ab李", 3, buf, sizeof(buf)), "ab ");
-        assert_string_equal(render_pad("ab\x1b", 4, buf, sizeof(buf)), "ab\\x");
+        /* A cut cell ends with "…" in its last column; a wide character that does not fit before
+         * it is left out whole, and the cell still fills. What fits exactly is not cut. */
+        assert_string_equal(render_pad("abc", 3, buf, sizeof(buf)), "abc");
+        assert_string_equal(render_pad("abcd", 3, buf, sizeof(buf)), "ab\u2026");
+        assert_string_equal(render_pad("ab李", 3, buf, sizeof(buf)), "ab\u2026");
+        assert_string_equal(render_pad("a李李", 4, buf, sizeof(buf)), "a李\u2026");
+        assert_string_equal(render_pad("ab李李", 4, buf, sizeof(buf)), "ab\u2026 ");
+        assert_string_equal(render_pad("ab\x1b", 4, buf, sizeof(buf)), "ab\\\u2026");
+        assert_string_equal(render_pad("abcd", 0, buf, sizeof(buf)), "");
         assert_int_equal(render_width(render_pad("\xf0\x9f\x98\x80\xf0\x9f\x98\x80", 3, buf, sizeof(buf))), 3);
+        assert_non_null(strstr(render_pad("\xf0\x9f\x98\x80\xf0\x9f\x98\x80", 3, buf, sizeof(buf)), "\u2026"));
 }
 
 /* ---- end to end ------------------------------------------------------------------------- */
@@ -282,6 +290,9 @@ static size_t columns_before(const char *line, const char *needle)
                 } else if (*p >= 0xF0) { /* the emoji */
                         cols += 2;
                         p += 4;
+                } else if (p[0] == 0xE2 && p[1] == 0x80 && p[2] == 0xA6) { /* "…", the mark of a cut cell */
+                        cols++;
+                        p += 3;
                 } else if (*p >= 0xE0) { /* 李 小 龙 */
                         cols += 2;
                         p += 3;
@@ -322,7 +333,8 @@ static void tables_line_up(void **state)
         assert_int_equal(rows, ELEMENTSOF(names) + 1);
         free(out);
 
-        /* grants list: a guest longer than its column is cut at a character, and the row lines up. */
+        /* grants list: a guest longer than its column is cut at a character and marked "…", and the
+         * row lines up. */
         snprintf(file, sizeof(file), "%s/bookings.json", H.dir);
         snprintf(doc, sizeof(doc),
                  "{\"version\":1,\"properties\":[{\"id\":\"p\",\"locks\":[\"front\"]}],\"grants\":["
@@ -334,6 +346,8 @@ static void tables_line_up(void **state)
         cJSON_Delete(j);
         assert_int_equal(run_text(NULL, &out, "grants", "list"), 0);
         assert_true(lk_utf8_is_valid((const uint8_t *)out, strlen(out))); /* nothing cut inside a character */
+        assert_non_null(strstr(out, "\u674e\u5c0f\u9f99 \u674e\u5c0f\u9f99 \u674e\u5c0f\u9f99 \u2026"));
+        assert_non_null(strstr(out, "Ana                    ")); /* not cut: no mark */
         rows = 0;
         save = NULL;
         for (char *line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
