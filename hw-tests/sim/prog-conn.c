@@ -408,7 +408,7 @@ static void conn_close(struct conn *c, const char *why)
 {
         struct prog *p = c->p;
 
-        prog_debug("disconnected (%s) after %u writes", why, c->writes);
+        prog_debug("disconnected (%s) after %u write%s", why, c->writes, c->writes == 1 ? "" : "s");
         p->conn = NULL;
         /* spec §10: a dropped link discards reassembly and pairing state. */
         sim_lock_disconnect(p->lock);

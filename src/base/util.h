@@ -28,6 +28,13 @@ static inline void *take_ptr_impl(void **p)
 }
 #define TAKE_PTR(p) take_ptr_impl((void **)&(p))
 
+/* The noun after a count: plural(n, "code", "codes") is "code" for 1 and "codes" otherwise
+ * ("0 codes", "1 code", "2 codes"). */
+static inline const char *plural(unsigned long long n, const char *one, const char *many)
+{
+        return n == 1 ? one : many;
+}
+
 /* Parse a decimal integer in [min, max]; -EINVAL otherwise (no sign, no spaces, no junk). */
 int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *ret);
 /* A security PIN: 4 digits (2-byte form) or 6 digits (4-byte form), leading zeros kept

@@ -616,7 +616,8 @@ static int import_verdict(struct cli *c, const struct codes_batch_item *items, s
                 return 0;
         exit_describe_lock_errno(items[i].result, items[i].lock_error, why, sizeof(why));
         return cli_fail(c, exit_for_lock_errno(items[i].result, items[i].lock_error),
-                        "%zu of %zu codes were not written (see results); %s: %s", n - ok, n,
+                        "%zu of %zu %s not written (see results); %s: %s", n - ok, n,
+                        n == 1 ? "code was" : n - ok == 1 ? "codes was" : "codes were",
                         items[i].stopped ? "the import stopped at" : "the first", why);
 }
 

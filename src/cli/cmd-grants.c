@@ -109,12 +109,14 @@ int cmd_grants_import(struct cli *c, int argc, char **argv)
         if (!c->json) {
                 cJSON *it;
 
-                printf("Imported %s: %u added, %u updated, %u unchanged, %u cancelled, %u reactivated; %u codes generated.\n",
-                       file, res->added, res->updated, res->unchanged, res->cancelled, res->reactivated, res->generated);
+                printf("Imported %s: %u added, %u updated, %u unchanged, %u cancelled, %u reactivated; %u %s generated.\n",
+                       file, res->added, res->updated, res->unchanged, res->cancelled, res->reactivated, res->generated,
+                       plural(res->generated, "code", "codes"));
                 for (unsigned i = 0; i < res->n_warnings; i++)
                         printf("Warning: %s.\n", render_escape(res->warnings[i], (char[RENDER_CELL_MAX]){ 0 }, RENDER_CELL_MAX));
                 if (res->warnings_total > res->n_warnings)
-                        printf("Warning: %u more changeovers like these (see --json).\n", res->warnings_total - res->n_warnings);
+                        printf("Warning: %u more %s like these (see --json).\n", res->warnings_total - res->n_warnings,
+                               plural(res->warnings_total - res->n_warnings, "changeover", "changeovers"));
                 if (res->generated)
                         printf("Drawn codes are shown by 'latchkey grants list' and sent to the upstream as code.issued.\n");
                 cJSON_ArrayForEach(it, unpaired)
@@ -178,7 +180,7 @@ static int list_row(void *userdata, const struct grants_overview_row *row)
                 cJSON_AddBoolToObject(x->cur, "code_generated", row->code_generated);
                 x->locks = cJSON_AddArrayToObject(x->cur, "locks");
                 if (text)
-                        printf("%-20s %-12s %s %-20.20s %-20.20s %-9s %-6s", row->id, row->property,
+                        printf("%-20s %-12s %s %-20s %-20s %-9s %-6s", row->id, row->property,
                                render_pad(row->guest, 22, (char[RENDER_CELL_MAX]){ 0 }, RENDER_CELL_MAX), in, out,
                                row->status, code);
         }
@@ -239,12 +241,12 @@ static void print_lock_result(const struct lc_lock_result *l)
                 return;
         }
         if (!l->reached) {
-                printf("not reached (%s); %u code(s) due stay pending.\n", msg[0] ? msg : "unknown error",
-                       l->count[LC_PENDING]);
+                printf("not reached (%s); %u %s pending.\n", msg[0] ? msg : "unknown error", l->count[LC_PENDING],
+                       plural(l->count[LC_PENDING], "code due stays", "codes due stay"));
                 return;
         }
-        printf("%u → %u codes; %u provisioned, %u updated, %u unchanged, %u removed, %u failed, %u no space, %u unmanaged, %u scheduled later%s%s\n",
-               l->codes_before, l->codes_after, l->count[LC_PROVISIONED], l->count[LC_UPDATED], l->count[LC_UNCHANGED],
+        printf("%u → %u %s; %u provisioned, %u updated, %u unchanged, %u removed, %u failed, %u no space, %u unmanaged, %u scheduled later%s%s\n",
+               l->codes_before, l->codes_after, plural(l->codes_after, "code", "codes"), l->count[LC_PROVISIONED], l->count[LC_UPDATED], l->count[LC_UNCHANGED],
                l->count[LC_REMOVED], l->count[LC_FAILED], l->count[LC_NO_SPACE], l->count[LC_UNMANAGED], l->scheduled,
                l->clock_set ? "; clock set" : "", l->complete ? "" : "; INCOMPLETE");
         if (msg[0])

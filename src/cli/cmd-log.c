@@ -107,8 +107,8 @@ int cmd_log(struct cli *c, int argc, char **argv)
                 cli_fail_errno(c, r, "reading the log");
                 if (res.received)
                         snprintf(c->error + strlen(c->error), sizeof(c->error) - strlen(c->error),
-                                 " (%u entries were stored; the next 'latchkey log' resumes after index %" PRIu32 ")",
-                                 res.received, res.cursor);
+                                 " (%u %s stored; the next 'latchkey log' resumes after index %" PRIu32 ")",
+                                 res.received, plural(res.received, "entry was", "entries were"), res.cursor);
                 return -1;
         }
         if (!c->json && lo.shown == 0)

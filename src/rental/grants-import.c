@@ -235,7 +235,7 @@ static void changeover_warnings(struct import *im)
                         continue;
                 time_format_utc(c->at, at, sizeof(at));
                 if (c->n_locks > 1)
-                        snprintf(more, sizeof(more), " (and %u more locks)", c->n_locks - 1);
+                        snprintf(more, sizeof(more), " (and %u more %s)", c->n_locks - 1, plural(c->n_locks - 1, "lock", "locks"));
                 snprintf(im->res->warnings[im->res->n_warnings++], GRANTS_WARNING_SIZE,
                          "grants '%s' and '%s' have the same code on lock '%s'%s: the lock's record passes from '%s' to '%s'"
                          " at %s (its lead and the other's grace are cut there); '%s' opens from its check-in",

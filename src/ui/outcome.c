@@ -58,8 +58,8 @@ void outcome_reconcile(struct outcome *o, const struct lc_result *res)
                         continue;
                 }
                 if (l->count[LC_NO_SPACE]) {
-                        outcome_fail(o, l->lock, CLI_EXIT_FULL, "reconcile: the lock is full; %u code(s) wait for room",
-                                     l->count[LC_NO_SPACE]);
+                        outcome_fail(o, l->lock, CLI_EXIT_FULL, "reconcile: the lock is full; %u %s for room",
+                                     l->count[LC_NO_SPACE], plural(l->count[LC_NO_SPACE], "code waits", "codes wait"));
                         continue;
                 }
                 if (!l->count[LC_FAILED])
@@ -67,8 +67,8 @@ void outcome_reconcile(struct outcome *o, const struct lc_result *res)
                 for (size_t k = 0; k < l->n_items && !why[0]; k++)
                         if (l->items[k].outcome == LC_FAILED)
                                 why = l->items[k].reason;
-                outcome_fail(o, l->lock, CLI_EXIT_REFUSED, "reconcile: %u code(s) failed; the first: %s",
-                             l->count[LC_FAILED], why);
+                outcome_fail(o, l->lock, CLI_EXIT_REFUSED, "reconcile: %u %s failed; the first: %s", l->count[LC_FAILED],
+                             plural(l->count[LC_FAILED], "code", "codes"), why);
         }
 }
 

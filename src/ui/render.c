@@ -5,6 +5,7 @@
 #include "latchkey/names.h"
 #include "render.h"
 #include "timefmt.h"
+#include "util.h"
 
 const char *render_name(const char *name, unsigned v, char *buf, size_t size)
 {
@@ -235,7 +236,8 @@ void render_log_event(const struct lk_log_entry *e, char *buf, size_t size)
                          e->data.firmware.patch);
                 break;
         default:
-                snprintf(buf, size, "entry type 0x%02X (%u data bytes)", e->type, e->data.raw.len);
+                snprintf(buf, size, "entry type 0x%02X (%u data %s)", e->type, e->data.raw.len,
+                         plural(e->data.raw.len, "byte", "bytes"));
                 break;
         }
 }

@@ -7,6 +7,7 @@
 #include "grants.h"
 #include "log.h"
 #include "sync.h"
+#include "util.h"
 
 int sync_grants_import(void *userdata, const struct sync_grants_doc *g, char *errbuf, size_t errsize)
 {
@@ -24,6 +25,7 @@ int sync_grants_import(void *userdata, const struct sync_grants_doc *g, char *er
         for (unsigned i = 0; i < res.n_warnings; i++)
                 log_warning("Upstream grants: %s", res.warnings[i]);
         if (res.warnings_total > res.n_warnings)
-                log_warning("Upstream grants: %u more warnings like these", res.warnings_total - res.n_warnings);
+                log_warning("Upstream grants: %u more %s like these", res.warnings_total - res.n_warnings,
+                            plural(res.warnings_total - res.n_warnings, "warning", "warnings"));
         return r;
 }

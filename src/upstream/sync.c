@@ -469,7 +469,7 @@ int sync_pull(struct sync *s, int64_t now, struct sync_result *res)
         }
         res->grants = (unsigned)cJSON_GetArraySize(grants);
         if (res->grants > SYNC_GRANTS_MAX) {
-                set_error(res, "pull: %u grants is over the limit of %u", res->grants, SYNC_GRANTS_MAX);
+                set_error(res, "pull: %u grants are more than the limit of %u", res->grants, SYNC_GRANTS_MAX);
                 r = res->pull_error = -EMSGSIZE;
                 res->next_attempt_at = note_failure(s, now, -1, res);
                 goto out;
@@ -687,7 +687,7 @@ static int push_events(struct sync *s, int64_t now, bool all, struct sync_result
                         if (resp.status >= 200 && resp.status <= 299) {
                                 r = apply_answer(s, ev, n, &resp, now, res);
                                 if (r == 0) {
-                                        set_error(res, "push: the upstream acknowledged none of %zu events", n);
+                                        set_error(res, "push: the upstream acknowledged none of %zu %s", n, plural(n, "event", "events"));
                                         r = -EREMOTEIO;
                                 } else if (r < 0 && r != -EBADMSG) /* apply_answer said what is wrong with it */
                                         set_error(res, "push: the upstream's answer is not valid (%s)", strerror(-r));
