@@ -167,6 +167,34 @@ static inline void h_cleanup(struct harness *h)
         (void)!system(cmd);
 }
 
+/* Run argv (NULL-terminated) with stdin_data; standard output and error together into *out. */
+static inline int h_run_merged(const char *stdin_data, char **out, char *const argv[])
+{
+        char *envp[] = { (char *)"PATH=/usr/bin:/bin", (char *)"TZ=UTC", NULL };
+        char path[] = "/tmp/lk-merged-XXXXXX";
+        int fd = mkstemp(path), saved = dup(STDERR_FILENO), code;
+        FILE *f;
+        long n;
+
+        /* h_run takes standard output; standard error goes to the same file for the run. */
+        assert_true(fd >= 0 && saved >= 0);
+        assert_int_equal(dup2(fd, STDERR_FILENO), STDERR_FILENO);
+        code = h_run(stdin_data, out, argv, envp);
+        assert_int_equal(dup2(saved, STDERR_FILENO), STDERR_FILENO);
+        close(saved);
+        f = fdopen(fd, "r");
+        assert_non_null(f);
+        fseek(f, 0, SEEK_END);
+        n = ftell(f);
+        rewind(f);
+        *out = realloc(*out, strlen(*out) + (size_t)n + 1);
+        assert_non_null(*out);
+        (*out)[strlen(*out) + fread(*out + strlen(*out), 1, (size_t)n, f)] = '\0';
+        fclose(f);
+        unlink(path);
+        return code;
+}
+
 /* Write a 0600 secret file. */
 static inline void h_secret(const char *path, const char *content)
 {

@@ -111,7 +111,7 @@ int cmd_scan(struct cli *c, int argc, char **argv)
         r = session_connect(s, &info);
         session_free(s);
         if (r < 0)
-                return cli_fail_errno(c, r == -ENOENT ? -ECONNREFUSED : r, "probing the lock");
+                return cli_link_fail(c, c->via, r, "probing the lock");
         dev = cJSON_AddObjectToObject(c->out, "device");
         cJSON_AddStringToObject(dev, "via", c->via);
         cJSON_AddStringToObject(dev, "generation", gen_name(info.generation));
@@ -234,7 +234,7 @@ int cmd_pair(struct cli *c, int argc, char **argv)
         }
         r = session_connect(c->session, &info);
         if (r < 0)
-                return cli_fail_errno(c, r == -ENOENT ? -ECONNREFUSED : r, "connecting to the lock");
+                return cli_link_fail(c, c->via, r, "connecting to the lock");
 
         /* The PIN: required for Ultra pairing (spec §4.3); for SL1-4 kept for later commands. */
         if (lk_generation_is_ultra(info.generation) || c->pin_file) {

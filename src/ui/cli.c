@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -303,10 +304,39 @@ int cli_lock(struct cli *c)
         return 0;
 }
 
+int cli_via_check(struct cli *c, const char *via, enum cli_exit missing)
+{
+        const char *path = via && strncmp(via, "sim:", 4) == 0 ? via + 4 : NULL;
+        struct stat st;
+
+        if (!path || !*path)
+                return 0;
+        if (stat(path, &st) < 0)
+                return errno == ENOENT ? cli_fail(c, missing,
+                                                  "no virtual lock socket exists at '%s' (is its latchkey-sim running? "
+                                                  "latchkey-sim run --socket '%s' --state FILE starts one)", path, path)
+                                       : 0; /* the connection says why */
+        if (!S_ISSOCK(st.st_mode))
+                return cli_fail(c, missing, "no virtual lock socket exists at '%s': it is a %s, not a socket", path,
+                                S_ISDIR(st.st_mode) ? "directory" : "file");
+        return 0;
+}
+
+int cli_link_fail(struct cli *c, const char *via, int error, const char *what)
+{
+        if (via && strncmp(via, "sim:", 4) == 0 && (error == -ECONNREFUSED || error == -ENOENT))
+                return cli_fail(c, CLI_EXIT_LINK,
+                                "%s: nothing listens on the virtual lock socket '%s' (its latchkey-sim is not running)", what,
+                                via + 4);
+        return cli_fail_errno(c, error == -ENOENT ? -ECONNREFUSED : error, what);
+}
+
 int cli_transport(struct cli *c, const char *via, struct lk_transport **ret)
 {
         int r;
 
+        if (cli_via_check(c, via, CLI_EXIT_NOT_FOUND) < 0) /* a path given for pair or scan */
+                return -1;
         if (!c->event) {
                 r = sd_event_default(&c->event);
                 if (r < 0)
@@ -342,6 +372,8 @@ int cli_connect(struct cli *c)
                 c->creds.has_pin = true;
         }
         via = c->via ? c->via : c->creds.via;
+        if (cli_via_check(c, via, CLI_EXIT_LINK) < 0) /* a paired lock that cannot be reached */
+                return -1;
         if (!c->event && (r = sd_event_default(&c->event)) < 0)
                 return cli_fail(c, CLI_EXIT_FAILURE, "cannot create the event loop: %s", strerror(-r));
         agent_session_opts(via, c->timeout_usec, &opts);
@@ -355,7 +387,7 @@ int cli_connect(struct cli *c)
                 char what[128];
 
                 snprintf(what, sizeof(what), "connecting to '%s'", c->creds.alias);
-                return cli_fail_errno(c, r, what);
+                return cli_link_fail(c, via, r, what);
         }
         return 0;
 }

@@ -65,6 +65,13 @@ int cli_store(struct cli *c, struct store **ret);
 int cli_lock(struct cli *c);
 /* Create a transport for a "via" string: "sim:PATH" (or "ble:ADDRESS" once BlueZ lands). */
 int cli_transport(struct cli *c, const char *via, struct lk_transport **ret);
+/* --via sim:PATH with no socket at PATH: "no virtual lock socket exists at ...", before a
+ * connection is tried, with exit code missing (3, not found, for a path given to pair or scan;
+ * 5, not reached, for a paired lock's). 0 for one that is there, and for any other via. */
+int cli_via_check(struct cli *c, const char *via, enum cli_exit missing);
+/* A link that did not come up (what: "connecting to the lock"): a virtual lock's socket that
+ * nobody listens on is named as such (exit 5); anything else as cli_fail_errno(). Returns -1. */
+int cli_link_fail(struct cli *c, const char *via, int error, const char *what);
 /* Open and connect the session for the resolved lock. */
 int cli_connect(struct cli *c);
 /* The lock's PIN, from --pin-file if given, else the stored one; -ENOKEY with a message. */

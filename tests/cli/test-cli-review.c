@@ -8,6 +8,9 @@
  */
 #include "harness.h"
 
+#include <sys/socket.h>
+#include <sys/un.h>
+
 #include "exits.h"
 
 static struct harness H;
@@ -59,34 +62,6 @@ static int h_text(struct harness *h, const char *stdin_data, char **out, ...)
         va_end(ap);
         argv[n] = NULL;
         return h_run(stdin_data, out, argv, envp);
-}
-
-/* Run argv (NULL-terminated) with stdin_data; standard output and error together into *out. */
-static int run_merged(const char *stdin_data, char **out, char *const argv[])
-{
-        char *envp[] = { (char *)"PATH=/usr/bin:/bin", (char *)"TZ=UTC", NULL };
-        char path[] = "/tmp/lk-review-out-XXXXXX";
-        int fd = mkstemp(path), saved = dup(STDERR_FILENO), code;
-        FILE *f;
-        long n;
-
-        /* h_run takes standard output; standard error goes to the same file for the run. */
-        assert_true(fd >= 0 && saved >= 0);
-        assert_int_equal(dup2(fd, STDERR_FILENO), STDERR_FILENO);
-        code = h_run(stdin_data, out, argv, envp);
-        assert_int_equal(dup2(saved, STDERR_FILENO), STDERR_FILENO);
-        close(saved);
-        f = fdopen(fd, "r");
-        assert_non_null(f);
-        fseek(f, 0, SEEK_END);
-        n = ftell(f);
-        rewind(f);
-        *out = realloc(*out, strlen(*out) + (size_t)n + 1);
-        assert_non_null(*out);
-        (*out)[strlen(*out) + fread(*out + strlen(*out), 1, (size_t)n, f)] = '\0';
-        fclose(f);
-        unlink(path);
-        return code;
 }
 
 static void import_doc(void)
@@ -212,7 +187,7 @@ static void dash_reads_standard_input(void **state)
                             "standard input: line 1, column 14: not valid JSON (the document ends before the value does); "
                             "nothing was written");
         cJSON_Delete(j);
-        assert_int_equal(run_merged("[{\"name\":\"Stdin\",\"code\":\"357913\"}]", &out, argv), 0);
+        assert_int_equal(h_run_merged("[{\"name\":\"Stdin\",\"code\":\"357913\"}]", &out, argv), 0);
         assert_null(strstr(out, "357913"));
         free(out);
         assert_int_equal(h_cli(&H, NULL, &j, "code", "list", NULL), 0);
@@ -257,8 +232,66 @@ static void secret_file_refusal_says_who(void **state)
         /* The virtual lock's PIN file: the same words. */
         snprintf(code, sizeof(code), "%s/other.sock", H.dir);
         snprintf(codes, sizeof(codes), "%s/other.state", H.dir);
-        assert_int_not_equal(run_merged(NULL, &out, sim), 0);
+        assert_int_not_equal(h_run_merged(NULL, &out, sim), 0);
         assert_non_null(strstr(out, "/pin-640': mode 0640 lets its group read it"));
+        free(out);
+}
+
+/* --via sim:PATH without a virtual lock there says so: no socket (3 for a path given to pair or
+ * scan, 5 for a paired lock's), not a socket, or a socket nobody listens on (5). */
+static void missing_sim_socket_is_named(void **state)
+{
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        char via[400], want[500];
+        cJSON *j;
+        int fd;
+
+        (void)state;
+        h_pair(&H, "front");
+        snprintf(via, sizeof(via), "sim:%s/nonexistent.sock", H.dir);
+        snprintf(want, sizeof(want), "no virtual lock socket exists at '%s'", via + 4);
+        assert_int_equal(h_cli(&H, NULL, &j, "pair", "--via", via, "--name", "other", NULL), CLI_EXIT_NOT_FOUND);
+        assert_non_null(strstr(jstr(j, "error.message"), want));
+        assert_null(strstr(jstr(j, "error.message"), "refused"));
+        cJSON_Delete(j);
+        assert_int_equal(h_cli(&H, NULL, &j, "scan", "--via", via, NULL), CLI_EXIT_NOT_FOUND);
+        assert_non_null(strstr(jstr(j, "error.message"), want));
+        cJSON_Delete(j);
+        snprintf(via, sizeof(via), "sim:%s/plain", H.dir);
+        write_file(via + 4, "", 0600);
+        assert_int_equal(h_cli(&H, NULL, &j, "scan", "--via", via, NULL), CLI_EXIT_NOT_FOUND);
+        assert_non_null(strstr(jstr(j, "error.message"), "it is a file, not a socket"));
+        cJSON_Delete(j);
+        /* A socket file left behind, nobody listening. */
+        snprintf(via, sizeof(via), "sim:%s/stale.sock", H.dir);
+        assert_true(strlen(via + 4) < sizeof(sa.sun_path));
+        memcpy(sa.sun_path, via + 4, strlen(via + 4) + 1);
+        fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+        assert_true(fd >= 0);
+        assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+        close(fd);
+        assert_int_equal(h_cli(&H, NULL, &j, "pair", "--via", via, "--name", "other", NULL), CLI_EXIT_LINK);
+        assert_non_null(strstr(jstr(j, "error.message"), "nothing listens on the virtual lock socket"));
+        cJSON_Delete(j);
+        /* The paired lock's virtual lock stopped (its socket is gone): not reached. */
+        h_sim_stop(&H);
+        assert_int_equal(h_cli(&H, NULL, &j, "state", NULL), CLI_EXIT_LINK);
+        assert_non_null(strstr(jstr(j, "error.message"), "no virtual lock socket exists at"));
+        cJSON_Delete(j);
+}
+
+/* A count agrees with its noun: "1 code generated", never "1 codes". */
+static void counts_agree_with_nouns(void **state)
+{
+        static const char one_drawn[] =
+                "{\"version\":1,\"properties\":[{\"id\":\"flat\",\"locks\":[\"front\"]}],\"grants\":[{\"id\":\"BK-1\","
+                "\"property\":\"flat\",\"guest\":\"Anna\",\"check_in\":\"2030-01-01T15:00:00Z\","
+                "\"check_out\":\"2030-01-04T10:00:00Z\"}]}";
+        char *out;
+
+        (void)state;
+        assert_int_equal(h_text(&H, one_drawn, &out, "grants", "import", "-", NULL), 0);
+        assert_non_null(strstr(out, "; 1 code generated."));
         free(out);
 }
 
@@ -270,6 +303,8 @@ int main(void)
                 cmocka_unit_test_setup_teardown(document_errors_say_where, setup, teardown),
                 cmocka_unit_test_setup_teardown(dash_reads_standard_input, setup, teardown),
                 cmocka_unit_test_setup_teardown(secret_file_refusal_says_who, setup, teardown),
+                cmocka_unit_test_setup_teardown(missing_sim_socket_is_named, setup, teardown),
+                cmocka_unit_test_setup_teardown(counts_agree_with_nouns, setup, teardown),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
