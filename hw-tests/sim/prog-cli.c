@@ -52,9 +52,11 @@ static const struct prog_flag run_flags[] = {
         { "socket", O_SOCKET, "PATH", "The data socket (SOCK_SEQPACKET); PATH.ctl is the control socket." },
         { "state", O_STATE, "FILE",
           "The lock's state: created (0600) on the first run, loaded afterwards, saved after every change; its "
-          "directory is created 0700 if missing and must not be writable by group or others." },
+          "directory is created 0700 if missing and must not be writable by group or others. One latchkey-sim per "
+          "state file: FILE.lock holds an flock(2) while it runs, and a second is refused." },
         { "generation", O_GEN, "G", "The lock's generation when the state file is created: 1, 2, 3, 4, ultra, or "
-          "opener for a Nuki Opener, the intercom adapter (default 3).", "1 2 3 4 ultra opener" },
+          "opener for a Nuki Opener, the intercom adapter (default 3). For an existing state file it must be the "
+          "file's, or it is refused.", "1 2 3 4 ultra opener" },
         { "name", O_NAME, "NAME", "The lock's name when the state file is created, at most 32 bytes (default Nuki_Sim)." },
         { "pin-file", O_PIN, "FILE",
           "The security PIN when the state file is created: digits in a file of mode 0600, never on the command "

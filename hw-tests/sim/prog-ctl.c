@@ -32,8 +32,8 @@ int prog_parse_uint(const char *s, unsigned long long max, unsigned long long *r
         for (; *s; s++) {
                 if (*s < '0' || *s > '9')
                         return -EINVAL;
-                if (v > (max - (unsigned)(*s - '0')) / 10)
-                        return -ERANGE;
+                if ((unsigned)(*s - '0') > max || v > (max - (unsigned)(*s - '0')) / 10)
+                        return -ERANGE; /* v * 10 + digit > max, without wrapping for a max under 9 */
                 v = v * 10 + (unsigned)(*s - '0');
         }
         *ret = v;

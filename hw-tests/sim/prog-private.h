@@ -31,6 +31,7 @@ struct prog {
         char ctl_path[sizeof(((struct sockaddr_un *)NULL)->sun_path)];
         unsigned save_failures;
         struct prog_ble *ble;     /* --ble (prog-ble.c) */
+        int state_lock_fd;        /* flock(2) on STATE.lock: one virtual lock per state file */
 };
 
 /* prog-conn.c: the data socket's one connection. */

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -335,6 +336,64 @@ static int secret_refused(const char *what, const char *path, int r)
         return r;
 }
 
+/* One process per state file: an exclusive flock(2) on STATE.lock, held while we run (the state
+ * file itself is replaced by rename on every save, so it cannot carry the lock). The holder's pid
+ * is written in it, for the message of the one refused. */
+static int state_lock(struct prog *p)
+{
+        char path[PATH_MAX], pid[24] = "";
+        int fd;
+        ssize_t k;
+
+        if ((size_t)snprintf(path, sizeof(path), "%s.lock", p->opts->state_path) >= sizeof(path))
+                return prog_log_errno(-ENAMETOOLONG, "The state file name '%s' is too long", p->opts->state_path);
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0)
+                return prog_log_errno(-errno, "Failed to open the lock file '%s'", path);
+        if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+                int r = -errno;
+
+                k = r == -EWOULDBLOCK ? pread(fd, pid, sizeof(pid) - 1, 0) : -1;
+                close(fd);
+                if (r != -EWOULDBLOCK)
+                        return prog_log_errno(r, "Failed to lock '%s'", path);
+                pid[k > 0 ? strcspn(pid, "\n") : 0] = '\0';
+                prog_log("the state file '%s' is in use by another latchkey-sim%s%s%s: one virtual lock per state "
+                         "file (stop that one, or give this one another --state)", p->opts->state_path,
+                         pid[0] ? " (pid " : "", pid, pid[0] ? ")" : "");
+                return -EBUSY;
+        }
+        k = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+        if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, (size_t)k, 0) != k)
+                prog_debug("could not note our pid in '%s'", path);
+        p->state_lock_fd = fd;
+        return 0;
+}
+
+/* The generation a --generation word names (prog-cli.c's words). */
+static const char *generation_word(enum lk_generation g)
+{
+        static const char *const words[] = { "?", "1", "2", "3", "4", "ultra", "opener" };
+
+        return (unsigned)g < sizeof(words) / sizeof(words[0]) ? words[g] : "?";
+}
+
+/* --generation for an existing state file: the file decides, so another one is refused. */
+static int generation_matches(struct prog *p)
+{
+        struct sim_advertising adv;
+
+        if (!p->opts->generation_set)
+                return 0;
+        sim_lock_advertising(p->lock, &adv);
+        if (adv.generation == p->opts->cfg.generation)
+                return 0;
+        prog_log("the state file '%s' holds a lock of generation %s; --generation %s cannot change it (leave "
+                 "--generation out, or give another --state for a new lock)", p->opts->state_path,
+                 generation_word(adv.generation), generation_word(p->opts->cfg.generation));
+        return -EINVAL;
+}
+
 static int lock_open(struct prog *p)
 {
         const struct prog_options *o = p->opts;
@@ -351,6 +410,9 @@ static int lock_open(struct prog *p)
         if (r < 0)
                 return prog_log_errno(r, "Failed to prepare the directory of '%s'",
                                       o->state_path);
+        r = state_lock(p);
+        if (r < 0)
+                return r;
         /* A tmp file is only ever a save that a kill interrupted: never read it. */
         if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", o->state_path) < sizeof(tmp))
                 (void) unlink(tmp);
@@ -363,7 +425,7 @@ static int lock_open(struct prog *p)
                         return prog_log_errno(r, "Failed to load the state file '%s'",
                                               o->state_path);
                 prog_debug("loaded '%s'", o->state_path);
-                return 0;
+                return generation_matches(p);
         }
         if (r == -EPERM)
                 return secret_refused("the state file", o->state_path, r);
@@ -411,6 +473,8 @@ static void prog_free(struct prog *p)
         }
         sim_lock_free(p->lock);
         sd_event_unref(p->event);
+        if (p->state_lock_fd >= 0)
+                close(p->state_lock_fd); /* the file stays: removing it would race a new holder */
 }
 
 static void signal_ready(struct prog *p)
@@ -430,7 +494,7 @@ static void signal_ready(struct prog *p)
 
 int prog_run(const struct prog_options *opts)
 {
-        struct prog p = { .opts = opts, .data_fd = -1, .ctl_fd = -1, .link = opts->link };
+        struct prog p = { .opts = opts, .data_fd = -1, .ctl_fd = -1, .link = opts->link, .state_lock_fd = -1 };
         sigset_t mask;
         int r, code = PROG_EXIT_FAILED;
 
