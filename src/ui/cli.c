@@ -313,8 +313,9 @@ int cli_via_check(struct cli *c, const char *via, enum cli_exit missing)
                 return 0;
         if (stat(path, &st) < 0)
                 return errno == ENOENT ? cli_fail(c, missing,
-                                                  "no virtual lock socket exists at '%s' (is its latchkey-sim running? "
-                                                  "latchkey-sim run --socket '%s' --state FILE starts one)", path, path)
+                                                  "%sno virtual lock socket exists at '%s' (is its latchkey-sim running? "
+                                                  "latchkey-sim run --socket '%s' --state FILE starts one)",
+                                                  missing == CLI_EXIT_LINK ? "the link to the lock failed: " : "", path, path)
                                        : 0; /* the connection says why */
         if (!S_ISSOCK(st.st_mode))
                 return cli_fail(c, missing, "no virtual lock socket exists at '%s': it is a %s, not a socket", path,
