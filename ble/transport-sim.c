@@ -121,6 +121,7 @@ static int sim_on_hello(struct sim_transport *s, const uint8_t *p, size_t n)
         if (lock_mtu < SIM_ATT_MTU_DEFAULT)
                 return -EPROTO;
         s->info.generation = (enum lk_generation)p[1];
+        s->info.generations = LK_GEN_BIT(s->info.generation); /* the lock says exactly */
         if (lock_mtu == SIM_ATT_MTU_DEFAULT)
                 return sim_up(s, SIM_ATT_MTU_DEFAULT);
 
@@ -235,7 +236,8 @@ static int sim_on_io(sd_event_source *source, int fd, uint32_t revents, void *us
         return 0;
 }
 
-static int sim_connect(struct lk_transport *t)
+/* The socket carries every channel (docs/sim-socket.md): flags need nothing more. */
+static int sim_connect(struct lk_transport *t, unsigned flags)
 {
         struct sim_transport *s = sim_of(t);
         struct sockaddr_un sa = { .sun_family = AF_UNIX };

@@ -1,29 +1,28 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * latchkey-sim run --ble: advertising (spec §1.4 [DECISION]) through LEAdvertisingManager1:
- * the iBeacon (Nuki ID, state-changed bit) in normal operation, the pairing service's service
+ * latchkey-sim run --ble: advertising (spec §1.4 [DECISION]) through LEAdvertisingManager1.
+ * The iBeacon (Nuki ID, state-changed bit) in normal operation, the pairing service's service
  * data in pairing mode, name Nuki_XXXXXXXX. Re-registered whenever the engine's advertising
  * state changes (a fresh advertising-enable edge also lets btvirt scanners see the change).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "latchkey/gatt.h"
 #include "prog-ble.h"
+
+static int prop_true(sd_bus *bus, const char *path, const char *iface, const char *prop,
+                     sd_bus_message *reply, void *userdata, sd_bus_error *e)
+{
+        return sd_bus_message_append(reply, "b", 1);
+}
 
 const char *prog_ble_pairing_uuid(enum lk_generation g)
 {
-        switch (g) {
-        case LK_GEN_ULTRA:
-                return "a92ee300" UUID_TAIL;
-        case LK_GEN_OPENER:
-                return "a92ae100" UUID_TAIL;
-        case LK_GEN_SMARTLOCK_1:
-        case LK_GEN_SMARTLOCK_2:
-        case LK_GEN_SMARTLOCK_3:
-        case LK_GEN_SMARTLOCK_4:
-                break;
-        }
-        return "a92ee100" UUID_TAIL;
+        const struct lk_gatt_uuids *u = lk_gatt_uuids(g);
+
+        return u ? u->pairing_service : LK_UUID_SL_PAIRING_SERVICE;
 }
 
 static int prop_adv_type(sd_bus *bus, const char *path, const char *iface, const char *prop,
@@ -42,13 +41,15 @@ static int prop_adv_msd(sd_bus *bus, const char *path, const char *iface, const 
                         sd_bus_message *reply, void *userdata, sd_bus_error *e)
 {
         struct prog_ble *b = userdata;
-        bool opener = b->adv.generation == LK_GEN_OPENER;
+        const struct lk_gatt_uuids *u = lk_gatt_uuids(b->adv.generation);
         /* spec §1.4: 02 15, proximity UUID = keyturner service (text order), major ‖ minor =
          * Nuki ID big-endian, measured TX power with bit 0 = state changed. */
-        uint8_t beacon[23] = { 0x02, 0x15, 0xa9, opener ? 0x2a : 0x2e, 0xe2, 0x00, 0x55, 0x01,
-                               0x11, 0xe4, 0x91, 0x6c, 0x08, 0x00, 0x20, 0x0c, 0x9a, 0x66 };
+        uint8_t beacon[23] = { 0x02, 0x15 };
         int r;
 
+        if (!u)
+                u = lk_gatt_uuids(LK_GEN_SMARTLOCK_3);
+        memcpy(beacon + 2, u->beacon_uuid, LK_GATT_UUID_BYTES);
         beacon[18] = (uint8_t)(b->adv.nuki_id >> 24);
         beacon[19] = (uint8_t)(b->adv.nuki_id >> 16);
         beacon[20] = (uint8_t)(b->adv.nuki_id >> 8);
@@ -105,7 +106,7 @@ static const sd_bus_vtable adv_vtable_beacon[] = {
         SD_BUS_PROPERTY("Type", "s", prop_adv_type, 0, SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("LocalName", "s", prop_adv_name, 0, 0),
         SD_BUS_PROPERTY("ManufacturerData", "a{qv}", prop_adv_msd, 0, 0),
-        SD_BUS_PROPERTY("Discoverable", "b", prog_ble_prop_true, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("Discoverable", "b", prop_true, 0, SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_METHOD("Release", "", "", m_release, 0),
         SD_BUS_VTABLE_END
 };
@@ -115,7 +116,7 @@ static const sd_bus_vtable adv_vtable_pairing[] = {
         SD_BUS_PROPERTY("Type", "s", prop_adv_type, 0, SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("LocalName", "s", prop_adv_name, 0, 0),
         SD_BUS_PROPERTY("ServiceData", "a{sv}", prop_adv_sd, 0, 0),
-        SD_BUS_PROPERTY("Discoverable", "b", prog_ble_prop_true, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("Discoverable", "b", prop_true, 0, SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_METHOD("Release", "", "", m_release, 0),
         SD_BUS_VTABLE_END
 };
@@ -160,7 +161,7 @@ static int on_adv_unregistered(sd_bus_message *m, void *userdata, sd_bus_error *
                                      b->adv.pairing_mode ? adv_vtable_pairing : adv_vtable_beacon,
                                      b);
         if (r >= 0)
-                r = sd_bus_call_method_async(b->bus, &b->adv_call, BLUEZ, b->adapter_path,
+                r = sd_bus_call_method_async(b->bus, &b->adv_call, BLE_BLUEZ, b->adapter_path,
                                      "org.bluez.LEAdvertisingManager1", "RegisterAdvertisement",
                                      on_adv_registered, b, "oa{sv}", b->adv_path, 0);
         if (r < 0) {
@@ -184,7 +185,7 @@ static void adv_update(struct prog_ble *b)
                 return;
         }
         /* Unregister and register again: new data and a fresh advertising-enable edge. */
-        r = sd_bus_call_method_async(b->bus, &b->adv_call, BLUEZ, b->adapter_path,
+        r = sd_bus_call_method_async(b->bus, &b->adv_call, BLE_BLUEZ, b->adapter_path,
                                      "org.bluez.LEAdvertisingManager1", "UnregisterAdvertisement",
                                      on_adv_unregistered, b, "o", b->adv_path);
         if (r < 0) {
@@ -193,12 +194,10 @@ static void adv_update(struct prog_ble *b)
         }
 }
 
-void prog_ble_refresh(struct prog_ble *b)
+void prog_ble_adv_refresh(struct prog_ble *b)
 {
         struct sim_advertising now;
 
-        if (!b)
-                return;
         sim_lock_advertising(prog_lock(b->p), &now);
         snprintf(b->name, sizeof(b->name), "Nuki_%08X", now.nuki_id);
         if (b->adv_pending) {

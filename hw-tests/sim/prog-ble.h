@@ -1,20 +1,21 @@
 /* SPDX-License-Identifier: MIT */
-/* latchkey-sim run --ble: what prog-ble.c (GATT, the link) and prog-ble-adv.c share. Private. */
+/*
+ * Private to latchkey-sim's BLE peripheral (prog-ble.c: GATT and the link; prog-ble-adv.c:
+ * advertising). prog.h has what the rest of the program sees.
+ */
 #pragma once
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
 #include "latchkey/frame.h"
 #include "prog.h"
 
-#define BLUEZ "org.bluez"
-#define IFACE_CHAR "org.bluez.GattCharacteristic1"
-#define ATT_MTU_DEFAULT 23u   /* spec §1.2 */
-#define ATT_VALUE_MAX   512u  /* ATT: longest attribute value */
-
-/* spec §1.1 */
-#define UUID_TAIL "-5501-11e4-916c-0800200c9a66"
+#define BLE_BLUEZ "org.bluez"
+#define BLE_ATT_VALUE_MAX 512u  /* ATT: longest attribute value */
 
 struct ble_char {
         struct prog_ble *b;
@@ -25,7 +26,7 @@ struct ble_char {
         sd_bus_slot *vtable;
         struct lk_reasm reasm;   /* a long write comes in pieces (offset option) */
         size_t value_len;        /* the chunk PropertiesChanged is reading right now */
-        uint8_t value[ATT_VALUE_MAX];
+        uint8_t value[BLE_ATT_VALUE_MAX];
 };
 
 /* An indication waiting for the link model's indicate_ms (docs/sim-socket.md). */
@@ -33,7 +34,7 @@ struct ble_pending {
         struct ble_pending *next;
         enum lk_channel ch;
         size_t len;
-        uint8_t data[ATT_VALUE_MAX];
+        uint8_t data[BLE_ATT_VALUE_MAX];
 };
 
 struct ble_service {
@@ -42,17 +43,30 @@ struct ble_service {
         sd_bus_slot *vtable;
 };
 
+/* One GATT application (GattManager1.RegisterApplication): an object manager and a service.
+ * The keyturner service and the pairing service are separate applications so that the
+ * pairing one can come and go (--hide-pairing) without moving the keyturner's handles. */
+enum { BLE_APP_KEYTURNER, BLE_APP_PAIRING, BLE_APP_COUNT };
+
+struct ble_app {
+        char root[96];
+        sd_bus_slot *objmgr, *call;
+        bool registered;
+};
+
 struct prog_ble {
         struct prog *p;
         sd_bus *bus;
         char adapter_path[64];
         char root[64];
         char adv_path[96];
-        struct ble_service svc[2];
+        struct ble_app apps[BLE_APP_COUNT];
+        struct ble_service svc[BLE_APP_COUNT];
         struct ble_char chars[LK_CH_COUNT];
-        sd_bus_slot *objmgr, *adv_vtable, *app_call, *adv_call, *match_device;
+        sd_bus_slot *adv_vtable, *adv_call, *match_device;
         struct sim_advertising adv;   /* what is registered */
         bool adv_registered, adv_pending, adv_dirty, adv_failed;
+        bool ready;                   /* the keyturner application is registered */
         char name[24];
         /* the link */
         bool connected;
@@ -61,10 +75,14 @@ struct prog_ble {
         /* indications paced by the link model, oldest first */
         struct ble_pending *out_head, *out_tail;
         sd_event_source *out_timer;
+        /* --answer-first: a write's response held until its answer's indications were
+         * confirmed (Confirm), so the ATT Write Response follows them on the air */
+        sd_bus_message *held;
+        uint64_t indications, confirmed, held_until;
 };
 
-/* prog-ble.c */
-int prog_ble_prop_true(sd_bus *bus, const char *path, const char *iface, const char *prop,
-                       sd_bus_message *reply, void *userdata, sd_bus_error *e);
-/* prog-ble-adv.c: the pairing service's UUID of a generation (spec §1.1). */
+/* prog-ble-adv.c */
+/* spec §1.1: the pairing service of a generation (SL1–4 a92ee100, Ultra a92ee300, Opener). */
 const char *prog_ble_pairing_uuid(enum lk_generation g);
+/* Register, or re-register, the advertisement when what it says changed. */
+void prog_ble_adv_refresh(struct prog_ble *b);

@@ -45,6 +45,8 @@ enum {
         O_ADAPTER,
         O_BACKGROUND,
         O_MOTOR,
+        O_ANSWER_FIRST,
+        O_HIDE_PAIRING,
         O_HELP,
 };
 
@@ -80,6 +82,11 @@ static const struct prog_flag run_flags[] = {
         { "background", O_BACKGROUND, NULL,
           "Serve from a process of its own and return as soon as it listens (or with its error): no race with "
           "the commands that follow. Stop it with the quit request." },
+        { "answer-first", O_ANSWER_FIRST, NULL,
+          "With --ble, answer before the ATT Write Response: a write's response waits until the central "
+          "confirmed the indications of its answer, as some locks do (ATT allows it)." },
+        { "hide-pairing", O_HIDE_PAIRING, NULL,
+          "With --ble, show the pairing service only in pairing mode, as locks with pairing off hide it." },
         { "help", O_HELP, NULL, "Explain run and exit." },
         {},
 };
@@ -343,6 +350,12 @@ static int run_flag(int c, const char *opt_name, struct run_args *r)
                         prog_log("--motor-ms wants N or ACTION=N,... (0..%u ms), not '%s'", SIM_MOTOR_MS_MAX, optarg);
                         return -EINVAL;
                 }
+                break;
+        case O_ANSWER_FIRST:
+                o->answer_first = true;
+                break;
+        case O_HIDE_PAIRING:
+                o->hide_pairing = true;
                 break;
         default:
                 return -EINVAL;

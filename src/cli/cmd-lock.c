@@ -36,11 +36,16 @@ static void db_freep(struct db **db)
         db_free(*db);
 }
 
-static const char *gen_name(enum lk_generation g)
+/* A stored lock's generation as far as it is known: over BLE, GATT cannot tell Smart Lock 1–4
+ * apart (spec §1.1), so a lock paired there is stored as their representative and named
+ * "Smart Lock 1–4"; the virtual lock's socket says its generation exactly. */
+static const char *creds_gen_name(const struct lk_creds *cr)
 {
-        const char *n = lk_generation_name(g);
+        struct lk_link_info info = { .generation = cr->generation, .generations = LK_GEN_BIT(cr->generation) };
 
-        return n ? n : "unknown";
+        if (strncmp(cr->via, "ble:", 4) == 0 && (LK_GEN_BIT(cr->generation) & LK_GEN_SMARTLOCK_1_4))
+                info.generations = LK_GEN_SMARTLOCK_1_4;
+        return lk_link_generation_name(&info);
 }
 
 /* ---- scan ---------------------------------------------------------------------------------- */
@@ -114,11 +119,11 @@ int cmd_scan(struct cli *c, int argc, char **argv)
                 return cli_link_fail(c, c->via, r, "probing the lock");
         dev = cJSON_AddObjectToObject(c->out, "device");
         cJSON_AddStringToObject(dev, "via", c->via);
-        cJSON_AddStringToObject(dev, "generation", gen_name(info.generation));
+        cJSON_AddStringToObject(dev, "generation", lk_link_generation_name(&info));
         cJSON_AddNumberToObject(dev, "mtu", info.mtu);
         if (!c->json)
                 printf("%s %-14s MTU %u\n", render_pad(c->via, 40, (char[RENDER_CELL_MAX]){ 0 }, RENDER_CELL_MAX),
-                       gen_name(info.generation), info.mtu);
+                       lk_link_generation_name(&info), info.mtu);
         return 0;
 }
 
@@ -227,12 +232,16 @@ int cmd_pair(struct cli *c, int argc, char **argv)
         if (cli_transport(c, c->via, &t) < 0)
                 return -1;
         agent_session_opts(c->via, c->timeout_usec, &sopts);
+        sopts.pairing = true;
         r = session_new(c->event, t, NULL, NULL, &sopts, &c->session);
         if (r < 0) {
                 lk_transport_free(t);
                 return cli_fail(c, CLI_EXIT_FAILURE, "cannot create a session: %s", strerror(-r));
         }
         r = session_connect(c->session, &info);
+        if (r == -ENOENT && strncmp(c->via, "ble:", 4) == 0) /* pairing off: its pairing service hidden (docs/bluetooth.md) */
+                return cli_fail(c, CLI_EXIT_LINK, "connecting to the lock: it shows no pairing service; "
+                                "put it in pairing mode (press its button for 5 s) and try again");
         if (r < 0)
                 return cli_link_fail(c, c->via, r, "connecting to the lock");
 
@@ -259,7 +268,7 @@ int cmd_pair(struct cli *c, int argc, char **argv)
         }
         if (!c->quiet && !c->json)
                 fprintf(stderr, "Pairing with the %s lock (press its button for 5 s if it is not in pairing mode)...\n",
-                        gen_name(info.generation));
+                        lk_link_generation_name(&info));
         pctx = (struct pair_ctx){ .s = c->session, .pc = &pc };
         r = session_pairing_wait(c->session, pair_on_chunk, &pctx);
         if (r == -EREMOTEIO) {
@@ -331,11 +340,11 @@ int cmd_pair(struct cli *c, int argc, char **argv)
                 (void)agent_identity_record(db, &creds, creds.paired_at);
         o = cJSON_AddObjectToObject(c->out, "lock");
         cJSON_AddStringToObject(o, "name", creds.alias);
-        cJSON_AddStringToObject(o, "generation", gen_name(creds.generation));
+        cJSON_AddStringToObject(o, "generation", creds_gen_name(&creds));
         cJSON_AddNumberToObject(o, "auth_id", creds.auth_id);
         cJSON_AddBoolToObject(o, "pin_stored", creds.has_pin);
         if (!c->json)
-                printf("Paired '%s' (%s), authorization %" PRIu32 "%s.\n", creds.alias, gen_name(creds.generation),
+                printf("Paired '%s' (%s), authorization %" PRIu32 "%s.\n", creds.alias, creds_gen_name(&creds),
                        creds.auth_id, creds.has_pin ? ", security PIN stored" : "; no security PIN stored yet (latchkey pin verify --pin-file FILE)");
         lk_creds_wipe(&creds);
         lk_wipe(&pin, sizeof(pin));
@@ -371,14 +380,14 @@ int cmd_locks(struct cli *c, int argc, char **argv)
                 time_format_local(cr.paired_at, when, sizeof(when));
                 o = cJSON_CreateObject();
                 cJSON_AddStringToObject(o, "name", cr.alias);
-                cJSON_AddStringToObject(o, "generation", gen_name(cr.generation));
+                cJSON_AddStringToObject(o, "generation", creds_gen_name(&cr));
                 cJSON_AddNumberToObject(o, "auth_id", cr.auth_id);
                 cJSON_AddBoolToObject(o, "pin_stored", cr.has_pin);
                 cJSON_AddStringToObject(o, "via", cr.via);
                 cJSON_AddStringToObject(o, "paired_at", when);
                 cJSON_AddItemToArray(arr, o);
                 if (!c->json)
-                        printf("%-20s %-14s %-8" PRIu32 " %-5s %-26s %s\n", cr.alias, gen_name(cr.generation), cr.auth_id,
+                        printf("%-20s %-14s %-8" PRIu32 " %-5s %-26s %s\n", cr.alias, creds_gen_name(&cr), cr.auth_id,
                                cr.has_pin ? "yes" : "no", when, render_escape(cr.via, (char[RENDER_CELL_MAX]){ 0 }, RENDER_CELL_MAX));
                 lk_creds_wipe(&cr);
         }

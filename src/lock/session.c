@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "latchkey/commands.h"
+#include "latchkey/names.h"
 #include "log.h"
 #include "session.h"
 #include "util.h"
@@ -31,6 +32,10 @@ struct session {
         struct session_stats stats;
 
         bool connected;
+        /* Writes per channel: sent, and completed (on_sent, in order per channel). A write's
+         * late error is the current wait's failure only if that wait sent it: an answer may
+         * come before its write's response (ATT allows it), and then the wait is over. */
+        uint32_t wr_sent[LK_CH_COUNT], wr_done[LK_CH_COUNT], wr_settled[LK_CH_COUNT];
         uint64_t up_usec;         /* CLOCK_MONOTONIC when the link last came up; 0 never */
         struct lk_link_info info;
         struct lk_reasm usdio;
@@ -44,6 +49,10 @@ struct session {
         bool complete_ends; /* a Status COMPLETE ends the wait */
         session_chunk_fn chunk_fn;
         void *userdata;
+        /* session_connect_async(): whom to tell, and when the connect began */
+        session_connected_fn connect_fn;
+        void *connect_userdata;
+        uint64_t connect_t0;
         uint8_t remote_error;
         uint16_t remote_error_cmd;
         bool sent, accepted;           /* the exchange in progress: written; ACCEPTED seen */
@@ -56,12 +65,11 @@ struct session {
         int write_block;     /* session_block_writes() */
 };
 
+static void finish(struct session *s, int result);
+
 static int session_timer(sd_event_source *es, uint64_t usec, void *userdata)
 {
-        struct session *s = userdata;
-
-        if (s->result > 0)
-                s->result = -ETIMEDOUT;
+        finish(userdata, -ETIMEDOUT);
         return 0;
 }
 
@@ -117,13 +125,24 @@ static int run_until_done(struct session *s)
         }
         disarm_timer(s);
         s->wait = WAIT_NONE;
+        memcpy(s->wr_settled, s->wr_sent, sizeof(s->wr_settled)); /* the wait is over for all of them */
         return s->result;
 }
 
+static int connect_end(struct session *s, int r);
+
 static void finish(struct session *s, int result)
 {
-        if (s->result > 0)
-                s->result = result;
+        session_connected_fn fn = s->connect_fn;
+
+        if (s->result <= 0)
+                return;
+        s->result = result;
+        if (s->wait == WAIT_CONNECT && fn) {
+                /* session_connect_async(): the loop is the caller's, the news goes to fn */
+                s->connect_fn = NULL;
+                fn(s->connect_userdata, s, connect_end(s, result)); /* last: fn may free s */
+        }
 }
 
 static void on_connected(void *userdata, int error, const struct lk_link_info *info)
@@ -144,9 +163,17 @@ static void on_connected(void *userdata, int error, const struct lk_link_info *i
 static void on_sent(void *userdata, enum lk_channel ch, int error)
 {
         struct session *s = userdata;
+        uint32_t seq = ++s->wr_done[ch];
 
-        if (error < 0)
-                finish(s, error);
+        if (error >= 0)
+                return;
+        if (seq <= s->wr_settled[ch]) {
+                /* Its wait ended already (the answer came first): the lock had the message. */
+                log_debug("A %s write failed after its wait ended (%s); ignored", lk_channel_name(ch),
+                          strerror(-error));
+                return;
+        }
+        finish(s, error);
 }
 
 static void release(struct session *s)
@@ -164,6 +191,7 @@ static void on_disconnect(void *userdata, int error)
         release(s);
         lk_reasm_reset(&s->usdio);
         lk_reasm_reset(&s->gdio);
+        memcpy(s->wr_done, s->wr_sent, sizeof(s->wr_done)); /* gone with the link */
         finish(s, error < 0 ? error : -ENOTCONN);
 }
 
@@ -300,6 +328,7 @@ int session_new(sd_event *event, struct lk_transport *transport, const struct lk
                 if (opts->busy_backoff_usec)
                         s->opts.busy_backoff_usec = opts->busy_backoff_usec;
                 s->opts.busy_retries = opts->busy_retries;
+                s->opts.pairing = opts->pairing;
         }
         s->cb = (struct lk_transport_cb){
                 .on_connected = on_connected,
@@ -324,7 +353,7 @@ struct session *session_free(struct session *s)
         if (!s)
                 return NULL;
         (void) mono_usec(&t0);
-        lk_transport_free(s->transport); /* BLE: waits until BlueZ has released the link */
+        lk_transport_free(s->transport); /* BLE: asks BlueZ to release it; does not wait */
         release(s);
         if (s->hooks.destroy)
                 s->hooks.destroy(s->hooks.userdata);
@@ -379,16 +408,10 @@ bool session_cmd_is_read(uint16_t cmd)
         }
 }
 
-int session_connect(struct session *s, struct lk_link_info *ret_info)
+static int connect_begin(struct session *s)
 {
-        uint64_t t0 = 0, t1 = 0;
         int r;
 
-        if (s->connected) {
-                if (ret_info)
-                        *ret_info = s->info;
-                return 0;
-        }
         if (!s->acquired && s->hooks.acquire) {
                 r = s->hooks.acquire(s->hooks.userdata, s, &s->creds);
                 if (r < 0)
@@ -397,42 +420,91 @@ int session_connect(struct session *s, struct lk_link_info *ret_info)
         }
         s->wait = WAIT_CONNECT;
         s->result = 1;
-        (void) mono_usec(&t0);
+        (void) mono_usec(&s->connect_t0);
         r = arm_timer(s, s->opts.connect_timeout_usec);
-        if (r < 0) {
-                release(s);
-                return r;
-        }
-        r = lk_transport_connect(s->transport);
+        if (r >= 0)
+                r = lk_transport_connect(s->transport, s->opts.pairing ? LK_CONNECT_PAIRING : 0);
         if (r < 0) {
                 s->wait = WAIT_NONE;
                 disarm_timer(s);
                 release(s);
-                return r;
         }
-        r = run_until_done(s);
+        return r;
+}
+
+/* The connect is over with r: the link's bookkeeping, and the line the bench reads. */
+static int connect_end(struct session *s, int r)
+{
+        uint64_t t1 = 0;
+
+        disarm_timer(s);
+        s->wait = WAIT_NONE;
         if (r < 0) {
                 lk_transport_disconnect(s->transport);
                 s->connected = false;
                 release(s);
                 return r;
         }
+        memcpy(s->wr_sent, s->wr_done, sizeof(s->wr_sent)); /* a new link: nothing in flight */
+        memcpy(s->wr_settled, s->wr_done, sizeof(s->wr_settled));
         (void) mono_usec(&t1);
         s->up_usec = t1;
         /* The rig's figures (make bench) read this line and the one in session_free(). */
-        log_debug("Link up in %llu ms (ATT MTU %u)", (unsigned long long)(t1 - t0) / 1000,
-                  s->info.mtu);
-        if (!s->checked && s->hooks.connected) {
-                s->checked = true;
-                r = s->hooks.connected(s->hooks.userdata, s);
-                if (r < 0) {
-                        session_disconnect(s);
+        log_debug("Link up in %llu ms (ATT MTU %u, %llu ms of it waiting for a released link to drop)",
+                  (unsigned long long)(t1 - s->connect_t0) / 1000, s->info.mtu,
+                  (unsigned long long)s->info.waited_usec / 1000);
+        return 0;
+}
+
+/* The connected hook (the lock's identity check) once per session, before its first call: after
+ * session_connect(), or, after session_connect_async(), when the caller's work begins. */
+static int check_once(struct session *s)
+{
+        int r;
+
+        if (s->checked || !s->hooks.connected)
+                return 0;
+        s->checked = true;
+        r = s->hooks.connected(s->hooks.userdata, s);
+        if (r < 0)
+                session_disconnect(s);
+        return r;
+}
+
+int session_connect(struct session *s, struct lk_link_info *ret_info)
+{
+        int r;
+
+        if (!s->connected) {
+                r = connect_begin(s);
+                if (r < 0)
                         return r;
-                }
+                r = connect_end(s, run_until_done(s));
+                if (r < 0)
+                        return r;
         }
+        r = check_once(s);
+        if (r < 0)
+                return r;
         if (ret_info)
                 *ret_info = s->info;
         return 0;
+}
+
+int session_connect_async(struct session *s, session_connected_fn fn, void *userdata)
+{
+        int r;
+
+        if (!fn || s->wait != WAIT_NONE)
+                return -EINVAL;
+        if (s->connected)
+                return -EALREADY;
+        s->connect_fn = fn;
+        s->connect_userdata = userdata;
+        r = connect_begin(s);
+        if (r < 0)
+                s->connect_fn = NULL;
+        return r;
 }
 
 void session_disconnect(struct session *s)
@@ -460,8 +532,10 @@ static int send_sealed(struct session *s, uint16_t cmd, const uint8_t *payload, 
         if (len < 0)
                 return (int)len;
         r = lk_transport_send(s->transport, LK_CH_USDIO, buf, (size_t)len);
-        if (r >= 0)
+        if (r >= 0) {
                 s->stats.writes++;
+                s->wr_sent[LK_CH_USDIO]++;
+        }
         return r;
 }
 
@@ -583,6 +657,9 @@ int session_call(struct session *s, uint16_t cmd, const uint8_t *fields, size_t 
                 return -ENOKEY;
         if (n > sizeof(payload))
                 return -EMSGSIZE;
+        r = check_once(s);
+        if (r < 0)
+                return r;
         if (s->write_block && !session_cmd_is_read(cmd))
                 return s->write_block;
         if (auth == LK_AUTH_NONCE_PIN && s->pin_block)
@@ -640,8 +717,10 @@ int session_pairing_send(struct session *s, const uint8_t *msg, size_t n)
         if (!s->connected)
                 return -ENOTCONN;
         r = lk_transport_send(s->transport, LK_CH_PAIRING, msg, n);
-        if (r >= 0)
+        if (r >= 0) {
                 s->stats.writes++;
+                s->wr_sent[LK_CH_PAIRING]++;
+        }
         return r;
 }
 

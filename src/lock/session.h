@@ -24,6 +24,7 @@ struct session_opts {
         uint64_t action_timeout_usec;
         unsigned busy_retries;         /* K_ERROR_BUSY retries; default 5 */
         uint64_t busy_backoff_usec;    /* first back-off, doubling; default 250 ms */
+        bool pairing;                  /* the link pairs (spec §4): it needs the pairing GDIO */
 };
 
 /* Statistics, for benchmarks and --verbose: what the link carried. */
@@ -72,6 +73,14 @@ struct session *session_free(struct session *s);
 
 /* Connect (within connect_timeout). info may be NULL. */
 int session_connect(struct session *s, struct lk_link_info *ret_info);
+/*
+ * Start connecting without running the loop (the daemon's lock visits): fn runs from the loop
+ * once the link is up (error 0) or the connect failed (-errno, within connect_timeout), once,
+ * possibly before this returns (a transport that fails at once). fn may free s. No other call
+ * on s until then. < 0 (and no fn) when the connect could not start; -EALREADY if connected.
+ */
+typedef void (*session_connected_fn)(void *userdata, struct session *s, int error);
+int session_connect_async(struct session *s, session_connected_fn fn, void *userdata);
 void session_disconnect(struct session *s);
 bool session_is_connected(const struct session *s);
 

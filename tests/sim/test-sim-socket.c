@@ -346,7 +346,7 @@ static void client_connect(struct client *c)
 {
         client_reset_rx(c);
         c->connected = 0;
-        assert_int_equal(lk_transport_connect(c->t), 0);
+        assert_int_equal(lk_transport_connect(c->t, 0), 0);
         WAIT_FOR(c, c->connected != 0);
         assert_int_equal(c->connected, 1);
 }
@@ -519,7 +519,7 @@ static void hello(unsigned mtu_opt, unsigned want_mtu)
         client_connect(&c);
         assert_int_equal(c.info.generation, LK_GEN_SMARTLOCK_2);
         assert_int_equal(c.info.mtu, want_mtu);
-        assert_int_equal(lk_transport_connect(c.t), -EALREADY);
+        assert_int_equal(lk_transport_connect(c.t, 0), -EALREADY);
         client_close(&c);
         sim_stop(&s);
         sim_cleanup(&s);
@@ -1045,7 +1045,7 @@ static void test_one_connection_at_a_time(void **state)
         b.e = a.e;
         assert_int_equal(lk_transport_sim_new(b.e, s.sock, &cl_cb, &b, &b.t), 0);
         client_reset_rx(&b);
-        assert_int_equal(lk_transport_connect(b.t), 0);
+        assert_int_equal(lk_transport_connect(b.t, 0), 0);
         run_for(&a, 300);
         assert_int_equal(b.connected, 0); /* waiting in the backlog */
 
@@ -1135,7 +1135,7 @@ static void test_transport_connect_refused(void **state)
 
         sim_paths(&s); /* nothing listens */
         client_open(&c, &s);
-        assert_true(lk_transport_connect(c.t) < 0);
+        assert_true(lk_transport_connect(c.t, 0) < 0);
         assert_int_equal(lk_transport_send(c.t, LK_CH_PAIRING, request_pk, 6), -ENOTCONN);
         lk_transport_disconnect(c.t);
         assert_null(lk_transport_free(NULL));
