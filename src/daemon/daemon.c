@@ -4,7 +4,9 @@
  *
  * The main loop (sd-event) holds signals, the watchdog, the network monitor and one wake-up
  * timer. Lock work (reconcile, log reads) runs on a private work loop: sessions drive their
- * own loop while they wait for the lock, and sd-event loops do not nest. The daemon wakes at
+ * own loop while they wait for the lock, and sd-event loops do not nest. That work loop is
+ * embedded in the main one (daemon-visit.c): each lock's connect and release are events there,
+ * so nothing waits on BlueZ while signals, the watchdog and the upstream go on. The daemon wakes at
  * the next boundary that matters (a check-in − lead, a check-out + grace), when the upstream
  * back-off ends, when the log is due, when the network comes back, on SIGHUP, and at least
  * every max_interval; it never polls faster than that.
@@ -30,6 +32,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "daemon-status.h"
+#include "daemon-visit.h"
 #include "db.h"
 #include "exits.h"
 #include "outcome.h"
@@ -62,6 +65,13 @@ struct daemon {
         bool once;
         int64_t next_reconcile, next_sync, next_log;
         unsigned reconcile_failures;
+        /* the pass under way: a reconcile round, then a log round, each over the locks */
+        struct visits *visits;
+        struct lc_run *run;
+        char **log_locks;
+        size_t log_next;
+        bool pass_force;
+        bool reconcile_closing, logs_over; /* the log round may end inside reconcile_done */
         struct outcome report; /* the pass: per lock and upstream, the first failure (--once prints it) */
 };
 
@@ -111,61 +121,28 @@ static void on_log_entry(void *userdata, const struct lk_log_entry *e, bool is_n
         cJSON_Delete(o);
 }
 
-static int read_lock(struct daemon *d, const char *lock)
+/* The log round's next lock with usable credentials (daemon-visit.h). */
+static int log_next(void *userdata, const char **ret_lock, struct lk_creds *ret_creds)
 {
-        struct lk_keyturner_states ks;
-        struct lk_creds creds;
-        struct session *s = NULL;
-        struct logsync_result res;
-        struct log_ctx l = { .d = d, .lock = lock };
-        char why[200];
-        uint8_t code;
-        int r;
+        struct daemon *d = userdata;
 
-        outcome_ok(&d->report, lock);
-        r = store_creds_get(d->store, lock, &creds);
-        if (r < 0) {
+        for (; d->log_locks && d->log_locks[d->log_next]; d->log_next++) {
+                const char *lock = d->log_locks[d->log_next];
+                int r;
+
+                outcome_ok(&d->report, lock);
+                r = store_creds_get(d->store, lock, ret_creds);
+                if (r >= 0) {
+                        *ret_lock = lock;
+                        d->log_next++;
+                        return 1;
+                }
                 daemon_status_trouble(&d->status, lock, "no usable credentials");
                 outcome_fail(&d->report, lock, r == -ENOENT ? CLI_EXIT_NOT_FOUND : CLI_EXIT_STATE,
                              "its credentials cannot be read: %s", r == -EBADMSG ? "the file is corrupt" : strerror(-r));
-                return log_warning_errno(r, "Lock '%s' has no usable credentials: %m", lock);
+                log_warning_errno(r, "Lock '%s' has no usable credentials: %m", lock);
         }
-        r = agent_session_open(d->work, d->store, &creds,
-                               &(struct agent_opts){ .adapter = d->cfg.adapter[0] ? d->cfg.adapter : NULL }, &s);
-        lk_creds_wipe(&creds);
-        if (r < 0) {
-                char trouble[120];
-
-                exit_describe_lock_errno(r, 0, why, sizeof(why));
-                outcome_fail(&d->report, lock, exit_for_lock_errno(r, 0), "reading the log: %s", why);
-                /* A reconcile's reason says more; keep it. */
-                snprintf(trouble, sizeof(trouble), "log not read: %.100s", why);
-                if (!daemon_status_has_trouble(&d->status, lock))
-                        daemon_status_trouble(&d->status, lock, trouble);
-                log_warning("Cannot reach lock '%s' to read its log: %s", lock, why);
-                return r;
-        }
-        r = logsync_fetch(s, d->db, lock, false, on_log_entry, NULL, &l, &res);
-        if (r < 0) {
-                code = session_remote_error(s);
-                exit_describe_lock_errno(r, code, why, sizeof(why));
-                outcome_fail(&d->report, lock, exit_for_lock_errno(r, code), "reading the log: %s (%u entries stored)",
-                             why, res.stored);
-                log_warning("Reading the log of '%s' stopped after %u entries: %s", lock, res.received, why);
-        } else if (res.stored)
-                log_info("event=log-read lock=%s new=%u cursor=%" PRIu32, lock, res.stored, res.cursor);
-        if (lockops_states(s, &ks) >= 0) {
-                cJSON *o = cJSON_CreateObject();
-
-                cJSON_AddNumberToObject(o, "lock_state", ks.lock_state);
-                cJSON_AddBoolToObject(o, "battery_critical", ks.battery_state & LK_BATTERY_STATE_CRITICAL);
-                cJSON_AddNumberToObject(o, "battery_percent", (ks.battery_state >> 2) * 2);
-                cJSON_AddNumberToObject(o, "timezone_offset", ks.timezone_offset);
-                (void)!outbox_add(d->db, "lock.state", lock, o, NULL);
-                cJSON_Delete(o);
-        }
-        session_free(s);
-        return r;
+        return 0;
 }
 
 /*
@@ -199,18 +176,51 @@ static void check_lock(struct daemon *d, const char *lock)
         lk_creds_wipe(&c);
 }
 
-static void read_logs(struct daemon *d)
+/* Read a lock's new log entries, and its state and battery, into the outbox; s NULL: the
+ * connect failed with r. */
+static int read_lock(void *userdata, const char *lock, struct session *s, int r)
 {
-        char **locks = NULL;
+        struct daemon *d = userdata;
+        struct lk_keyturner_states ks;
+        struct logsync_result res;
+        struct log_ctx l = { .d = d, .lock = lock };
+        char why[200];
+        uint8_t code;
 
-        if (store_creds_list(d->store, &locks) < 0)
-                return;
-        for (char **p = locks; *p; p++) {
-                (void)read_lock(d, *p);
-                check_lock(d, *p);
-                (void)sd_notify(0, "WATCHDOG=1");
+        if (!s) {
+                char trouble[120];
+
+                exit_describe_lock_errno(r, 0, why, sizeof(why));
+                outcome_fail(&d->report, lock, exit_for_lock_errno(r, 0), "reading the log: %s", why);
+                /* A reconcile's reason says more; keep it. */
+                snprintf(trouble, sizeof(trouble), "log not read: %.100s", why);
+                if (!daemon_status_has_trouble(&d->status, lock))
+                        daemon_status_trouble(&d->status, lock, trouble);
+                log_warning("Cannot reach lock '%s' to read its log: %s", lock, why);
+                check_lock(d, lock);
+                return 0;
         }
-        strv_free(locks);
+        r = logsync_fetch(s, d->db, lock, false, on_log_entry, NULL, &l, &res);
+        if (r < 0) {
+                code = session_remote_error(s);
+                exit_describe_lock_errno(r, code, why, sizeof(why));
+                outcome_fail(&d->report, lock, exit_for_lock_errno(r, code), "reading the log: %s (%u entries stored)",
+                             why, res.stored);
+                log_warning("Reading the log of '%s' stopped after %u entries: %s", lock, res.received, why);
+        } else if (res.stored)
+                log_info("event=log-read lock=%s new=%u cursor=%" PRIu32, lock, res.stored, res.cursor);
+        if (lockops_states(s, &ks) >= 0) {
+                cJSON *o = cJSON_CreateObject();
+
+                cJSON_AddNumberToObject(o, "lock_state", ks.lock_state);
+                cJSON_AddBoolToObject(o, "battery_critical", ks.battery_state & LK_BATTERY_STATE_CRITICAL);
+                cJSON_AddNumberToObject(o, "battery_percent", (ks.battery_state >> 2) * 2);
+                cJSON_AddNumberToObject(o, "timezone_offset", ks.timezone_offset);
+                (void)!outbox_add(d->db, "lock.state", lock, o, NULL);
+                cJSON_Delete(o);
+        }
+        check_lock(d, lock);
+        return 0; /* one lock's trouble never stops the round */
 }
 
 /* Each lock's outcome, for STATUS=: out of reach, cut short, full, failed writes, or fine. */
@@ -237,12 +247,9 @@ static void note_lock_results(struct daemon *d, const struct lc_result *res)
         }
 }
 
-static void run_reconcile(struct daemon *d, int64_t now)
+/* A reconcile round is over (r < 0: it failed for a local reason): STATUS=, back-off, next run. */
+static void run_reconcile(struct daemon *d, int64_t now, int r, struct lc_result *res)
 {
-        _cleanup_(lc_result_freep) struct lc_result *res = NULL;
-        int r;
-
-        r = lifecycle_reconcile(d->work, d->store, d->db, NULL, now, &d->lopts, &res);
         (void)sd_notify(0, "WATCHDOG=1");
         if (r < 0) {
                 log_error_errno(r, "Reconcile failed: %m");
@@ -268,6 +275,133 @@ static void run_reconcile(struct daemon *d, int64_t now)
         d->reconcile_failures = 0;
         d->next_reconcile = res->next_run;
         log_info("event=reconcile-complete locks=%zu", res->n_locks);
+}
+
+/* ---- a pass: the reconcile round, then the log round, each an event on the main loop ---- */
+
+static int reconcile_next(void *userdata, const char **ret_lock, struct lk_creds *ret_creds)
+{
+        struct daemon *d = userdata;
+
+        *ret_lock = lc_run_next(d->run, ret_creds);
+        return *ret_lock ? 1 : 0;
+}
+
+static int reconcile_visit(void *userdata, const char *lock, struct session *s, int error)
+{
+        struct daemon *d = userdata;
+
+        return lc_run_visit(d->run, s, error);
+}
+
+static bool logs_start(struct daemon *d);
+static void pass_end(struct daemon *d);
+
+static void reconcile_done(void *userdata, int r)
+{
+        struct daemon *d = userdata;
+        _cleanup_(lc_result_freep) struct lc_result *res = NULL;
+        _cleanup_(lc_run_freep) struct lc_run *run = TAKE_PTR(d->run);
+        /* The log round is set going first: its first connect starts on the main loop's next
+         * turn, right after this bookkeeping (daemon-visit.c says why not from here). */
+        bool logs;
+
+        d->reconcile_closing = true;
+        d->logs_over = false;
+        logs = logs_start(d);
+        if (r >= 0)
+                r = lc_run_finish(run, &res);
+        run_reconcile(d, lc_run_now(run), r, res);
+        d->reconcile_closing = false;
+        if (!logs || d->logs_over)
+                pass_end(d);
+}
+
+static const struct visit_ops reconcile_ops = {
+        .next = reconcile_next,
+        .visit = reconcile_visit,
+        .done = reconcile_done,
+};
+
+static void log_done(void *userdata, int r);
+
+static const struct visit_ops log_ops = {
+        .next = log_next,
+        .visit = read_lock,
+        .done = log_done,
+};
+
+static void run_sync(struct daemon *d, int64_t now, bool force);
+static int schedule(struct daemon *d);
+
+/* The pass is over: push what the work produced, then wait for the next wake. */
+static void pass_end(struct daemon *d)
+{
+        if (d->sync) {
+                unsigned pending = 0;
+
+                if (outbox_pending(d->db, &pending) >= 0 && pending > 0)
+                        run_sync(d, now_utc(), d->pass_force);
+        }
+        visits_rest(d->visits);
+        if (d->once) {
+                (void)sd_event_exit(d->event, 0);
+                return;
+        }
+        outcome_done(&d->report);
+        (void)schedule(d);
+}
+
+static void log_done(void *userdata, int r)
+{
+        struct daemon *d = userdata;
+
+        strv_free(d->log_locks);
+        d->log_locks = NULL;
+        d->logs_over = d->reconcile_closing; /* then reconcile_done ends the pass */
+        if (!d->logs_over)
+                pass_end(d);
+}
+
+/* The log round, when it is due; false when it did not start (the pass may end). */
+static bool logs_start(struct daemon *d)
+{
+        int64_t now = now_utc();
+
+        if ((d->pass_force || now >= d->next_log) && store_creds_list(d->store, &d->log_locks) >= 0) {
+                d->log_next = 0;
+                d->next_log = now + d->cfg.log_interval;
+                if (visits_start(d->visits, &log_ops, d->store, d->lopts.adapter, d) >= 0)
+                        return true;
+                strv_free(d->log_locks);
+                d->log_locks = NULL;
+        }
+        return false;
+}
+
+static void pass_logs(struct daemon *d)
+{
+        if (!logs_start(d))
+                pass_end(d);
+}
+
+static void pass_reconcile(struct daemon *d)
+{
+        int64_t now = now_utc();
+        int r;
+
+        if (!d->pass_force && now < d->next_reconcile) {
+                pass_logs(d);
+                return;
+        }
+        r = lc_run_new(d->store, d->db, NULL, now, &d->lopts, &d->run);
+        if (r >= 0)
+                r = visits_start(d->visits, &reconcile_ops, d->store, d->lopts.adapter, d);
+        if (r < 0) {
+                d->run = lc_run_free(d->run);
+                run_reconcile(d, now, r, NULL);
+                pass_logs(d);
+        }
 }
 
 static void run_sync(struct daemon *d, int64_t now, bool force)
@@ -296,28 +430,18 @@ static void run_sync(struct daemon *d, int64_t now, bool force)
                 d->next_reconcile = now; /* new desired state: reconcile now */
 }
 
-/* One pass: whatever is due. */
+/* One pass: whatever is due. The lock rounds go on as loop events (pass_end closes it); while
+ * they do, only the upstream is served. */
 static void cycle(struct daemon *d, bool force)
 {
         int64_t now = now_utc();
 
         if (force || now >= d->next_sync)
                 run_sync(d, now, force);
-        now = now_utc();
-        if (force || now >= d->next_reconcile)
-                run_reconcile(d, now);
-        now = now_utc();
-        if (force || now >= d->next_log) {
-                read_logs(d);
-                d->next_log = now + d->cfg.log_interval;
-        }
-        /* Push what the work produced. */
-        if (d->sync) {
-                unsigned pending = 0;
-
-                if (outbox_pending(d->db, &pending) >= 0 && pending > 0)
-                        run_sync(d, now_utc(), force);
-        }
+        if (visits_busy(d->visits))
+                return;
+        d->pass_force = force;
+        pass_reconcile(d);
 }
 
 static int64_t earliest(const struct daemon *d, int64_t now, enum daemon_wake *ret_why)
@@ -325,6 +449,13 @@ static int64_t earliest(const struct daemon *d, int64_t now, enum daemon_wake *r
         int64_t t = now + d->cfg.max_interval;
 
         *ret_why = DAEMON_WAKE_IDLE;
+        if (visits_busy(d->visits)) { /* a pass is under way: only the upstream wakes us */
+                if (d->sync && d->next_sync < t) {
+                        t = d->next_sync;
+                        *ret_why = DAEMON_WAKE_UPSTREAM;
+                }
+                return t;
+        }
         if (d->next_reconcile < t) {
                 t = d->next_reconcile;
                 *ret_why = d->reconcile_failures ? DAEMON_WAKE_RETRY : DAEMON_WAKE_BOOKINGS;
@@ -380,8 +511,7 @@ static int on_wake(sd_event_source *s, uint64_t usec, void *userdata)
         struct daemon *d = userdata;
 
         cycle(d, false);
-        outcome_done(&d->report);
-        return schedule(d);
+        return visits_busy(d->visits) ? schedule(d) : 0; /* else pass_end scheduled */
 }
 
 static int on_network(sd_event_source *s, int fd, uint32_t revents, void *userdata)
@@ -430,6 +560,9 @@ static int network_watch(struct daemon *d)
 
 static void daemon_free(struct daemon *d)
 {
+        d->visits = visits_free(d->visits);
+        d->run = lc_run_free(d->run);
+        strv_free(d->log_locks);
         outcome_done(&d->report);
         sd_event_source_unref(d->wake);
         if (d->netlink_fd >= 0)
@@ -633,6 +766,8 @@ int cmd_daemon(struct cli *c, int argc, char **argv)
         r = sd_event_new(&d->work);
         if (r >= 0)
                 r = sd_event_default(&d->event);
+        if (r >= 0)
+                r = visits_new(d->event, d->work, &d->visits);
         if (r < 0) {
                 r = cli_fail(c, CLI_EXIT_FAILURE, "cannot create event loops: %s", strerror(-r));
                 goto out;
@@ -640,6 +775,10 @@ int cmd_daemon(struct cli *c, int argc, char **argv)
         if (d->once) {
                 /* One pass of everything, then exit: for cron, tests and the crash script. */
                 cycle(d, true);
+                if (visits_busy(d->visits) && (r = sd_event_loop(d->event)) < 0) {
+                        r = cli_fail(c, CLI_EXIT_FAILURE, "the event loop failed: %s", strerror(-r));
+                        goto out;
+                }
                 r = outcome_print(c, &d->report); /* per lock: what failed and why */
                 goto out;
         }

@@ -448,7 +448,8 @@ static void guard_destroy(void *userdata)
         free(g);
 }
 
-int agent_session_open(sd_event *event, struct store *st, const struct lk_creds *creds, const struct agent_opts *o,
+/* A session on the lock of creds with the guard's hooks, not connected yet. */
+static int session_for(sd_event *event, struct store *st, const struct lk_creds *creds, const struct agent_opts *o,
                        struct session **ret)
 {
         static const struct agent_opts none = { 0 };
@@ -501,11 +502,48 @@ int agent_session_open(sd_event *event, struct store *st, const struct lk_creds 
                                      .destroy = guard_destroy,
                                      .userdata = g,
                              });
+        *ret = s;
+        return 0;
+}
+
+int agent_connect_errno(int error)
+{
+        return error == -ENOENT ? -ECONNREFUSED : error; /* a socket that is not there: out of reach */
+}
+
+int agent_session_open(sd_event *event, struct store *st, const struct lk_creds *creds, const struct agent_opts *o,
+                       struct session **ret)
+{
+        struct session *s = NULL;
+        int r;
+
+        r = session_for(event, st, creds, o, &s);
+        if (r < 0)
+                return r;
         r = session_connect(s, NULL);
         if (r < 0) {
                 session_free(s);
-                return r == -ENOENT ? -ECONNREFUSED : r; /* a socket that is not there: out of reach */
+                return agent_connect_errno(r);
         }
         *ret = s;
+        return 0;
+}
+
+int agent_session_open_async(sd_event *event, struct store *st, const struct lk_creds *creds,
+                             const struct agent_opts *o, session_connected_fn fn, void *userdata,
+                             struct session **ret)
+{
+        struct session *s = NULL;
+        int r;
+
+        r = session_for(event, st, creds, o, &s);
+        if (r < 0)
+                return r;
+        *ret = s; /* before fn can run */
+        r = session_connect_async(s, fn, userdata);
+        if (r < 0) {
+                *ret = session_free(s);
+                return agent_connect_errno(r);
+        }
         return 0;
 }

@@ -61,6 +61,16 @@ struct agent_opts {
  */
 int agent_session_open(sd_event *event, struct store *st, const struct lk_creds *creds, const struct agent_opts *o,
                        struct session **ret);
+/*
+ * The same without running the loop: *ret is set at once; fn (session_connect_async()) tells
+ * when it is connected, its error through agent_connect_errno(). The identity check runs before
+ * the session's first call. < 0: nothing started.
+ */
+int agent_session_open_async(sd_event *event, struct store *st, const struct lk_creds *creds,
+                             const struct agent_opts *o, session_connected_fn fn, void *userdata,
+                             struct session **ret);
+/* A connect's error as the agent reports it (a socket that is not there is out of reach). */
+int agent_connect_errno(int error);
 
 /* Take the per-lock lock of alias (waiting up to wait_usec, 0: AGENT_WAIT_USEC). *ret_fd holds it
  * until closed. For work that has no session yet (pairing under an alias). */

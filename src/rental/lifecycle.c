@@ -289,96 +289,163 @@ static void unreached(struct db *db, const char *lock, int64_t now, const struct
         *ret = res;
 }
 
-static int reconcile_lock(sd_event *event, struct store *st, struct db *db, const char *lock, int64_t now,
-                          const struct lifecycle_opts *o, struct lc_lock_result *ret)
+struct lc_run {
+        struct store *st;
+        struct db *db;
+        int64_t now;
+        const struct lifecycle_opts *o;
+        char **locks;
+        size_t n, next;
+        struct lc_result *res;
+};
+
+struct lc_run *lc_run_free(struct lc_run *run)
 {
-        struct lk_creds creds;
-        struct session *s = NULL;
-        char msg[320];
-        int r;
-
-        r = store_creds_get(st, lock, &creds);
-        if (r < 0) {
-                snprintf(msg, sizeof(msg), r == -ENOENT ? "no paired lock named '%s'" : "cannot read the credentials of '%s'",
-                         lock);
-                unreached(db, lock, now, o, r, msg, ret);
-                return 0;
-        }
-        r = agent_session_open(event, st, &creds, &(struct agent_opts){ .adapter = o->adapter, .session = o->session }, &s);
-        if (r < 0) {
-                char why[256];
-
-                agent_describe(&creds, r, 0, why, sizeof(why)); /* a PIN, a busy lock, the link, ... */
-                snprintf(msg, sizeof(msg), "cannot work with the lock: %.256s", why);
-                lk_creds_wipe(&creds);
-                unreached(db, lock, now, o, r, msg, ret);
-                return 0;
-        }
-        lk_creds_wipe(&creds);
-        r = lifecycle_reconcile_session(s, db, lock, now, o, ret);
-        session_free(s);
-        return r;
+        if (!run)
+                return NULL;
+        strv_free(run->locks);
+        lc_result_free(run->res);
+        free(run);
+        return NULL;
 }
 
-int lifecycle_reconcile(sd_event *event, struct store *st, struct db *db, const char *lock, int64_t now,
-                        const struct lifecycle_opts *o, struct lc_result **ret)
+void lc_run_freep(struct lc_run **run)
 {
-        _cleanup_(lc_result_freep) struct lc_result *res = calloc(1, sizeof(*res));
-        sd_event *own = NULL;
-        char **locks = NULL;
-        size_t n = 0;
+        lc_run_free(*run);
+}
+
+int lc_run_new(struct store *st, struct db *db, const char *lock, int64_t now, const struct lifecycle_opts *o,
+               struct lc_run **ret)
+{
+        _cleanup_(lc_run_freep) struct lc_run *run = calloc(1, sizeof(*run));
         int r;
 
-        if (!res)
+        if (!run)
+                return -ENOMEM;
+        *run = (struct lc_run){ .st = st, .db = db, .now = now, .o = o };
+        run->res = calloc(1, sizeof(*run->res));
+        if (!run->res)
                 return -ENOMEM;
         r = grants_init(db);
         if (r < 0)
                 return r;
         if (lock) {
-                locks = calloc(2, sizeof(char *));
-                if (!locks || !(locks[0] = strdup(lock))) {
-                        strv_free(locks);
+                run->locks = calloc(2, sizeof(char *));
+                if (!run->locks || !(run->locks[0] = strdup(lock)))
                         return -ENOMEM;
-                }
         } else {
-                r = grants_locks(db, &locks);
+                r = grants_locks(db, &run->locks);
                 if (r < 0)
                         return r;
         }
+        while (run->locks[run->n])
+                run->n++;
+        run->res->locks = calloc(run->n + 1, sizeof(*run->res->locks));
+        if (!run->res->locks)
+                return -ENOMEM;
+        run->res->now = now;
+        run->res->complete = true;
+        *ret = TAKE_PTR(run);
+        return 0;
+}
+
+const char *lc_run_next(struct lc_run *run, struct lk_creds *ret_creds)
+{
+        while (run->next < run->n) {
+                const char *lock = run->locks[run->next];
+                char msg[160];
+                int r = store_creds_get(run->st, lock, ret_creds);
+
+                if (r >= 0)
+                        return lock;
+                snprintf(msg, sizeof(msg), r == -ENOENT ? "no paired lock named '%s'" : "cannot read the credentials of '%s'",
+                         lock);
+                unreached(run->db, lock, run->now, run->o, r, msg, &run->res->locks[run->next]);
+                run->res->n_locks = ++run->next;
+        }
+        return NULL;
+}
+
+int lc_run_visit(struct lc_run *run, struct session *s, int error)
+{
+        struct lc_lock_result *l;
+        const char *lock;
+        char msg[320];
+        int r = 0;
+
+        if (run->next >= run->n)
+                return -EINVAL;
+        l = &run->res->locks[run->next];
+        lock = run->locks[run->next];
+        if (s) {
+                r = lifecycle_reconcile_session(s, run->db, lock, run->now, run->o, l);
+        } else {
+                struct lk_creds creds;
+                bool have = store_creds_get(run->st, lock, &creds) >= 0;
+                char why[256];
+
+                agent_describe(have ? &creds : NULL, error, 0, why, sizeof(why)); /* a PIN, a busy lock, the link, ... */
+                snprintf(msg, sizeof(msg), "cannot work with the lock: %.256s", why);
+                if (have)
+                        lk_creds_wipe(&creds);
+                unreached(run->db, lock, run->now, run->o, error, msg, l);
+        }
+        if (r >= 0)
+                run->res->n_locks = ++run->next;
+        return r;
+}
+
+int64_t lc_run_now(const struct lc_run *run)
+{
+        return run->now;
+}
+
+int lc_run_finish(struct lc_run *run, struct lc_result **ret)
+{
+        int r;
+
+        for (size_t i = 0; i < run->res->n_locks; i++)
+                run->res->complete = run->res->complete && run->res->locks[i].complete;
+        r = lifecycle_next_run(run->db, run->now, run->o, &run->res->next_run);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(run->res);
+        return 0;
+}
+
+int lifecycle_reconcile(sd_event *event, struct store *st, struct db *db, const char *lock, int64_t now,
+                        const struct lifecycle_opts *o, struct lc_result **ret)
+{
+        _cleanup_(lc_run_freep) struct lc_run *run = NULL;
+        struct lk_creds creds;
+        sd_event *own = NULL;
+        const char *name;
+        int r;
+
+        r = lc_run_new(st, db, lock, now, o, &run);
+        if (r < 0)
+                return r;
         if (!event) {
                 r = sd_event_default(&own);
-                if (r < 0) {
-                        strv_free(locks);
+                if (r < 0)
                         return r;
-                }
                 event = own;
         }
-        while (locks[n])
-                n++;
-        res->locks = calloc(n + 1, sizeof(*res->locks));
-        if (!res->locks) {
-                r = -ENOMEM;
-                goto out;
-        }
-        res->now = now;
-        res->complete = true;
-        for (size_t i = 0; i < n; i++) {
-                r = reconcile_lock(event, st, db, locks[i], now, o, &res->locks[i]);
+        while ((name = lc_run_next(run, &creds))) {
+                struct session *s = NULL;
+
+                r = agent_session_open(event, st, &creds, &(struct agent_opts){ .adapter = o->adapter, .session = o->session },
+                                       &s);
+                lk_creds_wipe(&creds);
+                r = lc_run_visit(run, r < 0 ? NULL : s, r);
+                session_free(s);
                 if (r < 0)
-                        goto out;
-                res->n_locks = i + 1;
+                        break;
         }
-        for (size_t i = 0; i < n; i++)
-                res->complete = res->complete && res->locks[i].complete;
-        r = lifecycle_next_run(db, now, o, &res->next_run);
-        if (r < 0)
-                goto out;
-        *ret = TAKE_PTR(res);
-        r = 0;
-out:
-        strv_free(locks);
+        if (r >= 0)
+                r = lc_run_finish(run, ret);
         sd_event_unref(own);
-        return r;
+        return r < 0 ? r : 0;
 }
 
 int lifecycle_next_run(struct db *db, int64_t now, const struct lifecycle_opts *o, int64_t *ret)

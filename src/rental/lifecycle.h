@@ -132,6 +132,23 @@ int lifecycle_reconcile(sd_event *event, struct store *st, struct db *db, const 
  * faults). 0, or < 0 for local errors. */
 int lifecycle_reconcile_session(struct session *s, struct db *db, const char *lock, int64_t now,
                                 const struct lifecycle_opts *o, struct lc_lock_result *ret);
+/*
+ * The same run driven by the caller, one lock at a time (the daemon connects without waiting
+ * on BlueZ, daemon-visit.c). lc_run_new lists the locks; lc_run_next gives the next one and
+ * its credentials (the caller wipes them; a lock without readable ones is recorded as not
+ * reached and skipped), NULL when all were visited; lc_run_visit reconciles it over s, or
+ * records it as not reached with the connect's error when s is NULL (< 0 only for local
+ * errors, which end the run); lc_run_finish gives what lifecycle_reconcile would.
+ */
+struct lc_run;
+int lc_run_new(struct store *st, struct db *db, const char *lock, int64_t now, const struct lifecycle_opts *o,
+               struct lc_run **ret);
+const char *lc_run_next(struct lc_run *run, struct lk_creds *ret_creds);
+int lc_run_visit(struct lc_run *run, struct session *s, int error);
+int lc_run_finish(struct lc_run *run, struct lc_result **ret);
+int64_t lc_run_now(const struct lc_run *run); /* the run's "now" */
+struct lc_run *lc_run_free(struct lc_run *run);
+void lc_run_freep(struct lc_run **run);
 void lc_lock_result_done(struct lc_lock_result *r);
 struct lc_result *lc_result_free(struct lc_result *r);
 void lc_result_freep(struct lc_result **r);
