@@ -38,6 +38,7 @@ RIG_SRC=$1/src
 BUILD=$1
 KDIR=$cache/kernel
 BTD_DEBUG=${LATCHKEY_RIG_BTD_DEBUG:-}
+BENCH=${LATCHKEY_RIG_BENCH:-}
 ENV
         echo "rig: booting $kver under qemu (TCG); results in $1/out"
         # virtual-radio.md: TCG only (the host's KVM is PVM), tb-size keeps qemu's RSS near 400 MB.

@@ -65,6 +65,9 @@ done
 echo "$RIG/modprobe.sh" > /proc/sys/kernel/modprobe
 
 btmon -w "$OUT/btmon.snoop" > /dev/null 2>&1 &
+# latchkey's controller as text, line by line with date and time: the release scenario follows
+# its Disconnect Complete events.
+stdbuf -oL btmon -T -i hci1 > "$OUT/btmon-hci1.txt" 2>&1 &
 note "bluetoothd"
 stdbuf -oL dbus-monitor --system "type='signal',interface='org.freedesktop.DBus.ObjectManager',member='InterfacesAdded'" \
         > "$OUT/dbus-added.log" 2>&1 &

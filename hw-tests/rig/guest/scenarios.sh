@@ -3,6 +3,9 @@
 # The virtual lock on hci0 (and a second one on hci2), the real latchkey on hci1. Each
 # scenario prints "SCENARIO <name> PASS|FAIL <seconds>s <writes>w <indications>i": the ATT
 # round trips are the lock's own count of client writes and of indications it sent.
+# Both locks hide their pairing service outside pairing mode (--hide-pairing): every command
+# after pairing runs without it. With RIG_BENCH=N (make bench) the figures' jobs run N times
+# each at the end (bench.log).
 set -u
 . "$RIG/env"
 OUT=$RIG/out
@@ -14,6 +17,10 @@ W=/tmp/w
 mkdir -p "$W" && chmod 700 "$W"
 export LATCHKEY_STATE_DIR=$W/state
 export ASAN_OPTIONS=detect_leaks=0:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1
+# btvirt 5.66 cannot carry two LE links on one controller (docs/bluetooth.md: its LE
+# Connection Complete gives the peripheral the central's handle). Real controllers can; here
+# latchkey lets a link still in BlueZ's 2-s release hold drop before it brings up another.
+export LATCHKEY_BLE_ONE_LINK=1
 fails=0
 
 now() { date +%s.%N; }
@@ -49,14 +56,24 @@ wait_log() { # N PATTERN BASE COUNT SECONDS
         follow "$W/sim$1.log" "$2" $(($3 + $4)) "$5"
 }
 
-start_lock() { # N ADAPTER
-        printf '1234\n' > "$W/pin$1"; chmod 600 "$W/pin$1"
+start_lock() { # N ADAPTER [FLAGS...]: the log goes on where an earlier run of lock N left it
+        n=$1 adapter=$2; shift 2
+        [ -f "$W/pin$n" ] || { printf '1234\n' > "$W/pin$n"; chmod 600 "$W/pin$n"; }
+        base=$(grep -c 'GATT ready' "$W/sim$n.log" 2>/dev/null)
         # The motor at once where timing does not matter; t_motor sets seconds.
-        "$SIM" run --socket "$W/sim$1.sock" --state "$W/sim$1.state" --pin-file "$W/pin$1" \
-                --motor-ms 0 --ble --adapter "$2" --verbose > "$W/sim$1.log" 2>&1 &
-        eval "SIMPID$1=$!"
-        wait_log "$1" 'GATT ready' 0 1 20 && return 0
-        cat "$W/sim$1.log"; return 1
+        "$SIM" run --socket "$W/sim$n.sock" --state "$W/sim$n.state" --pin-file "$W/pin$n" \
+                --motor-ms 0 --ble --adapter "$adapter" --hide-pairing --verbose "$@" >> "$W/sim$n.log" 2>&1 &
+        eval "SIMPID$n=$!"
+        wait_log "$n" 'GATT ready' "${base:-0}" 1 20 && return 0
+        cat "$W/sim$n.log"; return 1
+}
+stop_lock() { # N
+        eval "kill \$SIMPID$1; wait \$SIMPID$1" 2>/dev/null
+}
+# Pairing mode, and the pairing service shown (--hide-pairing registers it only now).
+pairing_mode() { # N
+        base=$(grep -c 'pairing service shown' "$W/sim$1.log")
+        ctl "$1" press-button > /dev/null && wait_log "$1" 'pairing service shown' "$base" 1 15
 }
 
 # ---- the scenarios ----
@@ -73,7 +90,7 @@ assert devs[0]["name"].startswith("Nuki_"), devs[0]
 PYEOF
 }
 t_pair() {
-        ctl 1 press-button > /dev/null || return 1
+        pairing_mode 1 || return 1
         $LK -v --json --adapter hci1 pair --via "ble:$LOCK1" --name front --pin-file "$W/pin1"
 }
 t_state() { $LK --json --adapter hci1 state; }
@@ -167,7 +184,7 @@ t_recover() { # the next command reads the whole log again over a fresh link
 t_second_lock() { # a second lock beside the first: found by a scan, paired
         start_lock 2 hci2 || return 1
         LOCK2=$(addr_of hci2)
-        ctl 2 press-button > /dev/null &&
+        pairing_mode 2 &&
         wait_log 2 'advertising .*pairing mode' 0 1 15 &&
         # The central has never seen this lock: scan first, as a technician would.
         $LK --json --adapter hci1 scan --via ble --timeout 20 | grep -q "$LOCK2" &&
@@ -177,6 +194,43 @@ t_two_locks() { # one after the other, back and forth: each link is released bef
         $LK --json --adapter hci1 --lock front state &&
         $LK --json --adapter hci1 --lock back state &&
         $LK --json --adapter hci1 --lock front state
+}
+# When does the link really drop? latchkey hands it back and exits; BlueZ holds it 2 s, then
+# the controller reports Disconnect Complete (btmon on hci1, guest/init.sh; btmon cuts the
+# name to "Disconnect Compl.." at 80 columns) and the lock sees the link go.
+t_release() {
+        hci=$OUT/btmon-hci1.txt
+        base=$(grep -c 'HCI Event: Disconnect Compl' "$hci") lbase=$(grep -c 'BLE: disconnected' "$W/sim1.log")
+        $LK --json --adapter hci1 state > /dev/null || return 1
+        t_exit=$(now)
+        follow "$hci" 'HCI Event: Disconnect Compl' $((base + 1)) 15 || { echo "no Disconnect Complete on hci1"; return 1; }
+        wait_log 1 'BLE: disconnected' "$lbase" 1 15 || { echo "the lock never saw the link go"; return 1; }
+        t_lock=$(now)
+        line=$(grep 'HCI Event: Disconnect Compl' "$hci" | tail -n 1)
+        t_dc=$(date -d "$(echo "$line" | grep -o '[0-9]*-[0-9]*-[0-9]* [0-9:.]*$')" +%s.%N) || return 1
+        echo "$t_exit $t_dc $t_lock" | awk -v l="$line" '{
+                printf "latchkey exited; HCI Disconnect Complete on hci1 %.2f s later; the lock saw the link go %.2f s after exit\n", $2 - $1, $3 - $1
+                print "  btmon: " l
+                exit ($2 > $1 && $2 - $1 < 10) ? 0 : 1 }'
+}
+t_back_to_back() { # a second command on the same lock right after the first: it waits out the hold
+        $LK --json --adapter hci1 state > /dev/null &&
+        $LK -v --json --adapter hci1 state > "$W/b2b.json" 2> "$W/b2b.err" || { cat "$W/b2b.err"; return 1; }
+        grep 'Link up in' "$W/b2b.err"
+}
+# Answers before the ATT Write Response (--answer-first), motor time 0: 50 lock actions.
+t_answer_first() {
+        stop_lock 1; start_lock 1 hci0 --answer-first || return 1   # start_lock: motor time 0
+        base=$(grep -c 'ATT response after the answer' "$W/sim1.log")
+        ok=0
+        for i in $(seq 1 25); do
+                $LK --json --adapter hci1 unlock > "$W/af.json" 2>&1 && ok=$((ok + 1)) || cat "$W/af.json"
+                $LK --json --adapter hci1 lock > "$W/af.json" 2>&1 && ok=$((ok + 1)) || cat "$W/af.json"
+        done
+        held=$(($(grep -c 'ATT response after the answer' "$W/sim1.log") - base))
+        echo "$ok of 50 lock actions succeeded; $held write responses went after their answer"
+        stop_lock 1; start_lock 1 hci0 || return 1
+        [ "$ok" = 50 ] && [ "$held" -ge 100 ]
 }
 t_booking() { # a booking becomes the same code on both doors, each write verified
         from=$(date -u -d "@$(($(date +%s) - 3600))" +%Y-%m-%dT%H:%M:00Z)
@@ -192,6 +246,66 @@ JSON
         $LK --json --adapter hci1 --lock front code list | grep -q 'Rig Guest' &&
         $LK --json --adapter hci1 --lock back code list | grep -q 'Rig Guest' &&
         ctl 2 type-code 735914 unlock > /dev/null
+}
+
+# The daemon, one pass over both locks (reconcile, then the logs): each lock's connect and
+# release are loop events; the gap from one lock's work to the next lock's connect is logged.
+t_daemon() {
+        printf '[agent]\nstate_dir = %s\nadapter = hci1\n' "$LATCHKEY_STATE_DIR" > "$W/daemon.conf"
+        chmod 600 "$W/daemon.conf"
+        $LK -v --json daemon --once --config "$W/daemon.conf" > "$W/daemon.json" 2> "$W/daemon.err"; rc=$?
+        cat "$W/daemon.json"; echo "exit $rc"
+        grep -E 'event=lock-(connect|work)|Link (up|released) in' "$W/daemon.err"
+        [ "$rc" = 0 ] && grep -q 'event=lock-connect lock=back' "$W/daemon.err"
+}
+
+# ---- make bench: each job N times (RIG_BENCH), the lock's link model at 15 ms per indication ----
+
+# One run of a job: its -v timings and the lock's ATT counts, as a line of bench.txt:
+# BENCH job total_s up_ms waited_ms work_ms after_ms writes indications
+bench_run() { # JOB CMD...
+        job=$1; shift
+        base=$(grep -c 'BLE: disconnected' "$W/sim1.log")
+        a0=$(att 1); t0=$(now)
+        "$@" > "$W/bench.out" 2> "$W/bench.err" || { echo "bench $job failed:"; cat "$W/bench.err"; return 1; }
+        t1=$(now); a1=$(att 1)
+        awk -v job="$job" -v t0="$t0" -v t1="$t1" -v a0="$a0" -v a1="$a1" '
+                /Link up in [0-9]+ ms/ { for (k = 1; k < NF; k++) { if ($k == "in") up = $(k + 1); if ($k == "it") w = $(k - 2) } }
+                /Link released in [0-9]+ ms, after [0-9]+ ms up/ {
+                        for (k = 1; k < NF; k++) { if ($k == "in") rel = $(k + 1); if ($k == "after") used = $(k + 1) } }
+                END { split(a0, x, " "); split(a1, y, " "); sub(/\(ATT/, "", w)
+                      printf "BENCH %s %.3f %d %d %d %d %d %d\n", job, t1 - t0, up, w, used, rel, y[1] - x[1], y[2] - x[2] }
+        ' "$W/bench.err" >> "$OUT/bench.txt"
+        # Clean figures: the next run starts once this link has dropped (back-to-back has its own
+        # scenario above).
+        wait_log 1 'BLE: disconnected' "$base" 1 15
+}
+t_bench() {
+        n=$BENCH i=0
+        : > "$OUT/bench.txt"
+        ctl 1 link indicate-ms 15 > /dev/null || return 1
+        while [ $i -lt "$n" ]; do
+                i=$((i + 1))
+                bench_run connect $LK -v --json --adapter hci1 scan --via "ble:$LOCK1" || return 1
+                bench_run state $LK -v --json --adapter hci1 --lock front state || return 1
+                pairing_mode 1 || return 1
+                bench_run pair $LK -v --json --adapter hci1 pair --via "ble:$LOCK1" --name bench --force \
+                        --pin-file "$W/pin1" || return 1
+                printf '34567%d\n' "$i" > "$W/bench-code"
+                bench_run code-add $LK -v --json --adapter hci1 --lock front code add --name "Bench $i" \
+                        --code-file "$W/bench-code" || return 1
+                bench_run log-200 $LK -v --json --adapter hci1 --lock front log --all || return 1
+        done
+        ctl 1 link indicate-ms 0 > /dev/null
+        # The daemon's gaps, N passes over both locks.
+        i=0
+        while [ $i -lt "$n" ]; do
+                i=$((i + 1))
+                t_daemon > /dev/null || return 1
+                sed -n 's/.*event=lock-connect lock=\([^ ]*\) gap_ms=\([0-9.]*\).*/DAEMON-GAP \1 \2/p' "$W/daemon.err" >> "$OUT/bench.txt"
+                sed -n 's/.*Link up in \([0-9]*\) ms.* \([0-9]*\) ms of it waiting.*/DAEMON-UP \1 \2/p' "$W/daemon.err" >> "$OUT/bench.txt"
+        done
+        cat "$OUT/bench.txt"
 }
 
 echo "bluez $(/usr/libexec/bluetooth/bluetoothd -v), kernel $(uname -r)"
@@ -212,6 +326,9 @@ scenario log 1 t_log
 scenario code-remove 1 t_code_remove
 scenario unlock 1 t_unlock
 scenario motor-2-4s 1 t_motor
+scenario release 1 t_release
+scenario back-to-back 1 t_back_to_back
+scenario answer-first-50 1 t_answer_first
 scenario corrupt-reply 1 t_corrupt
 t_fill_log > /dev/null 2>&1
 scenario log-200 1 t_log_200
@@ -220,6 +337,8 @@ scenario link-recovered 1 t_recover
 scenario second-lock 2 t_second_lock
 scenario two-locks 1 t_two_locks
 scenario booking-two-locks 2 t_booking
+scenario daemon-two-locks 2 t_daemon
+[ -n "${BENCH:-}" ] && scenario bench 1 t_bench
 
 kill $SIMPID1 ${SIMPID2:-} 2>/dev/null
 wait 2>/dev/null
