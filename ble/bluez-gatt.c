@@ -135,6 +135,21 @@ static int ch_of_path(struct ble_transport *b, const char *path)
         return -1;
 }
 
+/*
+ * Issue 14: some locks send an unencrypted Error Report on the USDIO itself. At the start of a
+ * message, 7 bytes that are a whole plain Error Report (command 0x0012, good CRC) are that,
+ * not the nonce of a sealed message (2^-32 by chance): they end there, whatever stale tail
+ * follows, and the reassembler stays at a message start for the next one.
+ */
+static bool plain_error_first(const struct ble_char *c, const uint8_t *data, size_t n)
+{
+        ssize_t want = lk_plain_length(LK_CMD_ERROR_REPORT);
+        struct lk_msg m;
+
+        return c->ch == LK_CH_USDIO && (c->reasm.len == 0 || c->reasm.done) && want > 0 && n >= (size_t)want &&
+               lk_plain_decode(data, (size_t)want, &m) == 0 && m.cmd == LK_CMD_ERROR_REPORT;
+}
+
 /* One indication's bytes: size-checked, stale tail cut, handed on. Returns 1 (b may be gone). */
 static int deliver(struct ble_transport *b, struct ble_char *c, const uint8_t *data, size_t n)
 {
@@ -152,7 +167,9 @@ static int deliver(struct ble_transport *b, struct ble_char *c, const uint8_t *d
          * indication are that stale tail: cut them. The ends come from the protocol's own
          * reassembler (length by command, or 30 + LEN).
          */
-        if (c->trim) {
+        if (c->trim && plain_error_first(c, data, n)) {
+                n = (size_t)lk_plain_length(LK_CMD_ERROR_REPORT);
+        } else if (c->trim) {
                 size_t used = 0;
                 int k = lk_reasm_feed(&c->reasm, data, n, &used);
 

@@ -125,6 +125,7 @@ enum cli_exit exit_for_lock_errno(int error, uint8_t lock_error)
                 return CLI_EXIT_USAGE;
         case -EOPNOTSUPP:
         case -EPROTONOSUPPORT:
+        case -ENOMSG:
                 return CLI_EXIT_UNSUPPORTED;
         default:
                 return CLI_EXIT_FAILURE;
@@ -187,6 +188,9 @@ void exit_describe_lock_errno(int error, uint8_t lock_error, char *buf, size_t s
         case -EOPNOTSUPP:
         case -EPROTONOSUPPORT:
                 snprintf(buf, size, "the lock (or this build) does not support this");
+                return;
+        case -ENOMSG:
+                snprintf(buf, size, "the lock sent an answer this version of latchkey does not understand");
                 return;
         default:
                 if (exit_for_lock_errno(error, lock_error) == CLI_EXIT_LINK)

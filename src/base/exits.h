@@ -28,6 +28,8 @@
  *   -ENOENT                 no such code or authorization on the lock              → 3
  *   -EINVAL                 invalid input, nothing sent                            → 2
  *   -EOPNOTSUPP -EPROTONOSUPPORT   the lock or this build cannot do it             → 11
+ *   -ENOMSG                 an authenticated answer this version does not understand
+ *                           (session_not_understood(): its command and length)    → 11
  *   anything else           internal                                               → 1
  */
 #pragma once

@@ -585,6 +585,13 @@ static int sync_zone(struct cli *c, const struct lockzone *z)
         int r;
 
         r = lockzone_apply(c->session, z, &before, &changed);
+        if (r == -EOPNOTSUPP) {
+                cli_note_firmware(c, &before);
+                return cli_fail(c, CLI_EXIT_UNSUPPORTED,
+                                "setting the lock's zone: its Config is the older %u-byte layout (API v1), without "
+                                "the zone fields and with a Set Config latchkey does not write; nothing was written. "
+                                "'latchkey time sync' without --zone sets its clock", (unsigned)before.len);
+        }
         if (r == -EILSEQ)
                 return cli_fail(c, CLI_EXIT_UNSUPPORTED,
                                 "setting the lock's zone: the lock's config cannot be written back as read "
@@ -679,10 +686,19 @@ int cmd_config_show(struct cli *c, int argc, char **argv)
         r = lockops_config(c->session, &cfg);
         if (r < 0)
                 return cli_fail_errno(c, r, "reading the configuration");
-        r = lockops_advanced_config(c->session, &ac);
-        have_ac = r >= 0;
-        if (r < 0 && r != -EREMOTEIO)
-                return cli_fail_errno(c, r, "reading the advanced configuration");
+        cli_note_firmware(c, &cfg);
+        /* [DECISION] issue 14: a Config in the API v1 layout means firmware without Advanced
+         * Config (it would answer nothing, 5 s lost); a lock that refuses it, or answers it
+         * with silence, lacks it too. Either way what the lock has is shown, and "lacks" says
+         * the rest. */
+        have_ac = false;
+        if (lk_config_has(&cfg, LK_CONFIG_OFF_DEVICE_TYPE - 1)) {
+                r = lockops_advanced_config(c->session, &ac);
+                have_ac = r >= 0;
+                if (r < 0 && r != -EREMOTEIO &&
+                    !(r == -ETIMEDOUT && session_silent_cmd(c->session) && session_is_connected(c->session)))
+                        return cli_fail_errno(c, r, "reading the advanced configuration");
+        }
         o = render_config_json(&cfg, have_ac ? &ac : NULL);
         cJSON_AddItemToObject(c->out, "config", o);
         if (c->json)

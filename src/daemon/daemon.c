@@ -38,6 +38,7 @@
 #include "outcome.h"
 #include "render.h"
 #include "grants.h"
+#include "latchkey/names.h"
 #include "lifecycle.h"
 #include "lockops.h"
 #include "log.h"
@@ -204,6 +205,10 @@ static int read_lock(void *userdata, const char *lock, struct session *s, int r)
         if (r < 0) {
                 code = session_remote_error(s);
                 exit_describe_lock_errno(r, code, why, sizeof(why));
+                if (r == -ETIMEDOUT && session_silent_cmd(s)) /* issue 14: older firmware has no log */
+                        snprintf(why, sizeof(why), "it answered nothing at all to %s (0x%04X): its firmware "
+                                 "probably has no log", lk_cmd_name(session_silent_cmd(s)) ?: "the request",
+                                 session_silent_cmd(s));
                 outcome_fail(&d->report, lock, exit_for_lock_errno(r, code), "reading the log: %s (%u entries stored)",
                              why, res.stored);
                 log_warning("Reading the log of '%s' stopped after %u entries: %s", lock, res.received, why);

@@ -180,6 +180,11 @@ int lockzone_apply(struct session *s, const struct lockzone *z, struct lk_config
         if (ret_before)
                 *ret_before = before;
         *ret_changed = false;
+        /* [DECISION] issue 14: a Config in the API v1 layout has no zone ID, and that firmware's
+         * Set Config layout is not ours (spec §6.22 is API 2.x): refused before anything is
+         * written, never a guess at a layout. */
+        if (!lk_config_has(&before, LK_CONFIG_OFF_TIMEZONE_ID + 1))
+                return -EOPNOTSUPP;
         if (lockzone_matches(&before, z))
                 return 0;
         lk_set_config_from_config(&before, &want);

@@ -52,7 +52,8 @@ void lockzone_describe(const struct lockzone *z, char *buf, size_t size);
  * (Set Config is the whole record, spec §6.22) and read Config back. ret_before (may be NULL)
  * gets the Config as first read, *ret_changed whether a write was made. Session errors as
  * they come (Set Config needs the PIN: -ENOKEY without one); -EILSEQ, nothing written, when
- * the lock's name as read cannot be written back unchanged (not UTF-8); -EIO when the
+ * the lock's name as read cannot be written back unchanged (not UTF-8); -EOPNOTSUPP,
+ * nothing written, when its Config is the API v1 layout (no zone fields); -EIO when the
  * read-back differs from what was written in any setting. A Nuki Opener (the link's
  * generation) is read and written in its own layouts (nuki-opener.md O4.1, O4.2); its
  * ret_before then holds only the Nuki ID, the clock and the zone fields.

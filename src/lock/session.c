@@ -55,6 +55,12 @@ struct session {
         uint64_t connect_t0;
         uint8_t remote_error;
         uint16_t remote_error_cmd;
+        bool remote_error_plain;       /* the Error Report came unencrypted (issue 14) */
+        uint16_t asking;               /* the command the exchange asks for (Request Data's target) */
+        bool answered;                 /* the exchange in progress got a message */
+        uint16_t silent_cmd;           /* the last exchange timed out without any message */
+        uint16_t odd_cmd;              /* the last answer we could not decode: command, length */
+        size_t odd_len;
         bool sent, accepted;           /* the exchange in progress: written; ACCEPTED seen */
         bool call_sent, call_accepted; /* the last session_call's command */
 
@@ -195,17 +201,28 @@ static void on_disconnect(void *userdata, int error)
         finish(s, error < 0 ? error : -ENOTCONN);
 }
 
-/* An Error Report ends the call (spec §6.21). */
-static void remote_error(struct session *s, const struct lk_msg *m)
+int session_not_understood(struct session *s, uint16_t cmd, size_t len)
+{
+        s->odd_cmd = cmd;
+        s->odd_len = len;
+        return -ENOMSG;
+}
+
+/*
+ * An Error Report ends the call (spec §6.21). An unencrypted one (plain) can only make the
+ * call fail, never succeed, and the caller is told it came unauthenticated (issue 14).
+ */
+static void remote_error(struct session *s, const struct lk_msg *m, bool plain)
 {
         struct lk_error_report e;
 
         if (lk_error_report_decode(m->payload, m->len, &e) < 0) {
-                finish(s, -EBADMSG);
+                finish(s, plain ? -EBADMSG : session_not_understood(s, m->cmd, m->len));
                 return;
         }
         s->remote_error = e.code;
         s->remote_error_cmd = e.cmd;
+        s->remote_error_plain = plain;
         finish(s, -EREMOTEIO);
 }
 
@@ -226,12 +243,13 @@ static void deliver_usdio(struct session *s, const uint8_t *msg, size_t n)
                 log_debug("Ignoring unsolicited message 0x%04x", m.cmd);
                 goto out;
         }
+        s->answered = true;
         /* spec §5.3: after ACCEPTED the motor turns; the final state and COMPLETE take time */
         if (m.cmd == LK_CMD_STATUS && m.len >= 1 && m.payload[0] == LK_STATUS_ACCEPTED)
                 s->accepted = true;
         (void)arm_timer(s, s->accepted ? s->opts.action_timeout_usec : s->opts.reply_timeout_usec);
         if (m.cmd == LK_CMD_ERROR_REPORT) {
-                remote_error(s, &m);
+                remote_error(s, &m, false);
                 goto out;
         }
         r = s->reply_fn ? s->reply_fn(s->userdata, &m) : 0;
@@ -247,24 +265,36 @@ out:
 
 static void deliver_gdio(struct session *s, const uint8_t *msg, size_t n)
 {
-        struct lk_error_report e;
         struct lk_msg m;
 
         s->stats.messages++;
         if (lk_plain_decode(msg, n, &m) < 0)
                 return;
-        if (m.cmd != LK_CMD_ERROR_REPORT || s->wait != WAIT_REPLY)
-                return;
-        /* A PIN verdict comes from a lock that decrypted our command: it answers encrypted. An
-         * unencrypted one is anybody's in radio range (issue 11): it counts as a forged answer. */
-        if (lk_error_report_decode(m.payload, m.len, &e) >= 0 &&
-            (e.code == LK_K_ERROR_BAD_PIN || e.code == LK_K_ERROR_TOO_MANY_PIN_ATTEMPTS)) {
-                log_debug("Ignoring an unencrypted PIN verdict 0x%02x", e.code);
-                finish(s, -EBADMSG);
-                return;
-        }
         /* Unencrypted errors on Keyturner GDIO, e.g. K_ERROR_NOT_AUTHORIZED (spec §1.1, §2.2). */
-        remote_error(s, &m);
+        if (m.cmd == LK_CMD_ERROR_REPORT && s->wait == WAIT_REPLY) {
+                s->answered = true;
+                remote_error(s, &m, true);
+        }
+}
+
+/*
+ * Some locks send an unencrypted Error Report on the USDIO itself (issue 14): a whole plain
+ * message in the first chunk of a message, 7 bytes with a good CRC. A sealed message cannot
+ * look like that by accident in practice (its first chunk is its nonce, and 2^-32 for the
+ * command and CRC besides); it is looked for only during an exchange.
+ */
+static bool plain_usdio_error(struct session *s, const uint8_t *chunk, size_t n)
+{
+        struct lk_msg m;
+
+        if (s->wait != WAIT_REPLY || (s->usdio.len != 0 && !s->usdio.done) ||
+            (ssize_t)n != lk_plain_length(LK_CMD_ERROR_REPORT) || lk_plain_decode(chunk, n, &m) < 0 ||
+            m.cmd != LK_CMD_ERROR_REPORT)
+                return false;
+        s->stats.messages++;
+        s->answered = true;
+        remote_error(s, &m, true);
+        return true;
 }
 
 static void on_chunk(void *userdata, enum lk_channel ch, const uint8_t *chunk, size_t n)
@@ -284,6 +314,8 @@ static void on_chunk(void *userdata, enum lk_channel ch, const uint8_t *chunk, s
                 }
                 return;
         }
+        if (ch == LK_CH_USDIO && plain_usdio_error(s, chunk, n))
+                return;
         ra = ch == LK_CH_USDIO ? &s->usdio : &s->gdio;
         while (off < n) {
                 r = lk_reasm_feed(ra, chunk + off, n - off, &used);
@@ -554,7 +586,11 @@ static int exchange(struct session *s, uint16_t cmd, const uint8_t *payload, siz
         s->complete_ends = complete_ends;
         s->remote_error = 0;
         s->remote_error_cmd = 0;
-        s->sent = s->accepted = false;
+        s->remote_error_plain = false;
+        s->sent = s->accepted = s->answered = false;
+        s->silent_cmd = 0;
+        if (!s->asking)
+                s->asking = cmd;
         r = arm_timer(s, s->opts.reply_timeout_usec);
         if (r >= 0)
                 r = send_sealed(s, cmd, payload, n);
@@ -562,16 +598,22 @@ static int exchange(struct session *s, uint16_t cmd, const uint8_t *payload, siz
                 s->sent = true; /* from here the lock may act on it, whatever comes back */
         if (r < 0) {
                 s->wait = WAIT_NONE;
+                s->asking = 0;
                 disarm_timer(s);
                 return r;
         }
         r = run_until_done(s);
+        /* issue 14: older firmware answers nothing at all to a command it does not know */
+        if (r == -ETIMEDOUT && !s->answered && s->connected)
+                s->silent_cmd = s->asking;
+        s->asking = 0;
         /* The lock does not know our authorization (reset, replaced, removed): no command of ours
          * will do, whatever it is; the code stays in session_remote_error(). */
         return r == -EREMOTEIO && s->remote_error == LK_K_ERROR_NOT_AUTHORIZED ? -EACCES : r;
 }
 
 struct want_one {
+        struct session *s;
         uint16_t cmd;
         uint8_t *buf;
         size_t size;
@@ -585,7 +627,7 @@ static int want_one_reply(void *userdata, const struct lk_msg *m)
         if (m->cmd != w->cmd)
                 return 0;
         if (m->len > w->size)
-                return -EBADMSG;
+                return session_not_understood(w->s, m->cmd, m->len);
         memcpy(w->buf, m->payload, m->len);
         w->len = m->len;
         return 1;
@@ -594,10 +636,11 @@ static int want_one_reply(void *userdata, const struct lk_msg *m)
 int session_request_data(struct session *s, uint16_t cmd, uint8_t *ret_payload, size_t size, size_t *ret_len)
 {
         uint8_t req[2] = { (uint8_t)cmd, (uint8_t)(cmd >> 8) };
-        struct want_one w = { .cmd = cmd, .buf = ret_payload, .size = size };
+        struct want_one w = { .s = s, .cmd = cmd, .buf = ret_payload, .size = size };
         int r;
 
         /* Answered by exactly the message asked for (spec §6.1); a stray Status does not end it. */
+        s->asking = cmd;
         r = exchange(s, LK_CMD_REQUEST_DATA, req, sizeof(req), want_one_reply, &w, false);
         if (r < 0)
                 return r;
@@ -619,7 +662,7 @@ static int backoff(struct session *s, uint64_t usec)
 }
 
 /*
- * The lock's answer to a command that carried the PIN (encrypted, so authenticated): a
+ * The lock's answer to a command that carried the PIN (when encrypted, so authenticated): a
  * refusal or a lockout blocks the PIN for the rest of the session and is handed to the hook,
  * which keeps it on disk. Returns the call's result, with those two as -EKEYREJECTED and
  * -EKEYEXPIRED (the Error Report's code stays in session_remote_error()).
@@ -636,6 +679,8 @@ static int pin_verdict(struct session *s, int r)
                 verdict = -EKEYEXPIRED;
         else
                 return r; /* no verdict we can be sure of: before the PIN check, or never heard */
+        if (verdict < 0 && s->remote_error_plain)
+                return r; /* unencrypted: anybody's in radio range (issue 14): it fails this call, marks nothing */
         if (verdict < 0)
                 s->pin_block = verdict;
         if (s->hooks.pin_verdict)
@@ -678,7 +723,7 @@ int session_call(struct session *s, uint16_t cmd, const uint8_t *fields, size_t 
                         if (r < 0)
                                 goto out;
                         if (nk_len != LK_CHALLENGE_SIZE) {
-                                r = -EBADMSG;
+                                r = session_not_understood(s, LK_CMD_CHALLENGE, nk_len);
                                 goto out;
                         }
                         len = lk_cmd_finish(cmd, payload, n, sizeof(payload), nk, &s->creds.pin);
@@ -775,6 +820,23 @@ uint8_t session_remote_error(const struct session *s)
 uint16_t session_remote_error_cmd(const struct session *s)
 {
         return s->remote_error_cmd;
+}
+
+bool session_remote_error_plain(const struct session *s)
+{
+        return s->remote_error_plain;
+}
+
+uint16_t session_silent_cmd(const struct session *s)
+{
+        return s->silent_cmd;
+}
+
+uint16_t session_not_understood_cmd(const struct session *s, size_t *ret_len)
+{
+        if (ret_len)
+                *ret_len = s->odd_len;
+        return s->odd_cmd;
 }
 
 const struct session_stats *session_stats(const struct session *s)

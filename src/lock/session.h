@@ -115,6 +115,20 @@ bool session_is_link_error(int error);
 
 uint8_t session_remote_error(const struct session *s);
 uint16_t session_remote_error_cmd(const struct session *s);
+/* The Error Report came unencrypted (keyturner GDIO or USDIO): unauthenticated, it may only
+ * make a command fail, and nothing stored may change because of it (issue 14). */
+bool session_remote_error_plain(const struct session *s);
+/* After -ETIMEDOUT: the command the lock answered nothing at all to (for Request Data, the
+ * data asked for), as older firmware does for commands it lacks; 0 if it answered something. */
+uint16_t session_silent_cmd(const struct session *s);
+/*
+ * An authenticated answer this version of latchkey does not understand (a length or layout
+ * no decoder knows; issue 14): records its command and length and returns -ENOMSG, which
+ * the exit map calls unsupported (11), never corrupt. session_not_understood_cmd() tells the
+ * last one recorded (0 if none).
+ */
+int session_not_understood(struct session *s, uint16_t cmd, size_t len);
+uint16_t session_not_understood_cmd(const struct session *s, size_t *ret_len);
 const struct session_stats *session_stats(const struct session *s);
 /* What the link said on connect (generation, MTU). */
 const struct lk_link_info *session_link_info(const struct session *s);

@@ -225,7 +225,7 @@ int store_creds_put(struct store *s, const struct lk_creds *c)
         r = creds_filename(c->alias, name, sizeof(name));
         if (r < 0)
                 return r;
-        if (strchr(c->via, '\n') || strchr(c->name, '\n'))
+        if (strchr(c->via, '\n') || strchr(c->name, '\n') || strchr(c->firmware, '\n'))
                 return -EINVAL;
         sodium_bin2hex(key, sizeof(key), c->shared_key, LK_KEY_SIZE);
         sodium_bin2hex(uuid, sizeof(uuid), c->lock_uuid, LK_UUID_SIZE);
@@ -237,6 +237,8 @@ int store_creds_put(struct store *s, const struct lk_creds *c)
                      "paired_at=%" PRId64 "\n",
                      c->alias, c->via, (int)c->generation, c->auth_id, c->app_id, c->id_type, key, uuid,
                      pk, c->name, c->paired_at);
+        if (n > 0 && (size_t)n < sizeof(buf) && c->firmware[0])
+                n += snprintf(buf + n, sizeof(buf) - (size_t)n, "firmware=%s\n", c->firmware);
         if (n > 0 && (size_t)n < sizeof(buf) && c->has_pin)
                 n += snprintf(buf + n, sizeof(buf) - (size_t)n, "pin=%0*" PRIu32 "\n",
                               c->pin.size == 4 ? 6 : 4, c->pin.value);
@@ -340,6 +342,10 @@ static int creds_parse_line(struct lk_creds *c, char *line, unsigned *seen)
         } else if (streq(line, "paired_at")) {
                 r = parse_u64(v, 0, INT64_MAX, &u);
                 c->paired_at = (int64_t)u;
+        } else if (streq(line, "firmware")) {
+                if (strlen(v) > STORE_FIRMWARE_MAX)
+                        return -EBADMSG;
+                snprintf(c->firmware, sizeof(c->firmware), "%s", v);
         } else if (streq(line, "pin")) {
                 r = parse_pin(v, &c->pin);
                 c->has_pin = r >= 0;

@@ -13,6 +13,8 @@
 
 #define STORE_ALIAS_MAX 63
 #define STORE_VIA_MAX 255
+#define STORE_FIRMWARE_MAX 15
+#define STORE_FIRMWARE_API1 "api-v1"
 
 struct store;
 
@@ -46,6 +48,10 @@ struct lk_creds {
         /* Another Nuki ID answered behind this address: writes stop until the lock is paired again. */
         int64_t identity_mismatch_at;    /* 0 = none */
         uint32_t seen_nuki_id;
+
+        /* The firmware the lock's Config last named, when it was read (issue 14): "3.6.4", or
+         * STORE_FIRMWARE_API1 for a Config in the API v1 layout, which names none; "" unknown. */
+        char firmware[STORE_FIRMWARE_MAX + 1];
 };
 
 /* Default state directory: $LATCHKEY_STATE_DIR, else /var/lib/latchkey for root, else

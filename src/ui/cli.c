@@ -32,11 +32,70 @@ int cli_fail(struct cli *c, enum cli_exit code, const char *fmt, ...)
         return -1;
 }
 
+const char *cli_firmware_words(const struct lk_creds *creds, char *buf, size_t size)
+{
+        if (streq(creds->firmware, STORE_FIRMWARE_API1))
+                snprintf(buf, size, "older firmware (Config in the API v1 layout, no version given)");
+        else if (creds->firmware[0])
+                snprintf(buf, size, "firmware %s", creds->firmware);
+        else
+                snprintf(buf, size, "firmware not known yet: 'latchkey config show' reads it");
+        return buf;
+}
+
+void cli_note_firmware(struct cli *c, const struct lk_config *cfg)
+{
+        char fw[STORE_FIRMWARE_MAX + 1];
+        struct lk_creds stored;
+        int r;
+
+        if (lk_config_has(cfg, LK_CONFIG_OFF_FIRMWARE + 2))
+                snprintf(fw, sizeof(fw), "%u.%u.%u", cfg->firmware_version[0], cfg->firmware_version[1],
+                         cfg->firmware_version[2]);
+        else
+                snprintf(fw, sizeof(fw), "%s", STORE_FIRMWARE_API1);
+        if (!c->store || !c->creds.alias[0] || streq(fw, c->creds.firmware))
+                return;
+        snprintf(c->creds.firmware, sizeof(c->creds.firmware), "%s", fw);
+        /* What is stored, not c->creds: --pin-file and --via change those for this run only. */
+        r = store_creds_get(c->store, c->creds.alias, &stored);
+        if (r >= 0) {
+                snprintf(stored.firmware, sizeof(stored.firmware), "%s", fw);
+                r = store_creds_put(c->store, &stored);
+                lk_creds_wipe(&stored);
+        }
+        if (r < 0)
+                log_warning("Cannot store the firmware of '%s': %s", c->creds.alias, strerror(-r));
+}
+
+/* What the session knows about error beyond its kind (issue 14), as a tail for the message. */
+static void session_note(struct cli *c, int error, char *buf, size_t size)
+{
+        const char *name;
+        uint16_t cmd;
+        size_t len = 0;
+        char fw[96];
+
+        buf[0] = '\0';
+        if (!c->session)
+                return;
+        if ((error == -EREMOTEIO || error == -EACCES) && session_remote_error_plain(c->session)) {
+                snprintf(buf, size, " (an unencrypted Error Report: unauthenticated, so nothing stored was changed)");
+        } else if (error == -ETIMEDOUT && (cmd = session_silent_cmd(c->session))) {
+                name = lk_cmd_name(cmd);
+                snprintf(buf, size, ": it answered nothing at all to %s (0x%04X); the lock (%s) probably does not support it",
+                         name ? name : "the command", cmd, cli_firmware_words(&c->creds, fw, sizeof(fw)));
+        } else if (error == -ENOMSG && (cmd = session_not_understood_cmd(c->session, &len))) {
+                name = lk_cmd_name(cmd);
+                snprintf(buf, size, ": %s (0x%04X), %zu bytes", name ? name : "a command", cmd, len);
+        }
+}
+
 int cli_fail_errno(struct cli *c, int error, const char *what)
 {
         struct lk_creds fresh;
         uint8_t code = 0;
-        char why[400];
+        char why[400], note[320];
 
         if (error == -EREMOTEIO) {
                 code = c->session ? session_remote_error(c->session) : LK_ERROR_UNKNOWN;
@@ -50,7 +109,8 @@ int cli_fail_errno(struct cli *c, int error, const char *what)
                 lk_creds_wipe(&fresh);
         } else
                 agent_describe(c->creds.alias[0] ? &c->creds : NULL, error, code, why, sizeof(why));
-        return cli_fail(c, exit_for_lock_errno(error, code), "%s: %s", what, why);
+        session_note(c, error, note, sizeof(note));
+        return cli_fail(c, exit_for_lock_errno(error, code), "%s: %s%s", what, why, note);
 }
 
 #define CLI_FLAGS_MAX 64

@@ -56,8 +56,15 @@ int cli_getopt_none(struct cli *c, int argc, char **argv);
 
 /* Record an error (message, exit code) and return -1; the last one wins. */
 __attribute__((format(printf, 3, 4))) int cli_fail(struct cli *c, enum cli_exit code, const char *fmt, ...);
-/* Map an -errno from the session/transport to an exit code and message ("while <what>"). */
+/* Map an -errno from the session/transport to an exit code and message ("while <what>"),
+ * with what the session knows of it: an unencrypted Error Report, a command the lock answered
+ * with silence (naming the stored firmware), an answer not understood (issue 14). */
 int cli_fail_errno(struct cli *c, int error, const char *what);
+/* The lock's firmware as its Config names it, kept with its credentials when it changed
+ * (issue 14: messages name it). A store that cannot be written is only warned about. */
+void cli_note_firmware(struct cli *c, const struct lk_config *cfg);
+/* The stored firmware in words: "firmware 3.6.4", "older firmware (API v1 layouts)". */
+const char *cli_firmware_words(const struct lk_creds *creds, char *buf, size_t size);
 
 /* The state directory (opened once). */
 int cli_store(struct cli *c, struct store **ret);

@@ -100,6 +100,7 @@ static void lock_failures_map(void **state)
         assert_int_equal(exit_for_lock_errno(-ENOKEY, 0), CLI_EXIT_AUTH);
         assert_int_equal(exit_for_lock_errno(-ENOSPC, 0), CLI_EXIT_FULL);
         assert_int_equal(exit_for_lock_errno(-EOPNOTSUPP, 0), CLI_EXIT_UNSUPPORTED);
+        assert_int_equal(exit_for_lock_errno(-ENOMSG, 0), CLI_EXIT_UNSUPPORTED); /* issue 14: not understood, not corrupt */
         assert_int_equal(exit_for_lock_errno(-ENOMEM, 0), CLI_EXIT_FAILURE);
         assert_int_equal(exit_for_upstream_errno(-EKEYREJECTED), CLI_EXIT_UPSTREAM);
         assert_int_equal(exit_for_upstream_errno(-EMSGSIZE), CLI_EXIT_UPSTREAM);
