@@ -15,6 +15,8 @@ static void do_request_config(struct req *r)
         /* spec §6.24: the keypad flags follow the keypad; Ultra pairs Keypad 2.0 only [DECISION] */
         c.has_keypad = keypad && !ultra;
         c.has_keypad_2 = keypad && ultra;
+        if (r->lock->cfg.api_v1)
+                c.len = LK_CONFIG_API1; /* offsets 0–62 only */
         SIM_REPLY_WITH(r, LK_CMD_CONFIG, lk_config_encode, &c);
 }
 

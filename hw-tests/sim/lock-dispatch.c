@@ -19,13 +19,18 @@ void sim_send_plain(struct sim_lock *lock, enum lk_channel ch, uint16_t cmd, con
                 lock->io.send(lock->io.userdata, ch, buf, (size_t)k);
 }
 
-static void send_plain_error(struct sim_lock *lock, uint8_t code, uint16_t cmd)
+static void send_plain_error_on(struct sim_lock *lock, enum lk_channel ch, uint8_t code, uint16_t cmd)
 {
         uint8_t p[LK_ERROR_REPORT_SIZE];
         struct lk_error_report e = { .code = code, .cmd = cmd };
 
         if (lk_error_report_encode(&e, p, sizeof(p)) > 0)
-                sim_send_plain(lock, LK_CH_KEYTURNER, LK_CMD_ERROR_REPORT, p, sizeof(p));
+                sim_send_plain(lock, ch, LK_CMD_ERROR_REPORT, p, sizeof(p));
+}
+
+static void send_plain_error(struct sim_lock *lock, uint8_t code, uint16_t cmd)
+{
+        send_plain_error_on(lock, LK_CH_KEYTURNER, code, cmd);
 }
 
 void sim_reply(const struct req *r, uint16_t cmd, const uint8_t *p, size_t n)
@@ -45,6 +50,16 @@ void sim_reply_error(const struct req *r, uint8_t code)
         uint8_t p[LK_ERROR_REPORT_SIZE];
         struct lk_error_report e = { .code = code, .cmd = r->cmd };
 
+        switch (r->lock->cfg.errors) {
+        case SIM_ERRORS_PLAIN_GDIO:
+                send_plain_error_on(r->lock, LK_CH_KEYTURNER, code, r->cmd);
+                return;
+        case SIM_ERRORS_PLAIN_USDIO:
+                send_plain_error_on(r->lock, LK_CH_USDIO, code, r->cmd);
+                return;
+        case SIM_ERRORS_SEALED:
+                break;
+        }
         if (lk_error_report_encode(&e, p, sizeof(p)) > 0)
                 sim_reply(r, LK_CMD_ERROR_REPORT, p, sizeof(p));
 }
@@ -107,6 +122,8 @@ static void do_request_data(struct req *r, struct sim_auth *a)
                 sim_reply_error(r, LK_ERROR_BAD_LENGTH);
                 return;
         }
+        if (r->lock->cfg.api_v1 && rd.cmd == LK_CMD_BATTERY_REPORT)
+                return; /* API v1 firmware has no Battery Report: silence (issue 14) */
         switch (rd.cmd) {
         case LK_CMD_CHALLENGE: {
                 struct lk_challenge c;
@@ -135,6 +152,25 @@ static void do_request_data(struct req *r, struct sim_auth *a)
         }
 }
 /* ---- the command switch ---- */
+
+/* What API v1 firmware does not know (issue 14): it answers nothing at all to these. */
+static bool api_v1_lacks(uint16_t cmd)
+{
+        switch (cmd) {
+        case LK_CMD_REQUEST_ADVANCED_CONFIG:
+        case LK_CMD_SET_ADVANCED_CONFIG:
+        case LK_CMD_REQUEST_LOG_ENTRIES:
+        case LK_CMD_ENABLE_LOGGING:
+        case LK_CMD_KEYPAD_ACTION:
+        case LK_CMD_ADD_KEYPAD_CODE:
+        case LK_CMD_UPDATE_KEYPAD_CODE:
+        case LK_CMD_REMOVE_KEYPAD_CODE:
+        case LK_CMD_REQUEST_KEYPAD_CODES:
+                return true;
+        default:
+                return false;
+        }
+}
 
 /* Decode the fields of cmd: 0, -EBADMSG (wrong length), -ENOENT (not a command we take). */
 static int decode(const struct sim_lock *lock, uint16_t cmd, const uint8_t *p, size_t n,
@@ -225,6 +261,8 @@ static void dispatch(struct req *r, struct sim_auth *a, const uint8_t *payload, 
         }
         static const uint8_t none[1];
 
+        if (lock->cfg.api_v1 && api_v1_lacks(r->cmd))
+                return; /* silence, the challenge left as it was */
         if (need == LK_AUTH_NONE || decode(lock, r->cmd, none, 0, &f) == -ENOENT) {
                 sim_reply_error(r, LK_ERROR_UNKNOWN);
                 return;

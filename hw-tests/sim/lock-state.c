@@ -395,6 +395,8 @@ void sim_keyturner_states(const struct sim_lock *lock, struct lk_keyturner_state
                 .wifi_rssi = full ? 0x01 : 0,
         };
 
+        if (lock->cfg.api_v1)
+                ks.len = LK_KEYTURNER_STATES_MIN; /* the 13-byte layout */
         sim_unix_to_dt(now, &ks.current_time);
         /* spec §6.14 byte 20 bit0: keypad battery information supported */
         if (sim_keypad_present(lock))

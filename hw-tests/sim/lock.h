@@ -46,6 +46,17 @@ enum sim_motor_fault {
                          * state undefined and K_ERROR_MOTOR_TIMEOUT */
 };
 
+/*
+ * How the lock sends the Error Report of an encrypted exchange (spec §8): sealed on the USDIO
+ * like every answer, or as some locks do (issue 14), unencrypted on the keyturner GDIO or on
+ * the USDIO itself.
+ */
+enum sim_errors {
+        SIM_ERRORS_SEALED,
+        SIM_ERRORS_PLAIN_GDIO,
+        SIM_ERRORS_PLAIN_USDIO,
+};
+
 struct sim_config {
         enum lk_generation generation;
         char name[LK_AUTH_NAME_SIZE + 1];
@@ -60,6 +71,14 @@ struct sim_config {
         unsigned motor_ms[SIM_MOTOR_ACTIONS]; /* motor time per action; 0 = at once */
         bool opener_app_cm;             /* an Opener takes CM by Lock Action from an App too
                                          * ([DECISION] nuki-opener.md O6.2: default refused) */
+        /*
+         * Older firmware (issue 14, a 2016 lock of the Nuki API v1): Config in the 63-byte
+         * layout and Keyturner States in the 13-byte one; Battery Report, Advanced Config, the
+         * log and the keypad commands get no answer at all, as that firmware does not know
+         * them. The stored state is the same; only what goes over the air differs.
+         */
+        bool api_v1;
+        enum sim_errors errors;
 };
 
 struct sim_io {

@@ -47,6 +47,8 @@ enum {
         O_MOTOR,
         O_ANSWER_FIRST,
         O_HIDE_PAIRING,
+        O_LEGACY,
+        O_PLAIN_ERRORS,
         O_HELP,
 };
 
@@ -83,10 +85,17 @@ static const struct prog_flag run_flags[] = {
           "Serve from a process of its own and return as soon as it listens (or with its error): no race with "
           "the commands that follow. Stop it with the quit request." },
         { "answer-first", O_ANSWER_FIRST, NULL,
-          "With --ble, answer before the ATT Write Response: a write's response waits until the central "
-          "confirmed the indications of its answer, as some locks do (ATT allows it)." },
+          "Answer before the Write Response, as some locks do (ATT allows it): over BLE a write's response "
+          "waits until the central confirmed the indications of its answer; on the socket WRITE_RSP follows "
+          "the answer's INDICATION packets." },
         { "hide-pairing", O_HIDE_PAIRING, NULL,
           "With --ble, show the pairing service only in pairing mode, as locks with pairing off hide it." },
+        { "legacy-firmware", O_LEGACY, NULL,
+          "Behave like older firmware (Nuki API v1): Config in the 63-byte layout, Keyturner States in the "
+          "13-byte one, and no answer at all to Battery Report, Advanced Config, log or keypad commands." },
+        { "plain-errors", O_PLAIN_ERRORS, "CHANNEL",
+          "Send the Error Report of an encrypted exchange unencrypted, on the keyturner GDIO or on the USDIO, "
+          "as some locks do (wrong PIN, not authorized, ...).", "keyturner usdio" },
         { "help", O_HELP, NULL, "Explain run and exit." },
         {},
 };
@@ -356,6 +365,19 @@ static int run_flag(int c, const char *opt_name, struct run_args *r)
                 break;
         case O_HIDE_PAIRING:
                 o->hide_pairing = true;
+                break;
+        case O_LEGACY:
+                o->cfg.api_v1 = true;
+                break;
+        case O_PLAIN_ERRORS:
+                if (strcmp(optarg, "keyturner") == 0)
+                        o->cfg.errors = SIM_ERRORS_PLAIN_GDIO;
+                else if (strcmp(optarg, "usdio") == 0)
+                        o->cfg.errors = SIM_ERRORS_PLAIN_USDIO;
+                else {
+                        prog_log("--plain-errors wants keyturner or usdio, not '%s'", optarg);
+                        return -EINVAL;
+                }
                 break;
         default:
                 return -EINVAL;

@@ -9,6 +9,8 @@
  * A client write goes through three steps, one at a time per connection (input is off while
  * a write is in flight, so the kernel queue keeps later packets in order):
  *   received ─write_ms→ WRITE_RSP queued ─process_ms→ sim_lock_receive() → replies queued
+ * With --answer-first the WRITE_RSP is queued after the replies instead, as locks that send
+ * their indications before the ATT Write Response do (issue 14).
  * Everything the client sees leaves through one output queue; each indication waits
  * indicate_ms before it goes. The engine's io->changed() writes the state file synchronously
  * inside the engine call, i.e. before anything it queued can be sent.
@@ -196,6 +198,11 @@ static void conn_process(struct conn *c)
                 if (r < 0)
                         prog_debug("engine refused a %zu-byte write on channel %u: %s", c->len,
                                    c->ch, strerror(-r));
+                if (p->opts->answer_first &&
+                    out_push(c, 0, PROG_WRITE_RSP, c->ch, (const uint8_t[]){ 0 }, 1) < 0) {
+                        conn_close(c, "out of memory");
+                        return;
+                }
         }
         if (p->faults.drop_after != 0 && c->writes == p->faults.drop_after) {
                 p->faults.drop_after = 0;
@@ -220,7 +227,7 @@ static void conn_write_rsp(struct conn *c)
 {
         struct prog *p = c->p;
 
-        if (!c->stalled) {
+        if (!c->stalled && !p->opts->answer_first) {
                 if (out_push(c, 0, PROG_WRITE_RSP, c->ch, (const uint8_t[]){ 0 }, 1) < 0) {
                         conn_close(c, "out of memory");
                         return;

@@ -69,7 +69,7 @@ struct prog_options {
         bool verbose;
         bool ble;             /* --ble: also a BLE peripheral through BlueZ (prog-ble.c) */
         const char *adapter;  /* --adapter hciX for --ble; NULL = hci0 */
-        bool answer_first;    /* --answer-first: BLE answers before the ATT Write Response */
+        bool answer_first;    /* --answer-first: answers before the (ATT) Write Response */
         bool hide_pairing;    /* --hide-pairing: the BLE pairing service only in pairing mode */
 };
 

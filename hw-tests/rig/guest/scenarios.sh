@@ -259,6 +259,32 @@ t_daemon() {
         [ "$rc" = 0 ] && grep -q 'event=lock-connect lock=back' "$W/daemon.err"
 }
 
+# Older firmware (issue 14) on lock 2 over BlueZ: API v1 layouts and silence for what it lacks,
+# unencrypted Error Reports on the keyturner GDIO, then on the USDIO. What it has works; the
+# rest fails saying why; a wrong PIN is 6, unauthenticated, and the stored PIN stays.
+wrong_pin() { # a wrong PIN answered unencrypted: exit 6, said unauthenticated
+        printf '9999\n' > "$W/wrong-pin"; chmod 600 "$W/wrong-pin"
+        $LK --json --adapter hci1 --lock back --pin-file "$W/wrong-pin" pin verify > "$W/old-pin.json"; rc=$?
+        echo "wrong PIN: exit $rc $(cat "$W/old-pin.json")"
+        [ "$rc" = 6 ] && grep -q 'unauthenticated' "$W/old-pin.json" &&
+                $LK --json --adapter hci1 --lock back pin verify > /dev/null
+}
+t_older_firmware() {
+        stop_lock 2; start_lock 2 hci2 --legacy-firmware --plain-errors keyturner || return 1
+        for cmd in state lock unlock "time sync"; do
+                $LK --json --adapter hci1 --lock back $cmd > "$W/old.json" || { echo "$cmd:"; cat "$W/old.json"; return 1; }
+        done
+        $LK --json --adapter hci1 --lock back config show > "$W/old-config.json" || { cat "$W/old-config.json"; return 1; }
+        grep -q '"lacks":\[[^]]*"advanced"' "$W/old-config.json" || { cat "$W/old-config.json"; return 1; }
+        $LK --json --adapter hci1 --lock back battery > "$W/old-battery.json"; rc=$?
+        echo "battery: exit $rc $(cat "$W/old-battery.json")"
+        [ "$rc" = 5 ] && grep -q 'probably does not support it' "$W/old-battery.json" || return 1
+        wrong_pin || return 1
+        stop_lock 2; start_lock 2 hci2 --plain-errors usdio || return 1
+        wrong_pin || return 1
+        stop_lock 2; start_lock 2 hci2
+}
+
 # ---- make bench: each job N times (RIG_BENCH), the lock's link model at 15 ms per indication ----
 
 # One run of a job: its -v timings and the lock's ATT counts, as a line of bench.txt:
@@ -338,6 +364,7 @@ scenario second-lock 2 t_second_lock
 scenario two-locks 1 t_two_locks
 scenario booking-two-locks 2 t_booking
 scenario daemon-two-locks 2 t_daemon
+scenario older-firmware 2 t_older_firmware
 [ -n "${BENCH:-}" ] && scenario bench 1 t_bench
 
 kill $SIMPID1 ${SIMPID2:-} 2>/dev/null
