@@ -11,65 +11,9 @@
 #include "session.h"
 #include "util.h"
 
-#define USEC_PER_MSEC 1000ULL
-#define USEC_PER_SEC 1000000ULL
 
-enum wait_kind {
-        WAIT_NONE,
-        WAIT_CONNECT,
-        WAIT_REPLY,   /* USDIO replies to a call */
-        WAIT_PAIRING, /* raw pairing-channel chunks */
-};
+#include "session-private.h"
 
-struct session {
-        sd_event *event;
-        struct lk_transport *transport;
-        struct lk_transport_cb cb;
-        struct lk_creds creds;
-        bool has_creds;
-        const struct lk_env *env;
-        struct session_opts opts;
-        struct session_stats stats;
-
-        bool connected;
-        /* Writes per channel: sent, and completed (on_sent, in order per channel). A write's
-         * late error is the current wait's failure only if that wait sent it: an answer may
-         * come before its write's response (ATT allows it), and then the wait is over. */
-        uint32_t wr_sent[LK_CH_COUNT], wr_done[LK_CH_COUNT], wr_settled[LK_CH_COUNT];
-        uint64_t up_usec;         /* CLOCK_MONOTONIC when the link last came up; 0 never */
-        struct lk_link_info info;
-        struct lk_reasm usdio;
-        struct lk_reasm gdio;
-        sd_event_source *timer;
-
-        /* the wait in progress */
-        enum wait_kind wait;
-        int result;   /* > 0 while running; 0 done; < 0 failed */
-        session_reply_fn reply_fn;
-        bool complete_ends; /* a Status COMPLETE ends the wait */
-        session_chunk_fn chunk_fn;
-        void *userdata;
-        /* session_connect_async(): whom to tell, and when the connect began */
-        session_connected_fn connect_fn;
-        void *connect_userdata;
-        uint64_t connect_t0;
-        uint8_t remote_error;
-        uint16_t remote_error_cmd;
-        bool remote_error_plain;       /* the Error Report came unencrypted (issue 14) */
-        uint16_t asking;               /* the command the exchange asks for (Request Data's target) */
-        bool answered;                 /* the exchange in progress got a message */
-        uint16_t silent_cmd;           /* the last exchange timed out without any message */
-        uint16_t odd_cmd;              /* the last answer we could not decode: command, length */
-        size_t odd_len;
-        bool sent, accepted;           /* the exchange in progress: written; ACCEPTED seen */
-        bool call_sent, call_accepted; /* the last session_call's command */
-
-        struct session_hooks hooks;
-        bool acquired;       /* hooks.acquire succeeded and release is owed */
-        bool checked;        /* hooks.connected ran */
-        int pin_block;       /* session_block_pin() */
-        int write_block;     /* session_block_writes() */
-};
 
 static void finish(struct session *s, int result);
 
@@ -91,7 +35,7 @@ static int mono_usec(uint64_t *ret)
         return 0;
 }
 
-static int arm_timer(struct session *s, uint64_t usec)
+int session_arm_timer(struct session *s, uint64_t usec)
 {
         uint64_t now = 0;
         int r;
@@ -111,14 +55,14 @@ static int arm_timer(struct session *s, uint64_t usec)
         return sd_event_source_set_enabled(s->timer, SD_EVENT_ONESHOT);
 }
 
-static void disarm_timer(struct session *s)
+void session_disarm_timer(struct session *s)
 {
         if (s->timer)
                 (void)sd_event_source_set_enabled(s->timer, SD_EVENT_OFF);
 }
 
 /* Run the loop until the current wait finishes. */
-static int run_until_done(struct session *s)
+int session_run_until_done(struct session *s)
 {
         int r;
 
@@ -129,7 +73,7 @@ static int run_until_done(struct session *s)
                         break;
                 }
         }
-        disarm_timer(s);
+        session_disarm_timer(s);
         s->wait = WAIT_NONE;
         memcpy(s->wr_settled, s->wr_sent, sizeof(s->wr_settled)); /* the wait is over for all of them */
         return s->result;
@@ -247,7 +191,7 @@ static void deliver_usdio(struct session *s, const uint8_t *msg, size_t n)
         /* spec §5.3: after ACCEPTED the motor turns; the final state and COMPLETE take time */
         if (m.cmd == LK_CMD_STATUS && m.len >= 1 && m.payload[0] == LK_STATUS_ACCEPTED)
                 s->accepted = true;
-        (void)arm_timer(s, s->accepted ? s->opts.action_timeout_usec : s->opts.reply_timeout_usec);
+        (void)session_arm_timer(s, s->accepted ? s->opts.action_timeout_usec : s->opts.reply_timeout_usec);
         if (m.cmd == LK_CMD_ERROR_REPORT) {
                 remote_error(s, &m, false);
                 goto out;
@@ -307,7 +251,7 @@ static void on_chunk(void *userdata, enum lk_channel ch, const uint8_t *chunk, s
         s->stats.chunks++;
         if (ch == LK_CH_PAIRING) {
                 if (s->wait == WAIT_PAIRING && s->chunk_fn) {
-                        (void)arm_timer(s, s->opts.reply_timeout_usec);
+                        (void)session_arm_timer(s, s->opts.reply_timeout_usec);
                         r = s->chunk_fn(s->userdata, chunk, n);
                         if (r != 0)
                                 finish(s, r > 0 ? 0 : r);
@@ -423,23 +367,6 @@ void session_block_writes(struct session *s, int error)
         s->write_block = error;
 }
 
-bool session_cmd_is_read(uint16_t cmd)
-{
-        switch (cmd) {
-        case LK_CMD_REQUEST_DATA:
-        case LK_CMD_REQUEST_CONFIG:
-        case LK_CMD_REQUEST_ADVANCED_CONFIG:
-        case LK_CMD_REQUEST_LOG_ENTRIES:
-        case LK_CMD_REQUEST_KEYPAD_CODES:
-        case LK_CMD_REQUEST_AUTHORIZATION_ENTRIES:
-        case LK_CMD_REQUEST_TIME_CONTROL_ENTRIES:
-        case LK_CMD_VERIFY_SECURITY_PIN:
-                return true;
-        default:
-                return false;
-        }
-}
-
 static int connect_begin(struct session *s)
 {
         int r;
@@ -453,12 +380,12 @@ static int connect_begin(struct session *s)
         s->wait = WAIT_CONNECT;
         s->result = 1;
         (void) mono_usec(&s->connect_t0);
-        r = arm_timer(s, s->opts.connect_timeout_usec);
+        r = session_arm_timer(s, s->opts.connect_timeout_usec);
         if (r >= 0)
                 r = lk_transport_connect(s->transport, s->opts.pairing ? LK_CONNECT_PAIRING : 0);
         if (r < 0) {
                 s->wait = WAIT_NONE;
-                disarm_timer(s);
+                session_disarm_timer(s);
                 release(s);
         }
         return r;
@@ -469,7 +396,7 @@ static int connect_end(struct session *s, int r)
 {
         uint64_t t1 = 0;
 
-        disarm_timer(s);
+        session_disarm_timer(s);
         s->wait = WAIT_NONE;
         if (r < 0) {
                 lk_transport_disconnect(s->transport);
@@ -490,7 +417,7 @@ static int connect_end(struct session *s, int r)
 
 /* The connected hook (the lock's identity check) once per session, before its first call: after
  * session_connect(), or, after session_connect_async(), when the caller's work begins. */
-static int check_once(struct session *s)
+int session_check_once(struct session *s)
 {
         int r;
 
@@ -511,11 +438,11 @@ int session_connect(struct session *s, struct lk_link_info *ret_info)
                 r = connect_begin(s);
                 if (r < 0)
                         return r;
-                r = connect_end(s, run_until_done(s));
+                r = connect_end(s, session_run_until_done(s));
                 if (r < 0)
                         return r;
         }
-        r = check_once(s);
+        r = session_check_once(s);
         if (r < 0)
                 return r;
         if (ret_info)
@@ -552,209 +479,6 @@ bool session_is_connected(const struct session *s)
         return s->connected;
 }
 
-/* Write one encrypted message with a fresh nonce (spec §2.2, §3). */
-static int send_sealed(struct session *s, uint16_t cmd, const uint8_t *payload, size_t n)
-{
-        uint8_t nonce[LK_NONCE_SIZE], buf[LK_MSG_MAX];
-        ssize_t len;
-        int r;
-
-        lk_env_random(s->env, nonce, sizeof(nonce));
-        len = lk_sealed_encode(s->creds.shared_key, nonce, s->creds.auth_id, cmd, payload, n, buf, sizeof(buf));
-        if (len < 0)
-                return (int)len;
-        r = lk_transport_send(s->transport, LK_CH_USDIO, buf, (size_t)len);
-        if (r >= 0) {
-                s->stats.writes++;
-                s->wr_sent[LK_CH_USDIO]++;
-        }
-        return r;
-}
-
-/* One exchange: send, then run the loop until the reply handler says done. */
-static int exchange(struct session *s, uint16_t cmd, const uint8_t *payload, size_t n,
-                    session_reply_fn fn, void *userdata, bool complete_ends)
-{
-        int r;
-
-        if (!s->connected)
-                return -ENOTCONN;
-        s->wait = WAIT_REPLY;
-        s->result = 1;
-        s->reply_fn = fn;
-        s->userdata = userdata;
-        s->complete_ends = complete_ends;
-        s->remote_error = 0;
-        s->remote_error_cmd = 0;
-        s->remote_error_plain = false;
-        s->sent = s->accepted = s->answered = false;
-        s->silent_cmd = 0;
-        if (!s->asking)
-                s->asking = cmd;
-        r = arm_timer(s, s->opts.reply_timeout_usec);
-        if (r >= 0)
-                r = send_sealed(s, cmd, payload, n);
-        if (r >= 0)
-                s->sent = true; /* from here the lock may act on it, whatever comes back */
-        if (r < 0) {
-                s->wait = WAIT_NONE;
-                s->asking = 0;
-                disarm_timer(s);
-                return r;
-        }
-        r = run_until_done(s);
-        /* issue 14: older firmware answers nothing at all to a command it does not know */
-        if (r == -ETIMEDOUT && !s->answered && s->connected)
-                s->silent_cmd = s->asking;
-        s->asking = 0;
-        /* The lock does not know our authorization (reset, replaced, removed): no command of ours
-         * will do, whatever it is; the code stays in session_remote_error(). */
-        return r == -EREMOTEIO && s->remote_error == LK_K_ERROR_NOT_AUTHORIZED ? -EACCES : r;
-}
-
-struct want_one {
-        struct session *s;
-        uint16_t cmd;
-        uint8_t *buf;
-        size_t size;
-        size_t len;
-};
-
-static int want_one_reply(void *userdata, const struct lk_msg *m)
-{
-        struct want_one *w = userdata;
-
-        if (m->cmd != w->cmd)
-                return 0;
-        if (m->len > w->size)
-                return session_not_understood(w->s, m->cmd, m->len);
-        memcpy(w->buf, m->payload, m->len);
-        w->len = m->len;
-        return 1;
-}
-
-int session_request_data(struct session *s, uint16_t cmd, uint8_t *ret_payload, size_t size, size_t *ret_len)
-{
-        uint8_t req[2] = { (uint8_t)cmd, (uint8_t)(cmd >> 8) };
-        struct want_one w = { .s = s, .cmd = cmd, .buf = ret_payload, .size = size };
-        int r;
-
-        /* Answered by exactly the message asked for (spec §6.1); a stray Status does not end it. */
-        s->asking = cmd;
-        r = exchange(s, LK_CMD_REQUEST_DATA, req, sizeof(req), want_one_reply, &w, false);
-        if (r < 0)
-                return r;
-        *ret_len = w.len;
-        return 0;
-}
-
-/* Wait out a back-off on the event loop (the link stays serviced). */
-static int backoff(struct session *s, uint64_t usec)
-{
-        s->wait = WAIT_NONE;
-        s->result = 1;
-        int r = arm_timer(s, usec);
-
-        if (r < 0)
-                return r;
-        r = run_until_done(s);
-        return r == -ETIMEDOUT ? 0 : r;
-}
-
-/*
- * The lock's answer to a command that carried the PIN (when encrypted, so authenticated): a
- * refusal or a lockout blocks the PIN for the rest of the session and is handed to the hook,
- * which keeps it on disk. Returns the call's result, with those two as -EKEYREJECTED and
- * -EKEYEXPIRED (the Error Report's code stays in session_remote_error()).
- */
-static int pin_verdict(struct session *s, int r)
-{
-        int verdict;
-
-        if (r >= 0)
-                verdict = 0;
-        else if (r == -EREMOTEIO && s->remote_error == LK_K_ERROR_BAD_PIN)
-                verdict = -EKEYREJECTED;
-        else if (r == -EREMOTEIO && s->remote_error == LK_K_ERROR_TOO_MANY_PIN_ATTEMPTS)
-                verdict = -EKEYEXPIRED;
-        else
-                return r; /* no verdict we can be sure of: before the PIN check, or never heard */
-        if (verdict < 0 && s->remote_error_plain)
-                return r; /* unencrypted: anybody's in radio range (issue 14): it fails this call, marks nothing */
-        if (verdict < 0)
-                s->pin_block = verdict;
-        if (s->hooks.pin_verdict)
-                s->hooks.pin_verdict(s->hooks.userdata, verdict, &s->creds.pin);
-        return verdict < 0 ? verdict : r;
-}
-
-int session_call(struct session *s, uint16_t cmd, const uint8_t *fields, size_t n,
-                 session_reply_fn fn, void *userdata)
-{
-        enum lk_cmd_auth auth = lk_cmd_auth(cmd);
-        uint64_t delay = s->opts.busy_backoff_usec;
-        uint8_t payload[LK_PAYLOAD_MAX], nk[LK_CHALLENGE_SIZE];
-        size_t nk_len = 0;
-        ssize_t len;
-        int r;
-
-        if (!s->has_creds)
-                return -ENOKEY;
-        if (n > sizeof(payload))
-                return -EMSGSIZE;
-        r = check_once(s);
-        if (r < 0)
-                return r;
-        if (s->write_block && !session_cmd_is_read(cmd))
-                return s->write_block;
-        if (auth == LK_AUTH_NONCE_PIN && s->pin_block)
-                return s->pin_block; /* never the same refused PIN twice (issue 11) */
-        if (auth == LK_AUTH_NONCE_PIN && !s->creds.has_pin)
-                return -ENOKEY;
-
-        for (unsigned attempt = 0;; attempt++) {
-                s->call_sent = s->call_accepted = false;
-                if (n)
-                        memcpy(payload, fields, n);
-                len = (ssize_t)n;
-                if (auth != LK_AUTH_NONE) {
-                        /* spec §5.2: a fresh single-use challenge for every command */
-                        r = session_request_data(s, LK_CMD_CHALLENGE, nk, sizeof(nk), &nk_len);
-                        if (r < 0)
-                                goto out;
-                        if (nk_len != LK_CHALLENGE_SIZE) {
-                                r = session_not_understood(s, LK_CMD_CHALLENGE, nk_len);
-                                goto out;
-                        }
-                        len = lk_cmd_finish(cmd, payload, n, sizeof(payload), nk, &s->creds.pin);
-                        if (len < 0) {
-                                r = (int)len;
-                                goto out;
-                        }
-                }
-                r = exchange(s, cmd, payload, (size_t)len, fn, userdata, true);
-                s->call_sent = s->sent;
-                s->call_accepted = s->accepted;
-                if (auth == LK_AUTH_NONCE_PIN)
-                        r = pin_verdict(s, r);
-                if (!(r == -EREMOTEIO && s->remote_error == LK_K_ERROR_BUSY) ||
-                    attempt >= s->opts.busy_retries)
-                        break;
-                /* spec §8 K_ERROR_BUSY: the command was not carried out; back off and retry */
-                s->stats.busy_retries++;
-                log_debug("Lock busy, retrying command 0x%04x in %llu ms", cmd,
-                          (unsigned long long)(delay / USEC_PER_MSEC));
-                r = backoff(s, delay);
-                if (r < 0)
-                        break;
-                delay *= 2;
-        }
-out:
-        sodium_memzero(payload, sizeof(payload));
-        sodium_memzero(nk, sizeof(nk));
-        return r;
-}
-
 int session_pairing_send(struct session *s, const uint8_t *msg, size_t n)
 {
         int r;
@@ -779,20 +503,10 @@ int session_pairing_wait(struct session *s, session_chunk_fn fn, void *userdata)
         s->result = 1;
         s->chunk_fn = fn;
         s->userdata = userdata;
-        r = arm_timer(s, s->opts.reply_timeout_usec);
+        r = session_arm_timer(s, s->opts.reply_timeout_usec);
         if (r < 0)
                 return r;
-        return run_until_done(s);
-}
-
-bool session_call_sent(const struct session *s)
-{
-        return s->call_sent;
-}
-
-bool session_call_accepted(const struct session *s)
-{
-        return s->call_accepted;
+        return session_run_until_done(s);
 }
 
 bool session_is_link_error(int error)
