@@ -43,18 +43,33 @@ static int on_discovery_started(sd_bus_message *m, void *userdata, sd_bus_error 
         return 0;
 }
 
+/* The restart's second half, once StopDiscovery has answered: bluetoothd answers a client's
+ * StartDiscovery with InProgress while that client's stop is under way (adapter.c), which left
+ * discovery off until the connect's budget ran out. */
+static int on_discovery_stopped(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+        struct ble_transport *b = userdata;
+        int r;
+
+        b->call_discovery = sd_bus_slot_unref(b->call_discovery);
+        r = ble_discovery_start(b->bus, b->adapter.path, &b->call_filter, &b->call_discovery,
+                                on_discovery_started, b);
+        if (r < 0)
+                ble_fail(b, r);
+        return 0;
+}
+
 static int on_rescan(sd_event_source *s, uint64_t usec, void *userdata)
 {
         struct ble_transport *b = userdata;
         int r;
 
         /* virtual-radio.md: a report can be lost while discovery is STARTING; btvirt sends
-         * one only on enable edges. Stop and start again. */
+         * one only on enable edges. Stop, then start again. */
         b->call_filter = sd_bus_slot_unref(b->call_filter);
         b->call_discovery = sd_bus_slot_unref(b->call_discovery);
-        (void) ble_call_noreply(b->bus, b->adapter.path, BLE_IFACE_ADAPTER, "StopDiscovery");
-        r = ble_discovery_start(b->bus, b->adapter.path, &b->call_filter, &b->call_discovery,
-                                on_discovery_started, b);
+        r = ble_call_async(b->bus, &b->call_discovery, b->adapter.path, BLE_IFACE_ADAPTER, "StopDiscovery",
+                           on_discovery_stopped, b, 0);
         if (r >= 0)
                 r = sd_event_source_set_time_relative(s, BLE_RESCAN_USEC);
         if (r >= 0)

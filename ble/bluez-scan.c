@@ -164,16 +164,30 @@ static int on_started(sd_bus_message *m, void *userdata, sd_bus_error *ret_error
         return 0;
 }
 
+/* The restart's second half, once StopDiscovery has answered: bluetoothd refuses a client's
+ * StartDiscovery while its stop is still under way (org.bluez.Error.InProgress, adapter.c), and
+ * a restart sent in one go then left the scan off for good. */
+static int on_stopped(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+        struct lk_ble_scan *s = userdata;
+
+        s->call_start = sd_bus_slot_unref(s->call_start);
+        (void) ble_discovery_start(s->bus, s->adapter.path, &s->call_filter, &s->call_start,
+                                   on_started, s);
+        return 0;
+}
+
 static int on_rescan(sd_event_source *src, uint64_t usec, void *userdata)
 {
         struct lk_ble_scan *s = userdata;
 
-        /* virtual-radio.md: reports come on enable edges; a restart makes one. */
+        /* virtual-radio.md: reports come on enable edges; a restart makes one. A report that
+         * comes before the kernel counts the scan as discovery is dropped there, so the first
+         * edge alone may show nothing. */
         s->call_filter = sd_bus_slot_unref(s->call_filter);
         s->call_start = sd_bus_slot_unref(s->call_start);
-        (void) ble_call_noreply(s->bus, s->adapter.path, BLE_IFACE_ADAPTER, "StopDiscovery");
-        (void) ble_discovery_start(s->bus, s->adapter.path, &s->call_filter, &s->call_start,
-                                   on_started, s);
+        (void) ble_call_async(s->bus, &s->call_start, s->adapter.path, BLE_IFACE_ADAPTER, "StopDiscovery",
+                              on_stopped, s, 0);
         (void) sd_event_source_set_time_relative(src, SCAN_RESCAN_USEC);
         (void) sd_event_source_set_enabled(src, SD_EVENT_ON);
         return 0;
