@@ -19,17 +19,6 @@
 
 /* ---- DISCOVER ---- */
 
-void ble_discovery_stop(struct ble_transport *b)
-{
-        b->rescan = sd_event_source_disable_unref(b->rescan);
-        b->call_filter = sd_bus_slot_unref(b->call_filter);
-        if (b->call_discovery) {
-                b->call_discovery = sd_bus_slot_unref(b->call_discovery);
-                (void) ble_call_noreply(b->bus, b->adapter.path, BLE_IFACE_ADAPTER,
-                                        "StopDiscovery");
-        }
-}
-
 static int on_discovery_started(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 {
         struct ble_transport *b = userdata;

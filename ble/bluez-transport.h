@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Private to the BlueZ transport (bluez-transport.c, bluez-connect.c, bluez-gatt.c): its
- * object, its states and the steps the three files share.
+ * Private to the BlueZ transport (bluez-transport.c, bluez-connect.c, bluez-gatt.c,
+ * bluez-link.c): its object, its states and the steps the files share.
  *
  * States, one async step each, all on the caller's sd-event loop:
  *   IDLE → OBJECTS (GetManagedObjects: adapter, power, is the device known, is a link up?)
@@ -87,8 +87,22 @@ struct ble_char {
         unsigned busy_tries;
 };
 
+struct ble_transport;
+
+/*
+ * How bluez-link.c, at the bottom, reaches the steps above it without naming them: set by
+ * bluez-transport.c to bluez-connect.c's functions.
+ */
+struct ble_hooks {
+        /* A failure before UP: true when the connect started over (ble_fail stops there). */
+        bool (*retry)(struct ble_transport *b, int error);
+        /* The timer fired (ble_arm_timer). */
+        void (*timeout)(struct ble_transport *b);
+};
+
 struct ble_transport {
         struct lk_transport head; /* first: the generic functions cast to it */
+        const struct ble_hooks *hooks;
         sd_event *event;
         sd_bus *bus;
         char *adapter_want;       /* NULL: first powered */
@@ -116,19 +130,29 @@ struct ble_transport {
         sd_event_source *timer, *rescan;
 };
 
-/* bluez-transport.c */
-void ble_fail(struct ble_transport *b, int error);
+/* bluez-link.c: what every step shares; calls no other file of the transport. */
+uint64_t ble_now_usec(void);
+int ble_reply_error(sd_bus_message *m);
+/* The one timer of the states before UP; when it fires, b->hooks->timeout. */
 int ble_arm_timer(struct ble_transport *b, uint64_t usec);
 void ble_disarm_timer(struct ble_transport *b);
-int ble_reply_error(sd_bus_message *m);
+void ble_discovery_stop(struct ble_transport *b);
 /* Every characteristic back to unknown: subscriptions, queued writes, reassembly dropped. */
 void ble_chars_reset(struct ble_transport *b);
-uint64_t ble_now_usec(void);
+/* Drop everything, no callbacks; Disconnect (not awaited) if we connected the device. */
+void ble_reset(struct ble_transport *b);
+/* The link failed or went down: b->hooks->retry, else reset and report. Last thing a handler
+ * does: the callback may free b. */
+void ble_fail(struct ble_transport *b, int error);
+
+/* bluez-gatt.c: subscribing, indications, writes; the signals of a connected link. */
+void ble_subscribe(struct ble_transport *b);
+int ble_send(struct lk_transport *t, enum lk_channel ch, const uint8_t *msg, size_t n);
+int ble_add_matches(struct ble_transport *b);
 
 /* bluez-connect.c: the steps up to UP. */
 void ble_objects(struct ble_transport *b);        /* (again) from GetManagedObjects */
 void ble_connect_attempt(struct ble_transport *b);
-void ble_discovery_stop(struct ble_transport *b);
 void ble_on_resolved(struct ble_transport *b);
 void ble_on_device_added(struct ble_transport *b);
 /* A link dropped before UP (Connected false, NotConnected): start over, true when armed. */
@@ -137,8 +161,3 @@ bool ble_connect_retry(struct ble_transport *b, int error);
 void ble_connect_timeout(struct ble_transport *b);
 /* A device's Connected turned false, or the device object went away. */
 void ble_device_down(struct ble_transport *b, const char *path);
-
-/* bluez-gatt.c: subscribing, indications, writes; the signals of a connected link. */
-void ble_subscribe(struct ble_transport *b);
-int ble_send(struct lk_transport *t, enum lk_channel ch, const uint8_t *msg, size_t n);
-int ble_add_matches(struct ble_transport *b);
