@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The transport over BlueZ GATT (include/latchkey/transport.h, spec §1.1–§1.2): the object,
- * its operations and the hooks that let the bottom file reach the steps above it. The steps
- * up to UP are in bluez-connect.c, the connected link (indications, the write queue) in
- * bluez-gatt.c, what they share (the timer, the failure path, release) in bluez-link.c;
- * bluez-transport.h has the state machine and the order of the files.
+ * its operations and the hooks that let the bottom file reach the steps above it. BlueZ's
+ * signals are in bluez-signals.c, the steps up to UP in bluez-connect.c, the connected link
+ * (indications, the write queue) in bluez-gatt.c, what they share (the timer, the failure
+ * path, release) in bluez-link.c; bluez-transport.h has the state machine and the order of
+ * the files.
  */
 #include <errno.h>
 #include <stdlib.h>

@@ -1,7 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Private to the BlueZ transport (bluez-transport.c, bluez-connect.c, bluez-gatt.c,
- * bluez-link.c): its object, its states and the steps the files share.
+ * Private to the BlueZ transport: its object, its states and what each file offers the
+ * files above it. The calls run one way, top to bottom, never back up:
+ *   bluez-transport.c  the object, its lk_transport_ops, and b->hooks (below)
+ *   bluez-signals.c    bluetoothd's D-Bus signals: they move the steps of the files below
+ *   bluez-connect.c    the steps up to SUBSCRIBE: OBJECTS … FIND (calls gatt and link)
+ *   bluez-gatt.c       SUBSCRIBE, indications, the write queue (calls link only)
+ *   bluez-link.c       what every step shares: clock, timer, reset, the failure path; it
+ *                      reaches the connect steps only through b->hooks
  *
  * States, one async step each, all on the caller's sd-event loop:
  *   IDLE → OBJECTS (GetManagedObjects: adapter, power, is the device known, is a link up?)
@@ -145,10 +151,12 @@ void ble_reset(struct ble_transport *b);
  * does: the callback may free b. */
 void ble_fail(struct ble_transport *b, int error);
 
-/* bluez-gatt.c: subscribing, indications, writes; the signals of a connected link. */
+/* bluez-gatt.c: subscribing, indications, writes. */
 void ble_subscribe(struct ble_transport *b);
 int ble_send(struct lk_transport *t, enum lk_channel ch, const uint8_t *msg, size_t n);
-int ble_add_matches(struct ble_transport *b);
+/* PropertiesChanged of characteristic c: a Value is one indication. Returns 1 when delivered
+ * or failed (b may be gone), 0 when nothing was, -errno on a malformed message. */
+int ble_on_char_changed(struct ble_transport *b, struct ble_char *c, sd_bus_message *m);
 
 /* bluez-connect.c: the steps up to UP. */
 void ble_objects(struct ble_transport *b);        /* (again) from GetManagedObjects */
@@ -161,3 +169,6 @@ bool ble_connect_retry(struct ble_transport *b, int error);
 void ble_connect_timeout(struct ble_transport *b);
 /* A device's Connected turned false, or the device object went away. */
 void ble_device_down(struct ble_transport *b, const char *path);
+
+/* bluez-signals.c: the matches, added before a connect's first call. */
+int ble_add_matches(struct ble_transport *b);
