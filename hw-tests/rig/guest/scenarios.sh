@@ -1,6 +1,6 @@
 #!/bin/sh
 # The rig's scenarios, run in the guest once bluetoothd has hci0..hci2 (guest/init.sh).
-# The virtual lock on hci0 (and a second one on hci2), the real latchkey on hci1. Each
+# The virtual lock on hci0 (a second one on hci2, an Opener on hci3), the real latchkey on hci1. Each
 # scenario prints "SCENARIO <name> PASS|FAIL <seconds>s <writes>w <indications>i": the ATT
 # round trips are the lock's own count of client writes and of indications it sent.
 # Both locks hide their pairing service outside pairing mode (--hide-pairing): every command
@@ -342,6 +342,50 @@ t_bench() {
         cat "$OUT/bench.txt"
 }
 
+# ---- the Opener (nuki-opener.md) on hci3, beside the Smart Lock "front" of the same property ----
+
+t_opener_pair() { # found by a scan as an Opener, paired by the Smart Lock 1-4 flow
+        start_lock 3 hci3 --generation opener || return 1
+        OPENER=$(addr_of hci3)
+        pairing_mode 3 &&
+        wait_log 3 'advertising .*pairing mode' 0 1 15 &&
+        $LK --json --adapter hci1 scan --via ble --timeout 10 > "$W/scan3.json" &&
+        $PY - "$W/scan3.json" "$OPENER" <<'PYEOF' &&
+import json, sys
+d = json.load(open(sys.argv[1]))
+devs = [x for x in d["devices"] if x["address"] == sys.argv[2]]
+assert devs and devs[0]["family"] == "Opener", d
+PYEOF
+        $LK --json --adapter hci1 pair --via "ble:$OPENER" --name gate --pin-file "$W/pin3" | tee "$W/pair3.json" &&
+        grep -q '"generation":"Opener"' "$W/pair3.json"
+}
+t_opener_rto_ring() { # ring to open on, a ring at the door opens it once, the log says so
+        $LK --json --adapter hci1 --lock gate rto on | tee "$W/rto.json" | grep -q '"ring_to_open":true' &&
+        ctl 3 ring | tee "$W/ring.json" | grep -q '"opened":true' &&
+        $LK --json --adapter hci1 --lock gate state | tee "$W/gate-state.json" | grep -q '"ring_to_open":false' &&
+        $LK --json --adapter hci1 --lock gate log | tee "$W/gate-log.json" |
+                grep -q '"ring_while":"ring to open active"' &&
+        grep -q '"action":"electric strike actuation"' "$W/gate-log.json" &&
+        # a Smart Lock's command is refused before anything goes out
+        { $LK --json --adapter hci1 --lock gate unlock > "$W/gate-unlock.json"; [ $? = 11 ]; }
+}
+t_opener_booking() { # a booking's code on the Opener and on the Smart Lock of the same property
+        from=$(date -u -d "@$(($(date +%s) - 3600))" +%Y-%m-%dT%H:%M:00Z)
+        to=$(date -u -d "@$(($(date +%s) + 2 * 86400))" +%Y-%m-%dT%H:%M:00Z)
+        cat > "$W/bookings3.json" <<JSON
+{"version": 1,
+ "properties": [{"id": "rig-house", "locks": ["gate", "front"]}],
+ "grants": [{"id": "BK-RIG-2", "property": "rig-house", "guest": "Rig Opener Guest",
+             "code": "836152", "check_in": "$from", "check_out": "$to"}]}
+JSON
+        $LK --json grants import "$W/bookings3.json" &&
+        $LK --json --adapter hci1 reconcile --no-clock --lock gate | tee "$W/reconcile3.json" &&
+        $LK --json --adapter hci1 --lock gate code list | grep -q 'Rig Opener Guest' &&
+        $LK --json --adapter hci1 reconcile --no-clock --lock front > /dev/null &&
+        $LK --json --adapter hci1 --lock front code list | grep -q 'Rig Opener Guest' &&
+        ctl 3 type-code 836152 | grep -q '"completion":"success"'
+}
+
 echo "bluez $(/usr/libexec/bluetooth/bluetoothd -v), kernel $(uname -r)"
 start_lock 1 hci0 || { echo "the virtual lock did not come up"; exit 1; }
 LOCK1=$(addr_of hci0); CENTRAL=$(addr_of hci1)
@@ -373,9 +417,12 @@ scenario two-locks 1 t_two_locks
 scenario booking-two-locks 2 t_booking
 scenario daemon-two-locks 2 t_daemon
 scenario older-firmware 2 t_older_firmware
+scenario opener-pair 3 t_opener_pair
+scenario opener-rto-ring-log 3 t_opener_rto_ring
+scenario opener-booking 3 t_opener_booking
 [ -n "${BENCH:-}" ] && scenario bench 1 t_bench
 
-kill $SIMPID1 ${SIMPID2:-} 2>/dev/null
+kill $SIMPID1 ${SIMPID2:-} ${SIMPID3:-} 2>/dev/null
 wait 2>/dev/null
 cp "$W"/sim*.log "$W"/*.json "$OUT/" 2>/dev/null
 echo "failed: $fails"
