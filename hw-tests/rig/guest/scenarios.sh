@@ -344,18 +344,15 @@ t_bench() {
 
 # ---- the Opener (nuki-opener.md) on hci3, beside the Smart Lock "front" of the same property ----
 
-t_opener_pair() { # found by a scan as an Opener, paired by the Smart Lock 1-4 flow
+t_opener_pair() { # probed as an Opener (its keyturner service), paired by the Smart Lock 1-4 flow
         start_lock 3 hci3 --generation opener || return 1
         OPENER=$(addr_of hci3)
         pairing_mode 3 &&
         wait_log 3 'advertising .*pairing mode' 0 1 15 &&
-        $LK --json --adapter hci1 scan --via ble --timeout 20 > "$W/scan3.json" &&
-        $PY - "$W/scan3.json" "$OPENER" <<'PYEOF' &&
-import json, sys
-d = json.load(open(sys.argv[1]))
-devs = [x for x in d["devices"] if x["address"] == sys.argv[2]]
-assert devs and devs[0]["family"] == "Opener", d
-PYEOF
+        # A probe, not a 20-s listen (the rig's added time): the advertisement's family is the
+        # unit tests' (tests/ble/test-opener-ids.c); second-lock's scan shows discovery here.
+        $LK --json --adapter hci1 scan --via "ble:$OPENER" > "$W/scan3.json" &&
+        grep -q '"generation":"Opener"' "$W/scan3.json" &&
         $LK --json --adapter hci1 pair --via "ble:$OPENER" --name gate --pin-file "$W/pin3" | tee "$W/pair3.json" &&
         grep -q '"generation":"Opener"' "$W/pair3.json"
 }
