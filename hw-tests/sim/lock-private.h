@@ -228,10 +228,14 @@ int sim_lock_alloc(const struct sim_config *cfg, const struct sim_io *io,
                    const struct lk_env *env, struct sim_lock **ret);
 int sim_config_check(const struct sim_config *cfg);
 
-/* lock-dispatch.c */
+/* lock-dispatch.c: the USDIO channel, above every command */
+void sim_usdio_receive(struct sim_lock *lock, const uint8_t *msg, size_t n);
+
+/* lock-reply.c: how the lock answers, below everything that answers */
 void sim_send_plain(struct sim_lock *lock, enum lk_channel ch, uint16_t cmd, const uint8_t *p,
                     size_t n);
-void sim_usdio_receive(struct sim_lock *lock, const uint8_t *msg, size_t n);
+/* An unencrypted Error Report (spec §6.20) for cmd on ch. */
+void sim_send_plain_error(struct sim_lock *lock, enum lk_channel ch, uint8_t code, uint16_t cmd);
 /* Answers to r, sealed with its key and a fresh nonce (spec §2.2). */
 void sim_reply(const struct req *r, uint16_t cmd, const uint8_t *p, size_t n);
 void sim_reply_error(const struct req *r, uint8_t code);
