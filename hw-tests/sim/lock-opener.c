@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * latchkey-sim engine: the Nuki Opener (../shared/spec/nuki-opener.md, "O<n>") — its
- * Keyturner States, its lock actions on the motor (ring to open, continuous mode, the
- * electric strike), the Continuous Mode Action, a doorbell ring and ring to open's timeout,
- * and its log entries. Its configuration commands are in lock-opener-config.c.
+ * latchkey-sim engine: the Nuki Opener's model (../shared/spec/nuki-opener.md, "O<n>") — its
+ * Keyturner States, what its lock actions do on the motor (ring to open, continuous mode, the
+ * electric strike), ring to open's timeout and its log entries. What makes it act (the
+ * Continuous Mode Action, Set Calibrated, a doorbell ring) is lock-opener-action.c, its
+ * configuration commands lock-opener-config.c; both sit above the motor, this below it.
  *
  * The model: lock state online (0x01) or RTO active (0x03); continuous mode is the Nuki state
  * 0x03 (O7.1), independent of RTO [DECISION: nuki_hub's guess that RTO ends CM is
@@ -183,130 +184,15 @@ void sim_opener_states(const struct sim_lock *lock, struct lk_opener_keyturner_s
         *ret = s;
 }
 
-/* ---- Continuous Mode Action (0x0057, O6.2) ---- */
+/* ---- log entries (O9) ---- */
 
-static void log_action(struct sim_lock *lock, uint32_t auth_id, const char *name, uint8_t type,
-                       uint8_t action, uint8_t trigger)
+void sim_opener_log_action(struct sim_lock *lock, uint32_t auth_id, const char *name,
+                           uint8_t type, uint8_t action, uint8_t trigger)
 {
         uint8_t d[4] = { action, trigger, 0, LK_COMPLETION_SUCCESS };
 
         sim_log_add(lock, auth_id, name, type, d, sizeof(d));
 }
-
-static void do_cm_action(struct req *r, const struct lk_continuous_mode_action *m)
-{
-        struct sim_lock *lock = r->lock;
-        struct sim_auth *a = sim_auth_find(lock, r->auth_id);
-        uint8_t action = m->enabled ? LK_OPENER_ACTION_ACTIVATE_CM : LK_OPENER_ACTION_DEACTIVATE_CM;
-
-        if (lock->motor.running) {
-                sim_reply_error(r, LK_K_ERROR_BUSY);
-                return;
-        }
-        /* O6.2 [OSS-E]: COMPLETE, no ACCEPTED; [DECISION] no Keyturner States between */
-        if (lock->opener.cm != m->enabled) {
-                lock->opener.cm = m->enabled;
-                lock->last_action = action;
-                lock->last_trigger = LK_TRIGGER_SYSTEM;
-                lock->last_completion = LK_COMPLETION_SUCCESS;
-                lock->state_changed = true;
-                log_action(lock, a->id, a->name, LK_OPENER_LOG_LOCK_ACTION, action, LK_TRIGGER_SYSTEM);
-                a->lock_count++;
-                a->last_active = sim_now(lock);
-                sim_changed(lock);
-        }
-        sim_reply_status(r, LK_STATUS_COMPLETE);
-}
-
-/* 0x001A is "Set Calibrated" on an Opener (O2): the intercom setup is done. */
-void sim_opener_calibrated(struct req *r)
-{
-        struct sim_lock *lock = r->lock;
-        struct sim_auth *a = sim_auth_find(lock, r->auth_id);
-
-        if (lock->lock_state == LK_OPENER_STATE_UNTRAINED)
-                lock->lock_state = LK_OPENER_STATE_ONLINE;
-        log_action(lock, a->id, a->name, LK_OPENER_LOG_CALIBRATION, LK_OPENER_ACTION_NONE,
-                   LK_TRIGGER_SYSTEM);
-        sim_changed(lock);
-        sim_reply_status(r, LK_STATUS_COMPLETE); /* [DECISION] payload N + PIN, COMPLETE only */
-}
-
-bool sim_exec_opener_action(struct req *r, union sim_cmd_fields *f)
-{
-        if (r->cmd != LK_CMD_CONTINUOUS_MODE_ACTION)
-                return false;
-        do_cm_action(r, &f->cm);
-        return true;
-}
-
-/* ---- the doorbell (O9 [DECISION]) and RTO's timeout ---- */
-
-int sim_lock_ring(struct sim_lock *lock, struct sim_ring_result *ret)
-{
-        const struct sim_run run = { .trigger = LK_TRIGGER_MANUAL, .log = true, .log_name = "" };
-        struct sim_opener *o = &lock->opener;
-        struct sim_ring_result res = { 0 };
-        uint8_t d[LK_OPENER_LOG_DOORBELL_SIZE] = { 0 }, suppress;
-
-        if (!sim_is_opener(lock))
-                return -EOPNOTSUPP;
-        if (o->cm)
-                res.mode = LK_OPENER_RING_MODE_CM;
-        else if (lock->lock_state == LK_OPENER_STATE_RTO_ACTIVE)
-                res.mode = LK_OPENER_RING_MODE_RTO;
-        /* Advanced Config 13: bit0 CM, bit1 RTO, bit2 a ring with neither */
-        suppress = res.mode == LK_OPENER_RING_MODE_CM    ? LK_OPENER_SUPPRESS_CM
-                   : res.mode == LK_OPENER_RING_MODE_RTO ? LK_OPENER_SUPPRESS_RTO
-                                                         : LK_OPENER_SUPPRESS_RING;
-        d[0] = res.mode;
-        d[1] = LK_OPENER_RING_SOURCE_DOORBELL;
-        d[3] = (o->adv.doorbell_suppression & suppress) != 0;
-        d[4] = o->adv.sound_ring;
-        d[5] = LK_COMPLETION_SUCCESS;
-        sim_log_add(lock, 0, "", LK_OPENER_LOG_DOORBELL, d, sizeof(d));
-        lock->state_changed = true; /* O1: a ring sets the advertised flag too */
-        if (res.mode != LK_OPENER_RING_MODE_NONE) {
-                if (lock->motor.running)
-                        res.busy = true; /* the strike is open already */
-                else {
-                        o->ring_run = true;
-                        res.opened = sim_motor_start(lock, LK_OPENER_ACTION_ELECTRIC_STRIKE, &run) > 0;
-                        if (!lock->motor.running)
-                                o->ring_run = false;
-                }
-        }
-        sim_changed(lock);
-        *ret = res;
-        return 0;
-}
-
-int64_t sim_opener_deadline(const struct sim_lock *lock)
-{
-        if (lock->lock_state != LK_OPENER_STATE_RTO_ACTIVE || !lock->opener.rto_until ||
-            lock->motor.running)
-                return INT64_MAX;
-        return lock->opener.rto_until - lock->clock_offset; /* to the virtual clock */
-}
-
-void sim_opener_tick(struct sim_lock *lock)
-{
-        if (lock->lock_state != LK_OPENER_STATE_RTO_ACTIVE || !lock->opener.rto_until ||
-            lock->motor.running || sim_now(lock) < lock->opener.rto_until)
-                return;
-        /* O5.1 byte 11: RTO switches itself off after its timeout */
-        lock->opener.rto_until = 0;
-        lock->lock_state = LK_OPENER_STATE_ONLINE;
-        lock->last_action = LK_OPENER_ACTION_DEACTIVATE_RTO;
-        lock->last_trigger = LK_TRIGGER_AUTOMATIC;
-        lock->last_completion = LK_COMPLETION_SUCCESS;
-        lock->state_changed = true;
-        log_action(lock, 0, "", LK_OPENER_LOG_LOCK_ACTION, LK_OPENER_ACTION_DEACTIVATE_RTO,
-                   LK_TRIGGER_AUTOMATIC);
-        sim_changed(lock);
-}
-
-/* ---- log entries (O9) ---- */
 
 void sim_opener_log_entry(const struct sim_log_entry *e, struct lk_opener_log_entry *ret)
 {
@@ -344,4 +230,31 @@ void sim_opener_log_entry(const struct sim_log_entry *e, struct lk_opener_log_en
                 break;
         }
         *ret = x;
+}
+
+/* ---- RTO's timeout ---- */
+
+int64_t sim_opener_deadline(const struct sim_lock *lock)
+{
+        if (lock->lock_state != LK_OPENER_STATE_RTO_ACTIVE || !lock->opener.rto_until ||
+            lock->motor.running)
+                return INT64_MAX;
+        return lock->opener.rto_until - lock->clock_offset; /* to the virtual clock */
+}
+
+void sim_opener_tick(struct sim_lock *lock)
+{
+        if (lock->lock_state != LK_OPENER_STATE_RTO_ACTIVE || !lock->opener.rto_until ||
+            lock->motor.running || sim_now(lock) < lock->opener.rto_until)
+                return;
+        /* O5.1 byte 11: RTO switches itself off after its timeout */
+        lock->opener.rto_until = 0;
+        lock->lock_state = LK_OPENER_STATE_ONLINE;
+        lock->last_action = LK_OPENER_ACTION_DEACTIVATE_RTO;
+        lock->last_trigger = LK_TRIGGER_AUTOMATIC;
+        lock->last_completion = LK_COMPLETION_SUCCESS;
+        lock->state_changed = true;
+        sim_opener_log_action(lock, 0, "", LK_OPENER_LOG_LOCK_ACTION,
+                              LK_OPENER_ACTION_DEACTIVATE_RTO, LK_TRIGGER_AUTOMATIC);
+        sim_changed(lock);
 }

@@ -283,7 +283,8 @@ bool sim_exec_action(struct req *r, union sim_cmd_fields *f);   /* lock-cmd-acti
 bool sim_exec_config(struct req *r, union sim_cmd_fields *f);   /* lock-cmd-config.c */
 bool sim_exec_lists(struct req *r, union sim_cmd_fields *f);    /* lock-cmd-lists.c */
 
-/* lock-opener.c, lock-opener-config.c: the Opener (nuki-opener.md) */
+/* lock-opener.c (the model, below the motor), lock-opener-action.c and lock-opener-config.c
+ * (what makes it act and its settings, above the motor): the Opener (nuki-opener.md) */
 static inline bool sim_is_opener(const struct sim_lock *lock)
 {
         return lock->cfg.generation == LK_GEN_OPENER;
@@ -294,7 +295,7 @@ void sim_opener_states(const struct sim_lock *lock, struct lk_opener_keyturner_s
  * -EBADMSG, -ENOENT (not one of them). */
 int sim_opener_decode(uint16_t cmd, const uint8_t *p, size_t n, union sim_cmd_fields *f);
 bool sim_exec_opener(struct req *r, union sim_cmd_fields *f);         /* lock-opener-config.c */
-bool sim_exec_opener_action(struct req *r, union sim_cmd_fields *f);  /* 0x0057, lock-opener.c */
+bool sim_exec_opener_action(struct req *r, union sim_cmd_fields *f);  /* 0x0057 */
 /* Lock Action on an Opener: 0 to go on, else the error code to answer (O6.1, O6.2). */
 uint8_t sim_opener_action_check(const struct req *r, uint8_t action);
 bool sim_opener_action_valid(uint8_t action);
@@ -306,7 +307,10 @@ uint8_t sim_opener_button_action(const struct sim_lock *lock);      /* O7.7 → 
 int64_t sim_opener_deadline(const struct sim_lock *lock);           /* virtual clock */
 void sim_opener_tick(struct sim_lock *lock);
 void sim_opener_log_entry(const struct sim_log_entry *e, struct lk_opener_log_entry *ret);
-void sim_opener_calibrated(struct req *r);                           /* 0x001A "Set Calibrated" */
+/* A log entry of an action that needs no motor (Opener log types 0x02, 0x03: O9). */
+void sim_opener_log_action(struct sim_lock *lock, uint32_t auth_id, const char *name,
+                           uint8_t type, uint8_t action, uint8_t trigger);
+void sim_opener_calibrated(struct req *r);   /* 0x001A "Set Calibrated", lock-opener-action.c */
 
 /* lock-pairing.c */
 void sim_pairing_receive(struct sim_lock *lock, const uint8_t *msg, size_t n);
