@@ -34,6 +34,13 @@ void sim_pairing_reset(struct sim_lock *lock)
         lk_pair_lock_reset(&lock->pairing);
 }
 
+/* Pairing mode ends (its timeout, or a control): the machine forgets a pairing under way. */
+void sim_lock_stop_pairing(struct sim_lock *lock)
+{
+        lock->pairing_until = 0;
+        sim_pairing_reset(lock);
+}
+
 static void sync_mode(struct sim_lock *lock)
 {
         bool on = sim_pairing_mode(lock);
