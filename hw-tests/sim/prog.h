@@ -141,7 +141,7 @@ extern const struct prog_ctl_request prog_ctl_requests[]; /* ended by a NULL nam
 int prog_ctl_handle(struct prog *p, const char *line, char **ret);
 /* The client: send one request to PATH.ctl, print the reply. Returns an exit code. */
 int prog_ctl_client(const char *socket_path, int argc, char **argv);
-/* Parse "YYYY-MM-DDTHH:MM:SSZ" into unix seconds. -EINVAL. */
+/* prog-parse.c: parse "YYYY-MM-DDTHH:MM:SSZ" into unix seconds. -EINVAL. */
 int prog_parse_iso8601z(const char *s, int64_t *ret);
 /* Strict decimal parse of an unsigned value up to max. -EINVAL / -ERANGE. */
 int prog_parse_uint(const char *s, unsigned long long max, unsigned long long *ret);
@@ -176,7 +176,7 @@ bool prog_ble_connected(const struct prog_ble *b);
 /* The lock's side drops the BLE link (Device1.Disconnect of the central); NULL-safe. */
 void prog_ble_disconnect(struct prog_ble *b);
 
-/* Logging to stderr, "latchkey-sim: " prefixed. Debug only with --verbose. */
+/* prog-log.c: logging to stderr, "latchkey-sim: " prefixed. Debug only with --verbose. */
 extern bool prog_verbose;
 void prog_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void prog_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
