@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* latchkey-sim run: what prog-run.c and prog-conn.c (the data socket) share. Private. */
+/* latchkey-sim run: what prog-run.c, prog-context.c and prog-conn.c (the data socket) share.
+ * Private. */
 #pragma once
 
 #include <sys/socket.h>
@@ -32,6 +33,8 @@ struct prog {
         unsigned save_failures;
         struct prog_ble *ble;     /* --ble (prog-ble.c) */
         int state_lock_fd;        /* flock(2) on STATE.lock: one virtual lock per state file */
+        /* prog-run.c's step after any engine call (prog_after_engine): flush, re-arm. */
+        void (*after_engine)(struct prog *p);
 };
 
 /* prog-conn.c: the data socket's one connection. */

@@ -2,7 +2,9 @@
 /*
  * latchkey-sim run: the virtual lock on one sd-event loop, no threads: the engine's I/O (its
  * clocks, the state file, where its messages go), its timers, the control socket and setup.
- * The data socket is prog-conn.c's, the BLE peripheral prog-ble.c's.
+ * The data socket is prog-conn.c's, the BLE peripheral prog-ble.c's; they and the control
+ * requests reach the loop's step after an engine call through the after_engine hook set
+ * here (prog-context.c), never by calling into this file.
  */
 #define _GNU_SOURCE /* accept4 */
 #include <errno.h>
@@ -33,30 +35,6 @@ struct ctl_client {
         int fd;
         sd_event_source *io;
 };
-
-
-/* ---- accessors for prog-ctl.c ---- */
-
-struct sim_lock *prog_lock(struct prog *p) { return p->lock; }
-struct prog_link *prog_link(struct prog *p) { return &p->link; }
-struct prog_faults *prog_faults(struct prog *p) { return &p->faults; }
-bool prog_connected(struct prog *p) { return p->conn != NULL; }
-struct sd_event *prog_event(struct prog *p) { return p->event; }
-const struct prog_options *prog_opts(struct prog *p) { return p->opts; }
-void prog_quit(struct prog *p) { (void) sd_event_exit(p->event, 0); }
-
-int64_t prog_now(struct prog *p)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_REALTIME, &ts);
-        return (int64_t)ts.tv_sec + p->clock_offset;
-}
-
-void prog_clock_shift(struct prog *p, int64_t seconds)
-{
-        p->clock_offset += seconds;
-}
 
 /* ---- the engine's I/O ---- */
 
@@ -146,7 +124,8 @@ static void arm(struct prog *p, sd_event_source *s, int64_t d, bool motor)
                 prog_log_errno(r, "Failed to arm the engine timer");
 }
 
-void prog_after_engine(struct prog *p)
+/* The after_engine hook (prog_after_engine): what the loop does after any engine call. */
+static void after_engine(struct prog *p)
 {
         prog_ble_refresh(p->ble);
         prog_conn_flush(p);
@@ -453,7 +432,8 @@ static void signal_ready(struct prog *p)
 
 int prog_run(const struct prog_options *opts)
 {
-        struct prog p = { .opts = opts, .data_fd = -1, .ctl_fd = -1, .link = opts->link, .state_lock_fd = -1 };
+        struct prog p = { .opts = opts, .data_fd = -1, .ctl_fd = -1, .link = opts->link, .state_lock_fd = -1,
+                          .after_engine = after_engine };
         sigset_t mask;
         int r, code = PROG_EXIT_FAILED;
 

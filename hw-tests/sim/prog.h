@@ -146,20 +146,21 @@ int prog_parse_iso8601z(const char *s, int64_t *ret);
 /* Strict decimal parse of an unsigned value up to max. -EINVAL / -ERANGE. */
 int prog_parse_uint(const char *s, unsigned long long max, unsigned long long *ret);
 
-/* prog-run.c: what the control requests act on. */
+/* prog-context.c: what the control requests and the transports act on. */
 struct sim_lock *prog_lock(struct prog *p);
 int64_t prog_now(struct prog *p);
 void prog_clock_shift(struct prog *p, int64_t seconds);
 struct prog_link *prog_link(struct prog *p);
 struct prog_faults *prog_faults(struct prog *p);
-/* After any engine call: flush replies it queued, re-arm its deadline timer. */
+/* After any engine call: flush replies it queued, re-arm its deadline timer (the run loop's
+ * hook, so a transport never calls up into prog-run.c). */
 void prog_after_engine(struct prog *p);
 void prog_quit(struct prog *p);
 /* A fault stall set while a client is connected takes that link at once. */
 void prog_fault_stall_apply(struct prog *p);
 bool prog_connected(struct prog *p);
 
-/* prog-run.c: for prog-ble.c. */
+/* prog-context.c: for prog-ble.c. */
 struct sd_event *prog_event(struct prog *p);
 const struct prog_options *prog_opts(struct prog *p);
 
