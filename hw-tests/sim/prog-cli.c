@@ -250,19 +250,13 @@ struct run_args {
 };
 
 /* One of run's flags (c, getopt's value) into r. -EINVAL after saying what is wrong. */
-static int run_flag(int c, const char *opt_name, struct run_args *r)
+/* A flag that shapes the virtual lock itself (its engine's configuration): 0, -EINVAL with the
+ * reason logged, or 1 when c is not one of them. */
+static int lock_flag(int c, struct prog_options *o)
 {
-        struct prog_options *o = &r->o;
         unsigned long long v;
-        size_t i;
 
         switch (c) {
-        case O_SOCKET:
-                o->socket_path = optarg;
-                break;
-        case O_STATE:
-                o->state_path = optarg;
-                break;
         case O_GEN:
                 if (strcmp(optarg, "ultra") == 0)
                         o->cfg.generation = LK_GEN_ULTRA;
@@ -294,9 +288,6 @@ static int run_flag(int c, const char *opt_name, struct run_args *r)
                 }
                 snprintf(o->cfg.name, sizeof(o->cfg.name), "%s", optarg);
                 break;
-        case O_PIN:
-                o->pin_path = optarg;
-                break;
         case O_LOG:
                 if (prog_parse_uint(optarg, SIM_LOG_CAPACITY_MAX, &v) < 0 || v == 0) {
                         prog_log("--log-capacity wants 1..%u, not '%s'",
@@ -312,6 +303,52 @@ static int run_flag(int c, const char *opt_name, struct run_args *r)
                         return -EINVAL;
                 }
                 o->cfg.pairing_timeout_s = (unsigned)v;
+                break;
+        case O_MOTOR:
+                if (prog_parse_motor(optarg, &o->cfg) < 0) {
+                        prog_log("--motor-ms wants N or ACTION=N,... (0..%u ms), not '%s'", SIM_MOTOR_MS_MAX, optarg);
+                        return -EINVAL;
+                }
+                break;
+        case O_LEGACY:
+                o->cfg.api_v1 = true;
+                break;
+        case O_PLAIN_ERRORS:
+                if (strcmp(optarg, "keyturner") == 0)
+                        o->cfg.errors = SIM_ERRORS_PLAIN_GDIO;
+                else if (strcmp(optarg, "usdio") == 0)
+                        o->cfg.errors = SIM_ERRORS_PLAIN_USDIO;
+                else {
+                        prog_log("--plain-errors wants keyturner or usdio, not '%s'", optarg);
+                        return -EINVAL;
+                }
+                break;
+        default:
+                return 1;
+        }
+        return 0;
+}
+
+/* A flag of `latchkey-sim run`: the lock's (lock_flag) or the program's (where and how it
+ * serves). 0, or -EINVAL with the reason logged. */
+static int run_flag(int c, const char *opt_name, struct run_args *r)
+{
+        struct prog_options *o = &r->o;
+        unsigned long long v;
+        size_t i;
+        int k = lock_flag(c, o);
+
+        if (k <= 0)
+                return k;
+        switch (c) {
+        case O_SOCKET:
+                o->socket_path = optarg;
+                break;
+        case O_STATE:
+                o->state_path = optarg;
+                break;
+        case O_PIN:
+                o->pin_path = optarg;
                 break;
         case O_LINK:
                 for (i = 0; i < sizeof(profiles) / sizeof(profiles[0]); i++)
@@ -354,30 +391,11 @@ static int run_flag(int c, const char *opt_name, struct run_args *r)
         case O_BACKGROUND:
                 r->background = true;
                 break;
-        case O_MOTOR:
-                if (prog_parse_motor(optarg, &o->cfg) < 0) {
-                        prog_log("--motor-ms wants N or ACTION=N,... (0..%u ms), not '%s'", SIM_MOTOR_MS_MAX, optarg);
-                        return -EINVAL;
-                }
-                break;
         case O_ANSWER_FIRST:
                 o->answer_first = true;
                 break;
         case O_HIDE_PAIRING:
                 o->hide_pairing = true;
-                break;
-        case O_LEGACY:
-                o->cfg.api_v1 = true;
-                break;
-        case O_PLAIN_ERRORS:
-                if (strcmp(optarg, "keyturner") == 0)
-                        o->cfg.errors = SIM_ERRORS_PLAIN_GDIO;
-                else if (strcmp(optarg, "usdio") == 0)
-                        o->cfg.errors = SIM_ERRORS_PLAIN_USDIO;
-                else {
-                        prog_log("--plain-errors wants keyturner or usdio, not '%s'", optarg);
-                        return -EINVAL;
-                }
                 break;
         default:
                 return -EINVAL;
