@@ -40,7 +40,7 @@
 #include "grants.h"
 #include "latchkey/names.h"
 #include "lifecycle.h"
-#include "lockops.h"
+#include "lock-events.h"
 #include "log.h"
 #include "logsync.h"
 #include "outbox.h"
@@ -81,43 +81,25 @@ static int64_t now_utc(void)
         return (int64_t)time(NULL);
 }
 
-/* Read each lock's new log entries, and its state and battery, into the outbox. */
+/* Read each lock's new log entries, and its state and battery, into the outbox, in the
+ * device's own terms (lock-events.h). */
 struct log_ctx {
         struct daemon *d;
         const char *lock;
+        uint8_t generation; /* the device's: its log's types and actions are its own */
 };
 
 static void on_log_entry(void *userdata, const struct lk_log_entry *e, bool is_new)
 {
         struct log_ctx *l = userdata;
-        char date[40];
         cJSON *o;
-        int64_t t = 0;
 
         if (!is_new)
                 return;
-        o = cJSON_CreateObject();
-        cJSON_AddNumberToObject(o, "index", e->index);
-        if (lk_datetime_to_unix(&e->timestamp, &t) >= 0) {
-                struct lk_datetime dt = e->timestamp;
-
-                snprintf(date, sizeof(date), "%04u-%02u-%02uT%02u:%02u:%02uZ", dt.year, dt.month, dt.day, dt.hour,
-                         dt.minute, dt.second);
-                cJSON_AddStringToObject(o, "time", date);
-        }
-        cJSON_AddNumberToObject(o, "type", e->type);
-        cJSON_AddNumberToObject(o, "auth_id", e->auth_id);
-        if (e->type == LK_LOG_KEYPAD_ACTION) {
-                cJSON_AddNumberToObject(o, "code_id", e->data.keypad.code_id);
-                cJSON_AddNumberToObject(o, "completion", e->data.keypad.completion);
-                cJSON_AddNumberToObject(o, "action", e->data.keypad.action);
-        } else if (e->type == LK_LOG_LOCK_ACTION) {
-                cJSON_AddNumberToObject(o, "action", e->data.action.action);
-                cJSON_AddNumberToObject(o, "trigger", e->data.action.trigger);
-                cJSON_AddNumberToObject(o, "completion", e->data.action.completion);
-        }
-        lifecycle_attribute_json(l->d->db, l->lock, e, o);
-        if (outbox_add(l->d->db, "log.entry", l->lock, o, NULL) < 0)
+        o = lock_events_log_entry(e, l->generation);
+        if (o)
+                lifecycle_attribute_json(l->d->db, l->lock, e, o);
+        if (!o || outbox_add(l->d->db, "log.entry", l->lock, o, NULL) < 0)
                 log_warning("Could not queue log entry %" PRIu32 " of '%s' for the upstream", e->index, l->lock);
         cJSON_Delete(o);
 }
@@ -182,9 +164,9 @@ static void check_lock(struct daemon *d, const char *lock)
 static int read_lock(void *userdata, const char *lock, struct session *s, int r)
 {
         struct daemon *d = userdata;
-        struct lk_keyturner_states ks;
         struct logsync_result res;
         struct log_ctx l = { .d = d, .lock = lock };
+        cJSON *state;
         char why[200];
         uint8_t code;
 
@@ -201,6 +183,7 @@ static int read_lock(void *userdata, const char *lock, struct session *s, int r)
                 check_lock(d, lock);
                 return 0;
         }
+        l.generation = lock_events_generation(s);
         r = logsync_fetch(s, d->db, lock, false, on_log_entry, NULL, &l, &res);
         if (r < 0) {
                 code = session_remote_error(s);
@@ -214,15 +197,10 @@ static int read_lock(void *userdata, const char *lock, struct session *s, int r)
                 log_warning("Reading the log of '%s' stopped after %u entries: %s", lock, res.received, why);
         } else if (res.stored)
                 log_info("event=log-read lock=%s new=%u cursor=%" PRIu32, lock, res.stored, res.cursor);
-        if (lockops_states(s, &ks) >= 0) {
-                cJSON *o = cJSON_CreateObject();
-
-                cJSON_AddNumberToObject(o, "lock_state", ks.lock_state);
-                cJSON_AddBoolToObject(o, "battery_critical", ks.battery_state & LK_BATTERY_STATE_CRITICAL);
-                cJSON_AddNumberToObject(o, "battery_percent", (ks.battery_state >> 2) * 2);
-                cJSON_AddNumberToObject(o, "timezone_offset", ks.timezone_offset);
-                (void)!outbox_add(d->db, "lock.state", lock, o, NULL);
-                cJSON_Delete(o);
+        if (lock_events_state(s, &state) >= 0) {
+                if (outbox_add(d->db, "lock.state", lock, state, NULL) < 0)
+                        log_warning("Could not queue the state of '%s' for the upstream", lock);
+                cJSON_Delete(state);
         }
         check_lock(d, lock);
         return 0; /* one lock's trouble never stops the round */
