@@ -1,6 +1,6 @@
 #!/bin/sh
 # The rig guest's init (PID 1 after switch_root; the host's / is our read-only root).
-# One dbus-daemon, btvirt with four LE controllers (hci3 the Opener's), one bluetoothd; then scenarios.sh.
+# One dbus-daemon, btvirt with three LE controllers, one bluetoothd; then scenarios.sh.
 # Results go to $RIG/out (the read-write 9p share); the host reads them after power-off.
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/tmp
 RIG=$(sed -n 's/.*rig\.dir=\([^ ]*\).*/\1/p' /proc/cmdline)
@@ -51,13 +51,13 @@ ok=
 for try in 1 2 3; do
         stdbuf -oL btmon > "$OUT/btmon-index.log" 2>&1 &
         BTMON=$!
-        btvirt -L -l4 > "$OUT/btvirt.log" 2>&1 &   # hci3: the Opener's
+        btvirt -L -l3 > "$OUT/btvirt.log" 2>&1 &
         BTVIRT=$!
-        [ "$(nctl)" -ge 4 ] ||
-                follow "$OUT/btmon-index.log" 'New Index' 4 10
+        [ "$(nctl)" -ge 3 ] ||
+                follow "$OUT/btmon-index.log" 'New Index' 3 10
         kill "$BTMON" 2>/dev/null; wait "$BTMON" 2>/dev/null
         n=$(nctl)
-        [ "$n" -ge 4 ] && { ok=1; break; }
+        [ "$n" -ge 3 ] && { ok=1; break; }
         note "btvirt try $try: only $n controllers; again"
         kill "$BTVIRT" 2>/dev/null; wait "$BTVIRT" 2>/dev/null
 done
@@ -73,10 +73,10 @@ stdbuf -oL dbus-monitor --system "type='signal',interface='org.freedesktop.DBus.
         > "$OUT/dbus-added.log" 2>&1 &
 DBUSMON=$!
 /usr/libexec/bluetooth/bluetoothd -n -f "$RIG_SRC/guest/main.conf" ${BTD_DEBUG:+-d} > "$OUT/bluetoothd.log" 2>&1 &
-has_hci3() { busctl --system tree org.bluez 2>/dev/null | grep -q '/org/bluez/hci3'; }
-has_hci3 || follow "$OUT/dbus-added.log" 'object path "/org/bluez/hci3"' 1 20
+has_hci2() { busctl --system tree org.bluez 2>/dev/null | grep -q '/org/bluez/hci2'; }
+has_hci2 || follow "$OUT/dbus-added.log" 'object path "/org/bluez/hci2"' 1 20
 kill "$DBUSMON" 2>/dev/null; wait "$DBUSMON" 2>/dev/null
-has_hci3 || { note "bluetoothd has no adapters"; exit 1; }
+has_hci2 || { note "bluetoothd has no adapters"; exit 1; }
 note "bluetooth ready"
 
 sh "$RIG_SRC/guest/scenarios.sh" > "$OUT/scenarios.log" 2>&1
