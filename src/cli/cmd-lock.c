@@ -155,79 +155,92 @@ static int pair_on_chunk(void *userdata, const uint8_t *chunk, size_t n)
         return r == LK_PAIR_DONE ? 1 : 0;
 }
 
-int cmd_pair(struct cli *c, int argc, char **argv)
-{
-        const char *alias = NULL, *auth_name = "latchkey";
-        struct lk_pair_client_config cfg = { .id_type = LK_ID_APP };
-        struct session_opts sopts;
-        struct lk_pair_client pc;
-        struct lk_pair_result res;
-        struct lk_transport *t = NULL;
-        struct lk_link_info info;
-        struct lk_creds creds = { 0 }, existing = { 0 };
-        _cleanup_(closep) int busy = -1;
-        _cleanup_(db_freep) struct db *db = NULL;
-        struct lk_pin pin = { 0 };
-        struct pair_ctx pctx;
-        uint8_t out[LK_PAIR_OUT_MAX];
-        size_t out_len;
-        bool force = false, have_pin = false;
-        cJSON *o;
-        int opt, r;
+/* What pair's options ask for: the alias to keep the lock under and the authorization to ask for. */
+struct pair_args {
+        const char *alias;
+        struct lk_pair_client_config cfg; /* id_type and name from the options; the rest once connected */
+        bool force;
+};
 
+static int pair_parse_args(struct cli *c, int argc, char **argv, struct pair_args *a)
+{
+        int opt;
+
+        *a = (struct pair_args){ .cfg = { .id_type = LK_ID_APP, .name = "latchkey" } };
         while ((opt = cli_getopt(c, argc, argv)) != -1)
                 switch (opt) {
                 case OPT_NAME:
-                        alias = optarg;
+                        a->alias = optarg;
                         break;
                 case OPT_ID_TYPE:
                         if (streq(optarg, "app"))
-                                cfg.id_type = LK_ID_APP;
+                                a->cfg.id_type = LK_ID_APP;
                         else if (streq(optarg, "bridge"))
-                                cfg.id_type = LK_ID_BRIDGE;
+                                a->cfg.id_type = LK_ID_BRIDGE;
                         else if (streq(optarg, "fob"))
-                                cfg.id_type = LK_ID_FOB;
+                                a->cfg.id_type = LK_ID_FOB;
                         else
                                 return cli_fail(c, CLI_EXIT_USAGE, "--id-type is app, bridge or fob, not '%s'", optarg);
                         break;
                 case OPT_AUTH_NAME:
-                        auth_name = optarg;
+                        a->cfg.name = optarg;
                         break;
                 case OPT_FORCE:
-                        force = true;
+                        a->force = true;
                         break;
                 default:
                         return -1;
                 }
-        if (!alias)
+        if (!a->alias)
                 return cli_fail(c, CLI_EXIT_USAGE, "pair needs --name NAME: the name you will use for this lock");
-        if (!store_alias_is_valid(alias))
-                return cli_fail(c, CLI_EXIT_USAGE, "invalid lock name '%s': use 1-63 letters, digits, '.', '_' or '-'", alias);
+        if (!store_alias_is_valid(a->alias))
+                return cli_fail(c, CLI_EXIT_USAGE, "invalid lock name '%s': use 1-63 letters, digits, '.', '_' or '-'",
+                                a->alias);
         if (!c->via)
                 return cli_fail(c, CLI_EXIT_USAGE, "pair needs --via: sim:PATH for a virtual lock");
         if (strlen(c->via) > STORE_VIA_MAX)
                 return cli_fail(c, CLI_EXIT_USAGE, "--via is too long");
-        if (lk_text_check(auth_name, LK_AUTH_NAME_SIZE) != LK_TEXT_OK)
+        if (lk_text_check(a->cfg.name, LK_AUTH_NAME_SIZE) != LK_TEXT_OK)
                 return cli_fail(c, CLI_EXIT_USAGE, "invalid --auth-name: %s (1 to 32 bytes of UTF-8, no control or bidi characters)",
-                                lk_text_problem_str(lk_text_check(auth_name, LK_AUTH_NAME_SIZE)));
+                                lk_text_problem_str(lk_text_check(a->cfg.name, LK_AUTH_NAME_SIZE)));
+        return 0;
+}
+
+/* Take the alias for this pairing: refuse one paired already (unless --force), hold the agent's
+ * lock on it (agent.h, in ret_busy) and close the identity of a pairing it replaces. */
+static int pair_claim_alias(struct cli *c, const struct pair_args *a, int *ret_busy, struct db **db)
+{
+        struct lk_creds existing = { 0 };
+        int r;
+
         if (cli_store(c, NULL) < 0)
                 return -1;
-        r = store_creds_get(c->store, alias, &existing);
-        if (r == 0 && !force) {
+        r = store_creds_get(c->store, a->alias, &existing);
+        if (r == 0 && !a->force) {
                 lk_creds_wipe(&existing);
-                return cli_fail(c, CLI_EXIT_USAGE, "a lock named '%s' is paired already (use --force to replace it)", alias);
+                return cli_fail(c, CLI_EXIT_USAGE, "a lock named '%s' is paired already (use --force to replace it)", a->alias);
         }
         /* No other process works with this alias while it changes hands (agent.h). */
-        r = agent_lock_take(c->store, alias, 0, &busy);
+        r = agent_lock_take(c->store, a->alias, 0, ret_busy);
         if (r < 0) {
                 lk_creds_wipe(&existing);
                 return cli_fail_errno(c, r, "waiting for the lock");
         }
         /* What latchkey kept for the pairing being replaced is that pairing's (an upgraded
          * directory may not have said so yet): the new one starts fresh below. */
-        if (r == 0 && existing.alias[0] && db_open(c->store, &db) >= 0)
-                (void)agent_identity_record(db, &existing, (int64_t)time(NULL));
+        if (r == 0 && existing.alias[0] && db_open(c->store, db) >= 0)
+                (void)agent_identity_record(*db, &existing, (int64_t)time(NULL));
         lk_creds_wipe(&existing);
+        return 0;
+}
+
+/* Connect for pairing (c->session) and take the PIN: required for Ultra pairing (spec §4.3); for
+ * SL1-4 kept for later commands when --pin-file gives one. */
+static int pair_connect(struct cli *c, struct lk_link_info *ret_info, struct lk_pin *ret_pin, bool *ret_have_pin)
+{
+        struct session_opts sopts;
+        struct lk_transport *t = NULL;
+        int r;
 
         if (cli_transport(c, c->via, &t) < 0)
                 return -1;
@@ -238,26 +251,56 @@ int cmd_pair(struct cli *c, int argc, char **argv)
                 lk_transport_free(t);
                 return cli_fail(c, CLI_EXIT_FAILURE, "cannot create a session: %s", strerror(-r));
         }
-        r = session_connect(c->session, &info);
+        r = session_connect(c->session, ret_info);
         if (r == -ENOENT && strncmp(c->via, "ble:", 4) == 0) /* pairing off: its pairing service hidden (docs/bluetooth.md) */
                 return cli_fail(c, CLI_EXIT_LINK, "connecting to the lock: it shows no pairing service; "
                                 "put it in pairing mode (press its button for 5 s) and try again");
         if (r < 0)
                 return cli_link_fail(c, c->via, r, "connecting to the lock");
 
-        /* The PIN: required for Ultra pairing (spec §4.3); for SL1-4 kept for later commands. */
-        if (lk_generation_is_ultra(info.generation) || c->pin_file) {
-                if (cli_pin(c, info.generation, &pin) < 0)
+        if (lk_generation_is_ultra(ret_info->generation) || c->pin_file) {
+                if (cli_pin(c, ret_info->generation, ret_pin) < 0)
                         return -1;
-                have_pin = true;
+                *ret_have_pin = true;
         }
-        cfg.gen = info.generation;
-        cfg.name = auth_name;
-        cfg.pin = pin.value;
-        /* A random App-ID, so pairing never overwrites another client's authorization (spec §4.1). */
-        randombytes_buf(&cfg.app_id, sizeof(cfg.app_id));
+        return 0;
+}
 
-        r = lk_pair_client_init(&pc, &cfg, &lk_env_default);
+/* The lock's Error Report that ended pairing (spec §4.1), as the exit code and message. */
+static int pair_refused(struct cli *c, struct lk_pair_client *pc)
+{
+        uint8_t code = 0;
+        uint16_t cmd = 0;
+        const char *d;
+
+        (void)!lk_pair_client_remote_error(pc, &code, &cmd);
+        lk_pair_client_wipe(pc);
+        c->lock_error = code;
+        if (code == LK_P_ERROR_NOT_PAIRING)
+                return cli_fail(c, CLI_EXIT_AUTH,
+                                "the lock is not in pairing mode: hold its button for 5 seconds, then try again");
+        d = lk_error_description(code);
+        return cli_fail(c, code == LK_P_ERROR_MAX_USER ? CLI_EXIT_FULL : CLI_EXIT_AUTH,
+                        "the lock refused pairing: %s (0x%02X)", d ? d : "unknown error", code);
+}
+
+/* The pairing exchange (spec §4.1, §4.3) on the connected session, as cfg asks; cfg's generation,
+ * PIN and App-ID are set here. */
+static int pair_exchange(struct cli *c, struct lk_pair_client_config *cfg, const struct lk_link_info *info,
+                         const struct lk_pin *pin, struct lk_pair_result *ret)
+{
+        struct lk_pair_client pc;
+        struct pair_ctx pctx;
+        uint8_t out[LK_PAIR_OUT_MAX];
+        size_t out_len;
+        int r;
+
+        cfg->gen = info->generation;
+        cfg->pin = pin->value;
+        /* A random App-ID, so pairing never overwrites another client's authorization (spec §4.1). */
+        randombytes_buf(&cfg->app_id, sizeof(cfg->app_id));
+
+        r = lk_pair_client_init(&pc, cfg, &lk_env_default);
         if (r >= 0)
                 r = lk_pair_client_start(&pc, out, sizeof(out), &out_len);
         if (r >= 0)
@@ -268,87 +311,124 @@ int cmd_pair(struct cli *c, int argc, char **argv)
         }
         if (!c->quiet && !c->json)
                 fprintf(stderr, "Pairing with the %s lock (press its button for 5 s if it is not in pairing mode)...\n",
-                        lk_link_generation_name(&info));
+                        lk_link_generation_name(info));
         pctx = (struct pair_ctx){ .s = c->session, .pc = &pc };
         r = session_pairing_wait(c->session, pair_on_chunk, &pctx);
-        if (r == -EREMOTEIO) {
-                uint8_t code = 0;
-                uint16_t cmd = 0;
-                const char *d;
-
-                (void)!lk_pair_client_remote_error(&pc, &code, &cmd);
-                lk_pair_client_wipe(&pc);
-                c->lock_error = code;
-                if (code == LK_P_ERROR_NOT_PAIRING)
-                        return cli_fail(c, CLI_EXIT_AUTH,
-                                        "the lock is not in pairing mode: hold its button for 5 seconds, then try again");
-                d = lk_error_description(code);
-                return cli_fail(c, code == LK_P_ERROR_MAX_USER ? CLI_EXIT_FULL : CLI_EXIT_AUTH,
-                                "the lock refused pairing: %s (0x%02X)", d ? d : "unknown error", code);
-        }
+        if (r == -EREMOTEIO)
+                return pair_refused(c, &pc);
         if (r < 0) {
                 lk_pair_client_wipe(&pc);
                 return cli_fail_errno(c, r, "pairing");
         }
-        r = lk_pair_client_take_result(&pc, &res);
+        r = lk_pair_client_take_result(&pc, ret);
         lk_pair_client_wipe(&pc);
         if (r < 0)
                 return cli_fail_errno(c, r, "pairing");
+        return 0;
+}
 
-        snprintf(creds.alias, sizeof(creds.alias), "%s", alias);
-        snprintf(creds.via, sizeof(creds.via), "%s", c->via);
-        snprintf(creds.name, sizeof(creds.name), "%s", auth_name);
-        creds.generation = info.generation;
-        creds.auth_id = res.auth_id;
-        creds.app_id = cfg.app_id;
-        creds.id_type = (uint8_t)cfg.id_type;
-        memcpy(creds.shared_key, res.shared_key, LK_KEY_SIZE);
-        memcpy(creds.lock_uuid, res.lock_uuid, LK_UUID_SIZE);
-        memcpy(creds.lock_pk, res.lock_pk, LK_KEY_SIZE);
-        creds.paired_at = (int64_t)time(NULL);
-        lk_wipe(&res, sizeof(res));
+/* The credentials of a new pairing; res is wiped. */
+static void pair_creds_fill(struct cli *c, const struct pair_args *a, const struct lk_link_info *info,
+                            struct lk_pair_result *res, struct lk_creds *ret)
+{
+        snprintf(ret->alias, sizeof(ret->alias), "%s", a->alias);
+        snprintf(ret->via, sizeof(ret->via), "%s", c->via);
+        snprintf(ret->name, sizeof(ret->name), "%s", a->cfg.name);
+        ret->generation = info->generation;
+        ret->auth_id = res->auth_id;
+        ret->app_id = a->cfg.app_id;
+        ret->id_type = (uint8_t)a->cfg.id_type;
+        memcpy(ret->shared_key, res->shared_key, LK_KEY_SIZE);
+        memcpy(ret->lock_uuid, res->lock_uuid, LK_UUID_SIZE);
+        memcpy(ret->lock_pk, res->lock_pk, LK_KEY_SIZE);
+        ret->paired_at = (int64_t)time(NULL);
+        lk_wipe(res, sizeof(*res));
+}
 
-        /* Its identity (spec §6.24 Config: the Nuki ID, nonce only): what is kept for it is tied to it. */
-        session_set_creds(c->session, &creds);
-        {
-                uint32_t nuki_id;
+/* Ask the newly paired lock what completes its credentials: its identity (spec §6.24 Config: the
+ * Nuki ID, nonce only), to which what is kept for it is tied, and whether a PIN given now is
+ * right (checked on the lock before it is kept). Either may fail without failing the pairing. */
+static void pair_learn_identity(struct cli *c, struct lk_creds *creds, const struct lk_pin *pin, bool have_pin)
+{
+        uint32_t nuki_id;
 
-                if (agent_read_nuki_id(c->session, creds.generation, &nuki_id) >= 0) {
-                        creds.has_nuki_id = true;
-                        creds.nuki_id = nuki_id;
-                } else
-                        log_warning("The lock did not give its Nuki ID now; latchkey learns it on the next connection.");
-        }
-        /* A PIN given now is checked on the lock before it is kept. */
+        session_set_creds(c->session, creds);
+        if (agent_read_nuki_id(c->session, creds->generation, &nuki_id) >= 0) {
+                creds->has_nuki_id = true;
+                creds->nuki_id = nuki_id;
+        } else
+                log_warning("The lock did not give its Nuki ID now; latchkey learns it on the next connection.");
         if (have_pin) {
-                creds.has_pin = true;
-                creds.pin = pin;
-                session_set_creds(c->session, &creds);
-                r = lockops_pin_verify(c->session);
-                if (r < 0) {
+                creds->has_pin = true;
+                creds->pin = *pin;
+                session_set_creds(c->session, creds);
+                if (lockops_pin_verify(c->session) < 0) {
                         log_warning("The security PIN given was not accepted by the lock; it is not stored.");
-                        creds.has_pin = false;
-                        lk_wipe(&creds.pin, sizeof(creds.pin));
+                        creds->has_pin = false;
+                        lk_wipe(&creds->pin, sizeof(creds->pin));
                 }
         }
-        r = store_creds_put(c->store, &creds);
-        if (r < 0) {
-                lk_creds_wipe(&creds);
+}
+
+/* Keep the credentials, and record the identity they belong to in the database (db, opened here
+ * unless pair_claim_alias did). */
+static int pair_store(struct cli *c, struct lk_creds *creds, struct db **db)
+{
+        int r;
+
+        r = store_creds_put(c->store, creds);
+        if (r < 0)
                 return cli_fail(c, CLI_EXIT_STATE, "paired, but cannot store the credentials: %s", strerror(-r));
-        }
-        if (db || db_open(c->store, &db) >= 0)
-                (void)agent_identity_record(db, &creds, creds.paired_at);
+        if (*db || db_open(c->store, db) >= 0)
+                (void)agent_identity_record(*db, creds, creds->paired_at);
+        return 0;
+}
+
+static void pair_report(struct cli *c, const struct lk_creds *creds)
+{
+        cJSON *o;
+
         o = cJSON_AddObjectToObject(c->out, "lock");
-        cJSON_AddStringToObject(o, "name", creds.alias);
-        cJSON_AddStringToObject(o, "generation", creds_gen_name(&creds));
-        cJSON_AddNumberToObject(o, "auth_id", creds.auth_id);
-        cJSON_AddBoolToObject(o, "pin_stored", creds.has_pin);
+        cJSON_AddStringToObject(o, "name", creds->alias);
+        cJSON_AddStringToObject(o, "generation", creds_gen_name(creds));
+        cJSON_AddNumberToObject(o, "auth_id", creds->auth_id);
+        cJSON_AddBoolToObject(o, "pin_stored", creds->has_pin);
         if (!c->json)
-                printf("Paired '%s' (%s), authorization %" PRIu32 "%s.\n", creds.alias, creds_gen_name(&creds),
-                       creds.auth_id, creds.has_pin ? ", security PIN stored" : "; no security PIN stored yet (latchkey pin verify --pin-file FILE)");
+                printf("Paired '%s' (%s), authorization %" PRIu32 "%s.\n", creds->alias, creds_gen_name(creds),
+                       creds->auth_id, creds->has_pin ? ", security PIN stored" : "; no security PIN stored yet (latchkey pin verify --pin-file FILE)");
+}
+
+int cmd_pair(struct cli *c, int argc, char **argv)
+{
+        struct pair_args a;
+        struct lk_link_info info;
+        struct lk_pair_result res;
+        struct lk_creds creds = { 0 };
+        _cleanup_(closep) int busy = -1; /* held until the new pairing is stored */
+        _cleanup_(db_freep) struct db *db = NULL;
+        struct lk_pin pin = { 0 };
+        bool have_pin = false;
+        int r;
+
+        r = pair_parse_args(c, argc, argv, &a);
+        if (r < 0)
+                return r;
+        r = pair_claim_alias(c, &a, &busy, &db);
+        if (r < 0)
+                return r;
+        r = pair_connect(c, &info, &pin, &have_pin);
+        if (r >= 0)
+                r = pair_exchange(c, &a.cfg, &info, &pin, &res);
+        if (r >= 0) {
+                pair_creds_fill(c, &a, &info, &res, &creds);
+                pair_learn_identity(c, &creds, &pin, have_pin);
+                r = pair_store(c, &creds, &db);
+        }
+        if (r >= 0)
+                pair_report(c, &creds);
         lk_creds_wipe(&creds);
         lk_wipe(&pin, sizeof(pin));
-        return 0;
+        return r;
 }
 
 /* ---- locks, forget --------------------------------------------------------------------------- */
