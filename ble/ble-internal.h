@@ -12,7 +12,7 @@
 
 #include "latchkey/ble.h"
 
-/* ---- UUIDs (spec §1.1) ---- */
+/* ---- UUIDs (spec §1.1; adv-uuid.c) ---- */
 
 enum ble_uuid_role {
         BLE_UUID_OTHER = 0,          /* on the Nuki base, but nothing we use */
@@ -41,7 +41,7 @@ int ble_uuid_classify_be(const uint8_t be[static 16], struct ble_nuki_uuid *ret)
 /* A UUID string → the channel it carries, and the family; -ENOENT if none. */
 int ble_uuid_channel(const char *uuid, enum lk_channel *ret_ch, enum lk_ble_family *ret_family);
 
-/* ---- BlueZ names ---- */
+/* ---- BlueZ names (bluez-names.c) ---- */
 
 /* "/org/bluez/hci0" + "AA:BB:…" → "/org/bluez/hci0/dev_AA_BB_…". -EINVAL, -ENOBUFS. */
 int ble_device_path(const char *adapter_path, const char *address, char *buf, size_t size);
