@@ -46,6 +46,7 @@
 #include "outbox.h"
 #include "store.h"
 #include "sync.h"
+#include "secret-file.h"
 #include "util.h"
 
 #define USEC_PER_SEC 1000000ULL
@@ -192,9 +193,10 @@ static int read_lock(void *userdata, const char *lock, struct session *s, int r)
                         snprintf(why, sizeof(why), "it answered nothing at all to %s (0x%04X): its firmware "
                                  "probably has no log", lk_cmd_name(session_silent_cmd(s)) ?: "the request",
                                  session_silent_cmd(s));
-                outcome_fail(&d->report, lock, exit_for_lock_errno(r, code), "reading the log: %s (%u entries stored)",
-                             why, res.stored);
-                log_warning("Reading the log of '%s' stopped after %u entries: %s", lock, res.received, why);
+                outcome_fail(&d->report, lock, exit_for_lock_errno(r, code), "reading the log: %s (%u %s stored)",
+                             why, res.stored, plural(res.stored, "entry", "entries"));
+                log_warning("Reading the log of '%s' stopped after %u %s: %s", lock, res.received,
+                            plural(res.received, "entry", "entries"), why);
         } else if (res.stored)
                 log_info("event=log-read lock=%s new=%u cursor=%" PRIu32, lock, res.stored, res.cursor);
         if (lock_events_state(s, &state) >= 0) {
@@ -218,9 +220,10 @@ static void note_lock_results(struct daemon *d, const struct lc_result *res)
                 else if (!l->complete)
                         snprintf(why, sizeof(why), "cut short: %.100s", l->error_msg[0] ? l->error_msg : "link lost");
                 else if (l->count[LC_NO_SPACE])
-                        snprintf(why, sizeof(why), "full: %u code(s) wait for room", l->count[LC_NO_SPACE]);
+                        snprintf(why, sizeof(why), "full: %u %s for room", l->count[LC_NO_SPACE],
+                                 plural(l->count[LC_NO_SPACE], "code waits", "codes wait"));
                 else if (l->count[LC_FAILED])
-                        snprintf(why, sizeof(why), "%u code(s) failed", l->count[LC_FAILED]);
+                        snprintf(why, sizeof(why), "%u %s failed", l->count[LC_FAILED], plural(l->count[LC_FAILED], "code", "codes"));
                 else {
                         daemon_status_clear(&d->status, l->lock);
                         continue;
@@ -403,10 +406,10 @@ static void run_sync(struct daemon *d, int64_t now, bool force)
                 return;
         outcome_ok(&d->report, "");
         if (r < 0) {
-                log_warning("Upstream sync failed: %s (%u events kept)", res.error[0] ? res.error : strerror(-r),
-                            res.pending);
-                outcome_fail(&d->report, "", exit_for_upstream_errno(r), "%s (%u events kept)",
-                             res.error[0] ? res.error : strerror(-r), res.pending);
+                log_warning("Upstream sync failed: %s (%u %s kept)", res.error[0] ? res.error : strerror(-r),
+                            res.pending, plural(res.pending, "event", "events"));
+                outcome_fail(&d->report, "", exit_for_upstream_errno(r), "%s (%u %s kept)",
+                             res.error[0] ? res.error : strerror(-r), res.pending, plural(res.pending, "event", "events"));
         } else if (res.acked || res.applied)
                 log_info("event=sync pulled=%s acked=%u pending=%u", res.applied ? "yes" : "no", res.acked, res.pending);
         if (res.applied)
@@ -590,9 +593,14 @@ static int apply_config(struct daemon *d, const struct daemon_config *cfg)
 
         if (cfg->upstream && (upstream_changed || !d->sync)) {
                 r = sync_new(d->db, &cfg->sync, &s);
+                if (r == -EPERM) { /* the one wording of a secret file's refusal (secret-file.h) */
+                        char why[400];
+
+                        secret_refusal("the token file", cfg->sync.token_file, why, sizeof(why));
+                        return cli_fail(d->cli, CLI_EXIT_USAGE, "cannot set up the upstream: %s", why);
+                }
                 if (r < 0)
                         return cli_fail(d->cli, CLI_EXIT_USAGE, "cannot set up the upstream: %s%s", strerror(-r),
-                                        r == -EPERM ? " (the token file must be readable by its owner only: chmod 0600 it)" :
                                         r == -ENOENT || r == -ENODATA ?
                                         " (no token: put it in /etc/latchkey/upstream-token, mode 0600, then systemctl "
                                         "restart latchkey)" : "");

@@ -259,8 +259,8 @@ static void unpaired(struct db *db, const char *lock, struct lc_lock_result *res
                          res->scheduled);
         } else if (res->count[LC_PENDING])
                 snprintf(res->error_msg, sizeof(res->error_msg),
-                         "no paired lock named '%s': %u guest code(s) due now cannot be written (pair it: latchkey pair --name %s)",
-                         lock, res->count[LC_PENDING], lock);
+                         "no paired lock named '%s': %u guest %s due now cannot be written (pair it: latchkey pair --name %s)",
+                         lock, res->count[LC_PENDING], plural(res->count[LC_PENDING], "code", "codes"), lock);
 }
 
 /* A lock that cannot be visited: what is due stays pending, and says so. */

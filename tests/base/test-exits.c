@@ -8,6 +8,7 @@
 #include "harness.h"
 #include "upstream/upstream.h"
 
+#include <sys/stat.h>
 #include <time.h>
 
 #include "exits.h"
@@ -219,6 +220,21 @@ static void upstream_failures(void **state)
         /* The upstream recovers: 0. */
         up_ok(&up, "mode ok");
         assert_int_equal(run_json(NULL, NULL, "daemon", "--once", "--config", conf), 0);
+
+        /* A token file its group can read: a usage error (2) in the one wording of a secret
+         * file's refusal, naming the file. */
+        {
+                char shared[420];
+
+                snprintf(shared, sizeof(shared), "%s-0640", token);
+                h_secret(shared, "test-token_0123456789\n");
+                assert_int_equal(chmod(shared, 0640), 0);
+                snprintf(text, sizeof(text), "[upstream]\nurl = %s\ntoken_file = %s\nca_file = %s\n", up.url, shared, ca);
+                write_conf(conf, text);
+                assert_int_equal(run_json(NULL, &j, "daemon", "--once", "--config", conf), CLI_EXIT_USAGE);
+                assert_non_null(strstr(jstr(j, "error.message"), "token-0640': mode 0640 lets its group read it"));
+                cJSON_Delete(j);
+        }
 
         up_stop(&up);
         up_stop(&other);
