@@ -177,8 +177,9 @@ const struct cli_command cli_commands[] = {
           "stored for the commands that need it.",
           pair_flags },
         { "locks", cmd_locks, "", "the locks paired on this machine",
-          "The locks paired on this machine: name, generation, authorization, whether a PIN is stored, when, and how "
-          "they are reached." },
+          "The locks paired on this machine: name, generation, authorization, the stored PIN (yes, no, refused: the "
+          "lock refused it and it is not sent again, lockout: held off until the lock's PIN lockout is over; "
+          "pin_state in --json), when, and how they are reached." },
         { "forget", cmd_forget, "--lock NAME", "delete a lock's credentials from this machine",
           "Delete a lock's credentials from this machine. Its authorization stays on the lock until removed there "
           "(auth remove, from another client)." },

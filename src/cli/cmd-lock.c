@@ -310,8 +310,8 @@ static int pair_exchange(struct cli *c, struct lk_pair_client_config *cfg, const
                 return cli_fail_errno(c, r, "starting to pair");
         }
         if (!c->quiet && !c->json)
-                fprintf(stderr, "Pairing with the %s lock (press its button for 5 s if it is not in pairing mode)...\n",
-                        lk_link_generation_name(info));
+                fprintf(stderr, "Pairing with the %s (press its button for 5 s if it is not in pairing mode)...\n",
+                        streq(lk_link_generation_name(info), "unknown") ? "lock" : lk_link_generation_name(info));
         pctx = (struct pair_ctx){ .s = c->session, .pc = &pc };
         r = session_pairing_wait(c->session, pair_on_chunk, &pctx);
         if (r == -EREMOTEIO)
@@ -436,6 +436,7 @@ int cmd_pair(struct cli *c, int argc, char **argv)
 int cmd_locks(struct cli *c, int argc, char **argv)
 {
         char **l = NULL, when[40];
+        const char *pin;
         cJSON *arr;
         int r;
 
@@ -448,7 +449,7 @@ int cmd_locks(struct cli *c, int argc, char **argv)
                 return cli_fail(c, CLI_EXIT_STATE, "cannot list locks: %s", strerror(-r));
         arr = cJSON_AddArrayToObject(c->out, "locks");
         if (!c->json && l[0])
-                printf("%-20s %-14s %-8s %-5s %-26s %s\n", "NAME", "GENERATION", "AUTH", "PIN", "PAIRED", "VIA");
+                printf("%-20s %-14s %-8s %-8s %-26s %s\n", "NAME", "GENERATION", "AUTH", "PIN", "PAIRED", "VIA");
         for (char **p = l; *p; p++) {
                 struct lk_creds cr;
                 cJSON *o;
@@ -463,12 +464,14 @@ int cmd_locks(struct cli *c, int argc, char **argv)
                 cJSON_AddStringToObject(o, "generation", creds_gen_name(&cr));
                 cJSON_AddNumberToObject(o, "auth_id", cr.auth_id);
                 cJSON_AddBoolToObject(o, "pin_stored", cr.has_pin);
+                pin = agent_pin_state(&cr, (int64_t)time(NULL)); /* a refused or locked-out PIN is not used */
+                cJSON_AddStringToObject(o, "pin_state", pin);
                 cJSON_AddStringToObject(o, "via", cr.via);
                 cJSON_AddStringToObject(o, "paired_at", when);
                 cJSON_AddItemToArray(arr, o);
                 if (!c->json)
-                        printf("%-20s %-14s %-8" PRIu32 " %-5s %-26s %s\n", cr.alias, creds_gen_name(&cr), cr.auth_id,
-                               cr.has_pin ? "yes" : "no", when, render_escape(cr.via, (char[RENDER_CELL_MAX]){ 0 }, RENDER_CELL_MAX));
+                        printf("%-20s %-14s %-8" PRIu32 " %-8s %-26s %s\n", cr.alias, creds_gen_name(&cr), cr.auth_id,
+                               streq(pin, "stored") ? "yes" : streq(pin, "none") ? "no" : pin, when, render_escape(cr.via, (char[RENDER_CELL_MAX]){ 0 }, RENDER_CELL_MAX));
                 lk_creds_wipe(&cr);
         }
         if (!c->json && !l[0])

@@ -120,6 +120,17 @@ const char *agent_blocked(const struct lk_creds *c, int64_t now)
         return NULL;
 }
 
+const char *agent_pin_state(const struct lk_creds *c, int64_t now)
+{
+        if (!c->has_pin)
+                return "none";
+        if (c->pin_refused_at)
+                return "refused";
+        if (c->pin_lockout_at && c->pin_retry_at > now)
+                return "lockout";
+        return "stored";
+}
+
 void agent_describe(const struct lk_creds *c, int r, uint8_t lock_error, char *buf, size_t size)
 {
         const char *alias = c && c->alias[0] ? c->alias : "NAME";

@@ -83,6 +83,13 @@ int agent_lock_take(struct store *st, const char *alias, uint64_t wait_usec, int
 const char *agent_blocked(const struct lk_creds *c, int64_t now);
 
 /*
+ * The stored security PIN as the agent will use it now: "none" (none stored), "refused" (the
+ * lock refused it; it is not sent again), "lockout" (the lock locked PIN attempts out and the
+ * wait has not passed), else "stored". now is UTC seconds.
+ */
+const char *agent_pin_state(const struct lk_creds *c, int64_t now);
+
+/*
  * The failure r (-errno from work on the lock of creds, lock_error its Error Report code) in
  * words with what to do, naming the lock: "the lock refused the stored security PIN on
  * 2026-...; latchkey will not send it again: run 'latchkey --lock front pin verify --pin-file

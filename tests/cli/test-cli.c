@@ -190,6 +190,7 @@ static void pair_then_locks(void **state)
         assert_int_equal(cJSON_GetArraySize(arr), 1);
         assert_string_equal(jstr(cJSON_GetArrayItem(arr, 0), "name"), "front");
         assert_true(cJSON_IsTrue(jget(cJSON_GetArrayItem(arr, 0), "pin_stored")));
+        assert_string_equal(jstr(cJSON_GetArrayItem(arr, 0), "pin_state"), "stored");
         cJSON_Delete(j);
         /* the same name again is refused without --force */
         snprintf(via, sizeof(via), "sim:%s", H.sock);

@@ -268,6 +268,22 @@ static int wait_exit(pid_t pid)
  * daemon run 100 times, one after another and side by side: the lock's wrong-PIN counter never
  * exceeds 1, no lockout, and the overdue removal is raised upstream.
  */
+/* `locks` tells a PIN that will not be sent from one that will: the text table and --json. */
+static void pin_state_is(const char *want)
+{
+        char *argv[] = { (char *)H_CLI, (char *)"--state-dir", H.statedir, (char *)"locks", NULL }, *out = NULL;
+        cJSON *j;
+
+        assert_int_equal(h_cli(&H, NULL, &j, "locks", NULL), 0);
+        assert_string_equal(jstr(cJSON_GetArrayItem(jget(j, "locks"), 0), "pin_state"), want);
+        assert_true(cJSON_IsTrue(jget(cJSON_GetArrayItem(jget(j, "locks"), 0), "pin_stored")));
+        cJSON_Delete(j);
+        assert_int_equal(h_run_merged(NULL, &out, argv), 0);
+        if (!strstr(out, want) || strstr(out, " yes "))
+                fail_msg("locks shows a %s PIN as usable: '%s'", want, out);
+        free(out);
+}
+
 static void stale_pin_hundred_runs(void **state)
 {
         static const char *const cli_runs[][6] = {
@@ -310,6 +326,7 @@ static void stale_pin_hundred_runs(void **state)
         assert_int_equal(sim_codes(), 1);
         up_validate_batches(&U, H.dir); /* lock.pin_invalid, code.removal_overdue as docs/openapi.yaml says */
 
+        pin_state_is("refused");
         /* The operator stores the new PIN; the next pass removes the code and the lock is fine. */
         snprintf(newpin, sizeof(newpin), "%s/newpin", H.dir);
         h_secret(newpin, "4321\n");
@@ -440,6 +457,7 @@ static void lockout_reported_and_waited_out(void **state)
         assert_non_null(strstr(jstr(j, "error.message"), "PIN lockout"));
         cJSON_Delete(j);
         assert_int_equal(simj("state.pin_failures_seen"), seen);
+        pin_state_is("lockout");
         /* The operator's own PIN is tried, and ends the hold. */
         assert_int_equal(h_cli(&H, NULL, NULL, "pin", "verify", "--pin-file", right, NULL), 0);
         assert_int_equal(h_cli(&H, NULL, NULL, "code", "list", NULL), 0);
