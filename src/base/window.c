@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: MIT */
+#include <stdio.h>
+
 #include "timefmt.h"
 #include "window.h"
 
@@ -69,4 +71,13 @@ const char *window_problem_str(enum window_problem p)
                 return "a date is outside the supported range 2000-01-01T00:00:00Z to 2099-12-31T23:59:59Z";
         }
         return "the window cannot open";
+}
+
+void window_format_daily(const struct lk_window *w, char *buf, size_t size)
+{
+        if (!w->time_limited || (w->from_time.hour == w->until_time.hour && w->from_time.minute == w->until_time.minute))
+                snprintf(buf, size, "-");
+        else
+                snprintf(buf, size, "%02u:%02u-%02u:%02u", w->from_time.hour, w->from_time.minute, w->until_time.hour,
+                         w->until_time.minute);
 }

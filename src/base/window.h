@@ -8,6 +8,7 @@
  */
 #pragma once
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "latchkey/wire.h"
@@ -29,3 +30,9 @@ enum window_problem {
 enum window_problem window_check(const struct lk_window *w, int64_t now);
 /* A sentence: "the window opens and closes at the same time; it would never open". */
 const char *window_problem_str(enum window_problem p);
+
+/*
+ * A code's daily window as people read it, into buf (16 bytes hold it): "07:00-23:00", or "-"
+ * where there is none (not time-limited, or 00:00-00:00: the whole day, which reads as "never").
+ */
+void window_format_daily(const struct lk_window *w, char *buf, size_t size);

@@ -46,8 +46,7 @@ static void print_code_row(const struct lk_keypad_code *k)
                 render_datetime_local(&k->window.from, from, sizeof(from));
                 render_datetime_local(&k->window.until, until, sizeof(until));
                 time_format_weekdays(k->window.weekdays, wd, sizeof(wd));
-                snprintf(daily, sizeof(daily), "%02u:%02u-%02u:%02u", k->window.from_time.hour,
-                         k->window.from_time.minute, k->window.until_time.hour, k->window.until_time.minute);
+                window_format_daily(&k->window, daily, sizeof(daily));
         }
         char name[RENDER_CELL_MAX];
 

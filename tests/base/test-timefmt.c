@@ -176,6 +176,26 @@ static void windows_that_can_open(void **state)
         assert_int_equal(window_check(&w, now), WINDOW_OK);
 }
 
+/* A window with dates and no daily window reads "-", never "00:00-00:00" (it reads as "never"). */
+static void daily_window_in_words(void **state)
+{
+        struct lk_window w = win("2026-12-01T15:00Z", "2026-12-05T11:00Z", NULL);
+        char buf[16];
+
+        (void)state;
+        window_format_daily(&w, buf, sizeof(buf));
+        assert_string_equal(buf, "-");
+        w = win("2026-12-01T15:00Z", "2026-12-05T11:00Z", "00:00-00:00");
+        window_format_daily(&w, buf, sizeof(buf));
+        assert_string_equal(buf, "-");
+        w = win(NULL, NULL, "07:00-23:30");
+        window_format_daily(&w, buf, sizeof(buf));
+        assert_string_equal(buf, "07:00-23:30");
+        w.time_limited = false; /* the lock ignores the fields then */
+        window_format_daily(&w, buf, sizeof(buf));
+        assert_string_equal(buf, "-");
+}
+
 static void json_bad(const char *text, const char *msg)
 {
         struct json_error err;
@@ -253,6 +273,7 @@ int main(void)
                 cmocka_unit_test(one_supported_range),
                 cmocka_unit_test(dst_gap_and_fold),
                 cmocka_unit_test(windows_that_can_open),
+                cmocka_unit_test(daily_window_in_words),
                 cmocka_unit_test(json_strict),
                 cmocka_unit_test(json_error_position),
         };
