@@ -203,6 +203,25 @@ const char *render_pad(const char *s, size_t width, char *buf, size_t size)
         return buf;
 }
 
+/* An array of plain values on one line ("lacks: firmware, timezone"); false if it holds more. */
+static bool render_list_line(FILE *f, const cJSON *a)
+{
+        const cJSON *it;
+        const char *sep = " ";
+
+        cJSON_ArrayForEach(it, a)
+                if (!cJSON_IsString(it))
+                        return false;
+        cJSON_ArrayForEach(it, a) {
+                char buf[RENDER_CELL_MAX];
+
+                fprintf(f, "%s%s", sep, render_escape(it->valuestring, buf, sizeof(buf)));
+                sep = ", ";
+        }
+        fputc('\n', f);
+        return true;
+}
+
 void render_json_text(FILE *f, const cJSON *o, unsigned indent)
 {
         const cJSON *it;
@@ -211,6 +230,8 @@ void render_json_text(FILE *f, const cJSON *o, unsigned indent)
                 char buf[RENDER_CELL_MAX];
 
                 fprintf(f, "%*s%s:", (int)indent, "", it->string ? it->string : "-");
+                if (cJSON_IsArray(it) && render_list_line(f, it))
+                        continue;
                 if (cJSON_IsObject(it) || cJSON_IsArray(it)) {
                         fputc('\n', f);
                         render_json_text(f, it, indent + 2);

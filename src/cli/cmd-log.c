@@ -64,7 +64,10 @@ static void on_entry(void *userdata, const struct lk_log_entry *e, bool is_new)
                 render_opener_log_event(e, ev, sizeof(ev));
         else
                 render_log_event(e, ev, sizeof(ev));
-        printf("%-7" PRIu32 " %-25s %s %s\n", e->index, when, render_pad(ev, 48, (char[RENDER_CELL_MAX]){ 0 }, RENDER_CELL_MAX),
+        /* An event wider than its column runs on whole rather than losing its outcome at the end. */
+        printf("%-7" PRIu32 " %-25s %s %s\n", e->index, when,
+               render_width(ev) > 48 ? render_escape(ev, (char[RENDER_CELL_MAX]){ 0 }, RENDER_CELL_MAX)
+                                     : render_pad(ev, 48, (char[RENDER_CELL_MAX]){ 0 }, RENDER_CELL_MAX),
                a ? render_escape(a, (char[RENDER_CELL_MAX]){ 0 }, RENDER_CELL_MAX) : "-");
 }
 

@@ -182,7 +182,7 @@ int opener_state(struct cli *c)
         printf("State:       %s (%s)\n", render_name(lk_opener_lock_state_name(s.lock_state), s.lock_state, (char[8]){ 0 }, 8),
                render_name(lk_nuki_state_name(s.nuki_state), s.nuki_state, (char[8]){ 0 }, 8));
         printf("Door:        %s\n", render_opener_mode(&s));
-        printf("Lock clock:  %s (lock zone UTC%+d min)\n", t, s.timezone_offset);
+        printf("Clock:       %s (Opener zone UTC%+d min)\n", t, s.timezone_offset);
         printf("Battery:     %s\n", s.battery_state & LK_OPENER_BATTERY_CRITICAL ? "CRITICAL" : "ok");
         if (s.len >= LK_OPENER_KEYTURNER_STATES_FULL && (s.accessory_battery_state & LK_OPENER_KEYPAD_BATTERY_INFO))
                 printf("Keypad:      battery %s\n", lk_opener_keypad_battery_critical(&s) ? "CRITICAL" : "ok");

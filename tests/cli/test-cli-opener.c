@@ -210,6 +210,30 @@ static void config_and_zone(void **st)
         cJSON_Delete(j);
 }
 
+/* The text log, not on a terminal: the keypad line keeps its outcome, not cut to the column;
+ * the text state says "Clock". */
+static void keypad_line_is_whole(void)
+{
+        char *argv[] = { (char *)H_CLI, (char *)"--state-dir", O.statedir, (char *)"log", (char *)"--all",
+                         (char *)"--lock", (char *)"front", NULL };
+        char *out = NULL;
+
+        assert_int_equal(h_run_merged(NULL, &out, argv), 0);
+        if (!strstr(out, "keypad electric strike actuation via code: success") ||
+            strstr(out, "\xe2\x80\xa6") /* the cut mark */)
+                fail_msg("the Opener's keypad line is cut: '%s'", out);
+        free(out);
+        out = NULL;
+        argv[3] = (char *)"state"; /* an Opener's state speaks of the Opener, not a lock */
+        argv[4] = (char *)"--lock";
+        argv[5] = (char *)"front";
+        argv[6] = NULL;
+        assert_int_equal(h_run_merged(NULL, &out, argv), 0);
+        if (!strstr(out, "\nClock: ") || strstr(out, "Lock clock"))
+                fail_msg("the Opener's state names a lock clock: '%s'", out);
+        free(out);
+}
+
 static void keypad_code_opens_and_is_attributed(void **st)
 {
         cJSON *j, *e;
@@ -231,6 +255,7 @@ static void keypad_code_opens_and_is_attributed(void **st)
                 }
         assert_true(seen);
         cJSON_Delete(j);
+        keypad_line_is_whole();
 }
 
 static void utc_text(int64_t t, char *buf, size_t size)
