@@ -599,6 +599,10 @@ static int apply_config(struct daemon *d, const struct daemon_config *cfg)
                         secret_refusal("the token file", cfg->sync.token_file, why, sizeof(why));
                         return cli_fail(d->cli, CLI_EXIT_USAGE, "cannot set up the upstream: %s", why);
                 }
+                if ((r == -ENOENT || r == -ENODATA) && cfg->sync.token_file[0] == '/' &&
+                    (r == -ENODATA || access(cfg->sync.token_file, F_OK) < 0))
+                        return cli_fail(d->cli, CLI_EXIT_USAGE, "cannot set up the upstream: the token file '%s' %s",
+                                        cfg->sync.token_file, r == -ENOENT ? "does not exist" : "is empty");
                 if (r < 0)
                         return cli_fail(d->cli, CLI_EXIT_USAGE, "cannot set up the upstream: %s%s", strerror(-r),
                                         r == -ENOENT || r == -ENODATA ?

@@ -105,7 +105,12 @@ int cli_fail_errno(struct cli *c, int error, const char *what)
                 c->lock_error = session_remote_error(c->session);
         /* What to do names the lock, and the PIN state as the agent keeps it now. */
         if (c->store && c->creds.alias[0] && store_creds_get(c->store, c->creds.alias, &fresh) >= 0) {
-                agent_describe(&fresh, error, code, why, sizeof(why));
+                if (error == -EKEYREJECTED && c->pin_file && !fresh.pin_refused_at)
+                        /* the operator's PIN, not the stored one: nothing was marked (agent.h) */
+                        snprintf(why, sizeof(why), "the lock refused the security PIN in '%s'; the stored PIN is "
+                                 "unchanged and still used", c->pin_file);
+                else
+                        agent_describe(&fresh, error, code, why, sizeof(why));
                 lk_creds_wipe(&fresh);
         } else
                 agent_describe(c->creds.alias[0] ? &c->creds : NULL, error, code, why, sizeof(why));

@@ -10,6 +10,7 @@
 
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "exits.h"
 #include "latchkey/wire.h"
@@ -233,6 +234,11 @@ static void upstream_failures(void **state)
                 write_conf(conf, text);
                 assert_int_equal(run_json(NULL, &j, "daemon", "--once", "--config", conf), CLI_EXIT_USAGE);
                 assert_non_null(strstr(jstr(j, "error.message"), "token-0640': mode 0640 lets its group read it"));
+                cJSON_Delete(j);
+                /* A token file that is not there: named (2). */
+                assert_int_equal(unlink(shared), 0);
+                assert_int_equal(run_json(NULL, &j, "daemon", "--once", "--config", conf), CLI_EXIT_USAGE);
+                assert_non_null(strstr(jstr(j, "error.message"), "token-0640' does not exist"));
                 cJSON_Delete(j);
         }
 

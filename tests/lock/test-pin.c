@@ -431,8 +431,14 @@ static void lockout_reported_and_waited_out(void **state)
         snprintf(right, sizeof(right), "%s/right", H.dir);
         h_secret(wrong, "9999\n");
         h_secret(right, "0000\n");
-        /* Someone's wrong PINs, until the lock locks out (the operator's own: the stored PIN is not marked). */
-        for (int i = 0; i < 3; i++) {
+        /* Someone's wrong PINs, until the lock locks out (the operator's own: the stored PIN is not marked,
+         * and the message says so: it names the file, not the stored PIN). */
+        assert_int_equal(h_cli(&H, NULL, &j, "pin", "verify", "--pin-file", wrong, NULL), CLI_EXIT_AUTH);
+        assert_non_null(strstr(jstr(j, "error.message"), "refused the security PIN in '"));
+        assert_non_null(strstr(jstr(j, "error.message"), "the stored PIN is unchanged"));
+        assert_null(strstr(jstr(j, "error.message"), "will not send it again"));
+        cJSON_Delete(j);
+        for (int i = 1; i < 3; i++) {
                 assert_int_equal(h_cli(&H, NULL, NULL, "pin", "verify", "--pin-file", wrong, NULL), CLI_EXIT_AUTH);
         }
         assert_true(sim_locked_out());
