@@ -299,7 +299,7 @@ t_older_firmware() {
 bench_run() { # JOB CMD...
         job=$1; shift
         a0=$(att 1); t0=$(now)
-        "$@" > "$W/bench.out" 2> "$W/bench.err" || { echo "bench $job failed:"; cat "$W/bench.err"; return 1; }
+        "$@" > "$W/bench.out" 2> "$W/bench.err" || { echo "bench $job failed:"; cat "$W/bench.out" "$W/bench.err"; return 1; }
         t1=$(now); a1=$(att 1)
         awk -v job="$job" -v t0="$t0" -v t1="$t1" -v a0="$a0" -v a1="$a1" '
                 /Link up in [0-9]+ ms/ { for (k = 1; k < NF; k++) { if ($k == "in") up = $(k + 1); if ($k == "it") w = $(k - 2) } }
@@ -325,7 +325,7 @@ t_bench() {
                 pairing_mode 1 || return 1
                 bench_run pair $LK -v --json --adapter hci1 pair --via "ble:$LOCK1" --name bench --force \
                         --pin-file "$W/pin1" || return 1
-                printf '34567%d\n' "$i" > "$W/bench-code"
+                printf '34567%d\n' "$i" > "$W/bench-code"; chmod 600 "$W/bench-code" # a secret: 0600 or refused
                 bench_run code-add $LK -v --json --adapter hci1 --lock front code add --name "Bench $i" \
                         --code-file "$W/bench-code" || return 1
                 bench_run log-200 $LK -v --json --adapter hci1 --lock front log --all || return 1
