@@ -48,7 +48,7 @@ for k in sys.argv[1].split("."):
     d=d[int(k)] if isinstance(d,list) else d[k]
 print(d)' "$1"; }
 addr_of() { busctl --system get-property org.bluez "/org/bluez/$1" org.bluez.Adapter1 Address | cut -d'"' -f2; }
-ctl() { n=$1; shift; "$SIM" ctl --socket "$W/sim$n.sock" "$@"; }
+ctl() { _lock=$1; shift; "$SIM" ctl --socket "$W/sim$_lock.sock" "$@"; }
 . "$RIG_SRC/guest/follow.sh"
 # Wait (at most SECONDS) until lock N's log shows COUNT more lines matching PATTERN than the
 # BASE it had before: event-driven (follow.sh), nothing polls on a timer.
@@ -325,11 +325,11 @@ bench_run() { # JOB CMD...
         link_down 1
 }
 t_bench() {
-        n=$BENCH i=0
+        runs=$BENCH i=0
         : > "$OUT/bench.txt"
         link_down 1; link_down 2 # best effort: a wait, never a verdict
         ctl 1 link indicate-ms 15 > /dev/null || return 1
-        while [ $i -lt "$n" ]; do
+        while [ $i -lt "$runs" ]; do
                 i=$((i + 1))
                 bench_run connect $LK -v --json --adapter hci1 scan --via "ble:$LOCK1" || return 1
                 bench_run state $LK -v --json --adapter hci1 --lock front state || return 1
@@ -346,7 +346,7 @@ t_bench() {
         ctl 1 link indicate-ms 0 > /dev/null
         # The daemon's gaps, N passes over both locks.
         i=0
-        while [ $i -lt "$n" ]; do
+        while [ $i -lt "$runs" ]; do
                 i=$((i + 1))
                 t_daemon > /dev/null || return 1
                 sed -n 's/.*event=lock-connect lock=\([^ ]*\) gap_ms=\([0-9.]*\).*/DAEMON-GAP \1 \2/p' "$W/daemon.err" >> "$OUT/bench.txt"
