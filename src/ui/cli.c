@@ -35,7 +35,7 @@ int cli_fail(struct cli *c, enum cli_exit code, const char *fmt, ...)
 const char *cli_firmware_words(const struct lk_creds *creds, char *buf, size_t size)
 {
         if (streq(creds->firmware, STORE_FIRMWARE_API1))
-                snprintf(buf, size, "older firmware (Config in the API v1 layout, no version given)");
+                snprintf(buf, size, "older firmware: Config in the API v1 layout, no version given");
         else if (creds->firmware[0])
                 snprintf(buf, size, "firmware %s", creds->firmware);
         else
