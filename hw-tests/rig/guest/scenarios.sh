@@ -56,13 +56,14 @@ wait_log() { # N PATTERN BASE COUNT SECONDS
         follow "$W/sim$1.log" "$2" $(($3 + $4)) "$5"
 }
 
-start_lock() { # N ADAPTER [FLAGS...]: the log goes on where an earlier run of lock N left it
-        n=$1 adapter=$2; shift 2
+start_lock() { # N ADAPTER [--show-pairing] [FLAGS...]: the log goes on where an earlier run of lock N left it
+        n=$1 adapter=$2 hide=--hide-pairing; shift 2
+        [ "${1:-}" = --show-pairing ] && { hide=; shift; }
         [ -f "$W/pin$n" ] || { printf '1234\n' > "$W/pin$n"; chmod 600 "$W/pin$n"; }
         base=$(grep -c 'GATT ready' "$W/sim$n.log" 2>/dev/null)
         # The motor at once where timing does not matter; t_motor sets seconds.
         "$SIM" run --socket "$W/sim$n.sock" --state "$W/sim$n.state" --pin-file "$W/pin$n" \
-                --motor-ms 0 --ble --adapter "$adapter" --hide-pairing --verbose "$@" >> "$W/sim$n.log" 2>&1 &
+                --motor-ms 0 --ble --adapter "$adapter" $hide --verbose "$@" >> "$W/sim$n.log" 2>&1 &
         eval "SIMPID$n=$!"
         wait_log "$n" 'GATT ready' "${base:-0}" 1 20 && return 0
         cat "$W/sim$n.log"; return 1
@@ -189,7 +190,10 @@ t_recover() { # the next command reads the whole log again over a fresh link
         n=$($PY -c 'import json,sys; print(len(json.load(sys.stdin)["entries"]))' < "$W/recover.json")
         echo "entries: $n"; [ "$n" -ge 200 ]; }
 t_second_lock() { # a second lock beside the first: found by a scan, paired
-        start_lock 2 hci2 || return 1
+        # Its pairing service stays shown until older-firmware restarts it: the virtual lock's
+        # GATT re-registration when a pairing link drops made this lock unreachable for the
+        # next scenarios in one rig run of three (docs/bluetooth.md); lock 1 keeps hiding it.
+        start_lock 2 hci2 --show-pairing || return 1
         LOCK2=$(addr_of hci2)
         pairing_mode 2 &&
         wait_log 2 'advertising .*pairing mode' 0 1 15 &&
