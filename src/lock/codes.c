@@ -28,15 +28,8 @@ bool codes_same(const struct lk_keypad_code *a, const struct lk_keypad_code *b)
                window_same(&a->window, &b->window);
 }
 
-/*
- * The link dropped: worth reconnecting and reading what the lock has. A timeout where the lock
- * sent nothing at all to the command is silence (older firmware without the feature, issue 14),
- * not a dropped link: asking again only waits again.
- */
-static bool is_link_error(const struct session *s, int r)
+static bool is_link_error(int r)
 {
-        if (r == -ETIMEDOUT && session_silent_cmd(s) != 0)
-                return false;
         return r == -ETIMEDOUT || r == -ENOTCONN || r == -ECONNRESET || r == -EPIPE || r == -ECONNABORTED;
 }
 
@@ -138,7 +131,7 @@ int codes_add(struct session *s, const struct lk_keypad_code *want, enum lk_code
                 }
                 /* List first: is it there already (ours from a lost reply, or anyone's)? */
                 r = list_codes(s, l);
-                if (is_link_error(s, r))
+                if (is_link_error(r))
                         continue;
                 if (r < 0)
                         return r;
@@ -159,14 +152,14 @@ int codes_add(struct session *s, const struct lk_keypad_code *want, enum lk_code
                         return -ENOSPC;
                 }
                 r = lockops_code_add(s, &rec, &o.id);
-                if (is_link_error(s, r))
+                if (is_link_error(r))
                         continue;
                 if (r < 0)
                         return log_debug_errno(r, "Add Keypad Code failed: %m");
                 log_debug("Lock assigned code id %u; reading it back", o.id);
                 /* Verify: the new code normally lands at the end of the list. */
                 r = read_back(s, o.id, (int)l->n, l, &o.record);
-                if (is_link_error(s, r))
+                if (is_link_error(r))
                         continue;
                 if (r < 0)
                         log_debug_errno(r, "Reading back code %u failed: %m", o.id);
@@ -224,7 +217,7 @@ int codes_update(struct session *s, uint16_t id, const struct code_changes *ch,
                 }
                 /* Read the current record: the update writes it whole (spec §6.35, field lesson 2). */
                 r = list_codes(s, l);
-                if (is_link_error(s, r))
+                if (is_link_error(r))
                         continue;
                 if (r < 0)
                         return r;
@@ -263,12 +256,12 @@ int codes_update(struct session *s, uint16_t id, const struct code_changes *ch,
                         return 0;
                 }
                 r = lockops_code_update(s, &rec);
-                if (is_link_error(s, r))
+                if (is_link_error(r))
                         continue;
                 if (r < 0)
                         return r;
                 r = read_back(s, id, (int)index, l, &o.record);
-                if (is_link_error(s, r))
+                if (is_link_error(r))
                         continue;
                 if (r < 0)
                         return r == -ENOENT ? -EIO : r;
@@ -298,7 +291,7 @@ int codes_remove(struct session *s, uint16_t id, struct codes_outcome *ret)
                 if (sent || attempt > 0) {
                         /* After a lost reply: is it gone already? */
                         r = list_codes(s, l);
-                        if (is_link_error(s, r))
+                        if (is_link_error(r))
                                 continue;
                         if (r < 0)
                                 return r;
@@ -310,7 +303,7 @@ int codes_remove(struct session *s, uint16_t id, struct codes_outcome *ret)
                         }
                 }
                 r = lockops_code_remove(s, id);
-                if (is_link_error(s, r)) {
+                if (is_link_error(r)) {
                         sent = true;
                         continue;
                 }
@@ -321,7 +314,7 @@ int codes_remove(struct session *s, uint16_t id, struct codes_outcome *ret)
                 sent = true;
                 /* Verify it is gone. */
                 r = list_codes(s, l);
-                if (is_link_error(s, r))
+                if (is_link_error(r))
                         continue;
                 if (r < 0)
                         return r;
@@ -381,7 +374,7 @@ static int batch_resync(struct batch *b, int error)
                 r = recover(b->s, &b->o, r);
                 if (r >= 0)
                         r = list_codes(b->s, b->l);
-                if (r >= 0 || !is_link_error(b->s, r))
+                if (r >= 0 || !is_link_error(r))
                         return r;
         }
         return r;
@@ -391,7 +384,7 @@ static int batch_list(struct batch *b)
 {
         int r = list_codes(b->s, b->l);
 
-        return is_link_error(b->s, r) ? batch_resync(b, r) : r;
+        return is_link_error(r) ? batch_resync(b, r) : r;
 }
 
 /* An add: already there (ours after a lost reply, or anyone's), no room, or written. */
@@ -485,7 +478,7 @@ static int batch_one(struct batch *b, struct codes_batch_item *it)
                 r = batch_remove(b, it);
                 break;
         }
-        if (is_link_error(b->s, r))
+        if (is_link_error(r))
                 return r;
         it->lock_error = r == -EREMOTEIO ? session_remote_error(b->s) : 0;
         if (r == -EREMOTEIO && it->lock_error == LK_K_ERROR_TOO_MANY_ENTRIES) {
