@@ -135,8 +135,11 @@ const char *render_escape(const char *s, char *buf, size_t size)
                 return buf;
         /* Cut for the buffer: as much as fits with the mark after it. */
         if (!escape_into(p, n, buf, size) && size > sizeof(CUT_MARK)) {
+                size_t len;
+
                 escape_into(p, n, buf, size - (sizeof(CUT_MARK) - 1));
-                strcat(buf, CUT_MARK);
+                len = strlen(buf);
+                snprintf(buf + len, size - len, "%s", CUT_MARK);
         }
         return buf;
 }
