@@ -533,7 +533,7 @@ int cmd_state(struct cli *c, int argc, char **argv)
 
 int cmd_battery(struct cli *c, int argc, char **argv)
 {
-        struct lk_keyturner_states ks;
+        struct lk_keyturner_states ks = { 0 };
         struct lk_battery_report b;
         int r;
 
@@ -542,7 +542,7 @@ int cmd_battery(struct cli *c, int argc, char **argv)
         if (cli_connect(c) < 0)
                 return -1;
         r = lockops_battery(c->session, &b);
-        if (r >= 0)
+        if (r >= 0 && !cli_is_opener(c)) /* the charge is in a Smart Lock's states only */
                 r = lockops_states(c->session, &ks);
         if (r < 0)
                 return cli_fail_errno(c, r, "reading the battery");
@@ -697,7 +697,8 @@ static int sync_zone(struct cli *c, const struct lockzone *z)
 
 int cmd_time_sync(struct cli *c, int argc, char **argv)
 {
-        struct lk_keyturner_states ks;
+        struct lk_datetime clock;
+        int16_t tz;
         struct lockzone z;
         const char *zone = NULL;
         int64_t before = 0, now;
@@ -726,11 +727,11 @@ int cmd_time_sync(struct cli *c, int argc, char **argv)
                 return -1;
         if (zone && sync_zone(c, &z) < 0)
                 return -1;
-        r = lockops_states(c->session, &ks);
+        r = lockops_clock(c->session, &clock, &tz);
         if (r < 0)
                 return cli_fail_errno(c, r, "reading the lock clock");
         now = (int64_t)time(NULL);
-        (void)!lk_datetime_to_unix(&ks.current_time, &before);
+        (void)!lk_datetime_to_unix(&clock, &before);
         /* The lock keeps UTC (spec §9.3). */
         r = lockops_set_time(c->session, now);
         if (r < 0)

@@ -55,11 +55,12 @@ static void lc_describe(int error, const char *what, char *buf, size_t size)
  * engine's `now` may be a test's or a plan's, and a lock must never be set to it. */
 static void set_clock(struct rc *x)
 {
-        struct lk_keyturner_states st;
+        struct lk_datetime clock;
+        int16_t tz;
         int64_t t, real = (int64_t)time(NULL);
         int r;
 
-        r = lockops_states(x->s, &st);
+        r = lockops_clock(x->s, &clock, &tz);
         if (r < 0) {
                 if (lc_is_link_error(r)) {
                         x->dead = true;
@@ -67,7 +68,7 @@ static void set_clock(struct rc *x)
                 }
                 return;
         }
-        if (lk_datetime_to_unix(&st.current_time, &t) < 0)
+        if (lk_datetime_to_unix(&clock, &t) < 0)
                 t = 0; /* not set */
         x->res->clock_drift = t - real;
         if (x->o->drift_max < 0 || (t && llabs(t - real) <= x->o->drift_max))

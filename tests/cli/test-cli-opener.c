@@ -208,6 +208,14 @@ static void config_and_zone(void **st)
         assert_int_equal(h_cli(&O, NULL, &j, "time", "sync", "--zone", "Europe/Berlin", "--lock", "front", NULL), 0);
         assert_false(cJSON_IsTrue(jget(j, "zone.changed")));
         cJSON_Delete(j);
+        /* its clock read from the Opener's own states (O3): an hour fast, then set */
+        h_ctl_ok(&O, "clock advance 3600");
+        assert_int_equal(h_cli(&O, NULL, &j, "time", "sync", "--lock", "front", NULL), 0);
+        assert_in_range(jnum(j, "drift_seconds"), 3595, 3605);
+        cJSON_Delete(j);
+        assert_int_equal(h_cli(&O, NULL, &j, "time", "sync", "--lock", "front", NULL), 0);
+        assert_in_range(jnum(j, "drift_seconds") + 5, 0, 10);
+        cJSON_Delete(j);
 }
 
 /* The text log, not on a terminal: the keypad line keeps its outcome, not cut to the column;
