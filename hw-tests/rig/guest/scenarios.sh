@@ -40,7 +40,10 @@ scenario() {
         t1=$(now); a1=$(att "$lockn")
         echo "$t0 $t1 $a0 $a1" | awk -v n="$name" -v r="$res" \
                 '{ printf "SCENARIO %-26s %s %7.2fs %4dw %4di\n", n, r, $2 - $1, $5 - $3, $6 - $4 }'
-        [ "$res" = PASS ] || sed 's/^/    | /' "$OUT/$name.out" | tail -n 15
+        [ "$res" = PASS ] && return 0
+        sed 's/^/    | /' "$OUT/$name.out" | tail -n 15
+        cp "$W"/sim*.log "$OUT/" 2>/dev/null # as they were at the failure, should the rig stop
+        return 0
 }
 jget() { $PY -c 'import json,sys
 d=json.load(sys.stdin)
@@ -58,7 +61,8 @@ wait_log() { # N PATTERN BASE COUNT SECONDS
 
 start_lock() { # N ADAPTER [--show-pairing] [FLAGS...]: the log goes on where an earlier run of lock N left it
         n=$1 adapter=$2 hide=--hide-pairing; shift 2
-        [ "${1:-}" = --show-pairing ] && { hide=; shift; }
+        eval "SHOWN$n="
+        [ "${1:-}" = --show-pairing ] && { hide=; eval "SHOWN$n=1"; shift; }
         [ -f "$W/pin$n" ] || { printf '1234\n' > "$W/pin$n"; chmod 600 "$W/pin$n"; }
         base=$(grep -c 'GATT ready' "$W/sim$n.log" 2>/dev/null)
         # The motor at once where timing does not matter; t_motor sets seconds.
@@ -78,10 +82,14 @@ link_down() { # N
 stop_lock() { # N
         eval "kill \$SIMPID$1; wait \$SIMPID$1" 2>/dev/null
 }
-# Pairing mode, and the pairing service shown (--hide-pairing registers it only now).
+# Pairing mode, and the pairing service shown: a lock started with --hide-pairing registers
+# it only now (logged); one started with --show-pairing has it already, and its advertisement
+# says pairing mode (the callers wait for that).
 pairing_mode() { # N
         base=$(grep -c 'pairing service shown' "$W/sim$1.log")
-        ctl "$1" press-button > /dev/null && wait_log "$1" 'pairing service shown' "$base" 1 15
+        ctl "$1" press-button > /dev/null || return 1
+        eval "shown=\${SHOWN$1:-}"
+        [ -n "$shown" ] || wait_log "$1" 'pairing service shown' "$base" 1 15
 }
 
 # ---- the scenarios ----
