@@ -4,6 +4,14 @@
  * The iBeacon (Nuki ID, state-changed bit) in normal operation, the pairing service's service
  * data in pairing mode, name Nuki_XXXXXXXX. Re-registered whenever the engine's advertising
  * state changes (a fresh advertising-enable edge also lets btvirt scanners see the change).
+ *
+ * [DECISION] Never while a central holds the link: a change then (pairing mode ending under
+ * the pairing client, the state-changed bit after a lock action) waits until the link drops,
+ * as the pairing service's does (prog-ble.c). Re-registered under a peripheral link, Linux
+ * 6.1 on btvirt at times set the lock up with a non-connectable advertisement from a random
+ * address (ADV_NONCONN_IND in btmon), and no central could connect to its public address
+ * again: the rig's "lock unreachable after pairing" (docs/bluetooth.md). A connected lock
+ * takes no second central anyway, so nobody misses the advertisement meanwhile.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -175,6 +183,8 @@ static void adv_update(struct prog_ble *b)
 {
         int r;
 
+        if (b->connected)
+                return; /* after the link drops (the file's opening) */
         if (b->adv_pending) {
                 b->adv_dirty = true;
                 return;
