@@ -59,14 +59,16 @@ int ble_error_to_errno(const sd_bus_error *e)
         };
         size_t i;
 
+        /* BlueZ's generic Error.Failed and anything unknown: a failure of the Bluetooth stack
+         * on the link, -ECOMM (never -EIO, which the CLI would not tell from a disk's). */
         if (!e || !e->name)
-                return -EIO;
+                return -ECOMM;
         for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
                 if (strcmp(e->name, map[i].name) == 0)
                         return map[i].error;
         if (e->message && strstr(e->message, "Operation timed out"))
                 return -ETIMEDOUT;
-        return -EIO;
+        return -ECOMM;
 }
 
 bool ble_connect_error_is_transient(const sd_bus_error *e)

@@ -97,7 +97,7 @@ static int sim_send_packet(struct sim_transport *s, const uint8_t *p, size_t n)
         if (k < 0)
                 return errno == EAGAIN ? -ENOBUFS : -errno;
         if ((size_t)k != n)
-                return -EIO;
+                return -ECOMM;
         return 0;
 }
 
@@ -176,7 +176,7 @@ static int sim_on_packet(struct sim_transport *s, const uint8_t *p, size_t n)
                 if (n != 3)
                         return -EPROTO;
                 if (s->head.cb->on_sent)
-                        s->head.cb->on_sent(s->head.userdata, ch, p[2] == 0 ? 0 : -EIO);
+                        s->head.cb->on_sent(s->head.userdata, ch, p[2] == 0 ? 0 : -ECOMM);
                 return 0;
         case SIM_INDICATION:
                 /* spec §1.2: at most ATT_MTU − 3 bytes per indication. */

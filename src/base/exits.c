@@ -103,11 +103,12 @@ enum cli_exit exit_for_lock_errno(int error, uint8_t lock_error)
         case -ENODEV:
         case -EBUSY:
         case -EINPROGRESS:
+        case -ECOMM:
                 return CLI_EXIT_LINK;
         case -EBADMSG:
         case -EPROTO:
         case -EMSGSIZE:
-        case -EIO:
+        case -EBADE:
         case -ESTALE:
                 return CLI_EXIT_PROTOCOL;
         case -ENOKEY:
@@ -157,8 +158,11 @@ void exit_describe_lock_errno(int error, uint8_t lock_error, char *buf, size_t s
         case -EMSGSIZE:
                 snprintf(buf, size, "the lock's answer failed its checks (corrupt link or not the paired lock)");
                 return;
-        case -EIO:
+        case -EBADE:
                 snprintf(buf, size, "the lock accepted the write but reading it back shows something else");
+                return;
+        case -ECOMM:
+                snprintf(buf, size, "the Bluetooth stack (BlueZ) reported a failure on the link");
                 return;
         case -ESTALE:
                 snprintf(buf, size, "this is not the paired lock: its Nuki ID changed");

@@ -164,9 +164,9 @@ int codes_add(struct session *s, const struct lk_keypad_code *want, enum lk_code
                 if (r < 0)
                         log_debug_errno(r, "Reading back code %u failed: %m", o.id);
                 if (r < 0)
-                        return r == -ENOENT ? -EIO : r;
+                        return r == -ENOENT ? -EBADE : r;
                 if (!codes_same(&o.record, &rec))
-                        return -EIO;
+                        return -EBADE;
                 *ret = o;
                 return 0;
         }
@@ -264,9 +264,9 @@ int codes_update(struct session *s, uint16_t id, const struct code_changes *ch,
                 if (is_link_error(r))
                         continue;
                 if (r < 0)
-                        return r == -ENOENT ? -EIO : r;
+                        return r == -ENOENT ? -EBADE : r;
                 if (!codes_same(&o.record, &rec))
-                        return -EIO;
+                        return -EBADE;
                 *ret = o;
                 return 0;
         }
@@ -319,7 +319,7 @@ int codes_remove(struct session *s, uint16_t id, struct codes_outcome *ret)
                 if (r < 0)
                         return r;
                 if (find_by_id(l, id, NULL))
-                        return -EIO;
+                        return -EBADE;
                 *ret = o;
                 return 0;
         }
@@ -534,7 +534,7 @@ static void batch_verify(struct batch *b, struct codes_batch_item *items, size_t
                 } else
                         ok = got && codes_same(got, &it->want);
                 if (!ok)
-                        it->result = -EIO;
+                        it->result = -EBADE;
                 else if (got && it->op != CODES_OP_REMOVE)
                         it->outcome.record = *got;
         }

@@ -42,7 +42,7 @@ bool codes_same(const struct lk_keypad_code *a, const struct lk_keypad_code *b);
 /*
  * Errors: -EINVAL the record breaks a rule (*ret_problem says which), -EEXIST the code is on
  * the lock already with other details (ret->id names it), -ENOENT no code with that id,
- * -EIO read-back differs from what was written, -EDOM (update with ch->now set) the merged window
+ * -EBADE read-back differs from what was written (its own errno: -EIO is the transport's), -EDOM (update with ch->now set) the merged window
  * could never open (ret->window_problem says why), and the session's errors.
  */
 int codes_add(struct session *s, const struct lk_keypad_code *want, enum lk_code_problem *ret_problem,
@@ -72,7 +72,7 @@ int codes_remove(struct session *s, uint16_t id, struct codes_outcome *ret);
  *
  * Per item: result 0 (written and verified, or nothing to do: outcome.already, outcome.record
  * as the lock has it), or -EINVAL (rules: problem), -EEXIST (another code has the value:
- * outcome.id names it), -ENOSPC, -ENOENT (update/remove: no code with that id), -EIO (the
+ * outcome.id names it), -ENOSPC, -ENOENT (update/remove: no code with that id), -EBADE (the
  * verifying listing shows something else), -EREMOTEIO (lock_error), a link error, -ECANCELED.
  * Returns < 0 only when the table could not be read at the start or memory ran out.
  */

@@ -324,7 +324,7 @@ static int write_failed(struct rc *x, const struct lc_step *s, const struct code
                 return record_conflict(x, s, it->outcome.id);
         case -EINVAL:
                 return record_failed(x, s, LC_FAILED, "invalid", lk_code_problem_str(it->problem));
-        case -EIO:
+        case -EBADE:
                 return record_failed(x, s, LC_FAILED, "verify_failed", "the lock accepted the write but reads back something else");
         case -EREMOTEIO:
                 snprintf(detail, sizeof(detail), "the lock refused it (error 0x%02X)", it->lock_error);

@@ -104,6 +104,21 @@ static void lock_failures_map(void **state)
         assert_int_equal(exit_for_lock_errno(-EOPNOTSUPP, 0), CLI_EXIT_UNSUPPORTED);
         assert_int_equal(exit_for_lock_errno(-ENOMSG, 0), CLI_EXIT_UNSUPPORTED); /* issue 14: not understood, not corrupt */
         assert_int_equal(exit_for_lock_errno(-ENOMEM, 0), CLI_EXIT_FAILURE);
+        /* a read-back that differs (-EBADE) is the only "wrote, reads back something else"; a
+         * failure BlueZ reports (-ECOMM) is the link's; -EIO (a disk's) is neither */
+        assert_int_equal(exit_for_lock_errno(-EBADE, 0), CLI_EXIT_PROTOCOL);
+        assert_int_equal(exit_for_lock_errno(-ECOMM, 0), CLI_EXIT_LINK);
+        assert_int_equal(exit_for_lock_errno(-EIO, 0), CLI_EXIT_FAILURE);
+        {
+                char buf[160];
+
+                exit_describe_lock_errno(-EBADE, 0, buf, sizeof(buf));
+                assert_non_null(strstr(buf, "reading it back"));
+                exit_describe_lock_errno(-ECOMM, 0, buf, sizeof(buf));
+                assert_non_null(strstr(buf, "BlueZ"));
+                exit_describe_lock_errno(-EIO, 0, buf, sizeof(buf));
+                assert_null(strstr(buf, "reading it back"));
+        }
         assert_int_equal(exit_for_upstream_errno(-EKEYREJECTED), CLI_EXIT_UPSTREAM);
         assert_int_equal(exit_for_upstream_errno(-EMSGSIZE), CLI_EXIT_UPSTREAM);
         assert_int_equal(exit_for_upstream_errno(-EACCES), CLI_EXIT_UPSTREAM);

@@ -85,8 +85,8 @@ static void errors_map_and_retry(void **state)
                 int error;
                 bool transient;
         } v[] = {
-                { "org.bluez.Error.Failed", "le-connection-abort-by-local", -EIO, true },
-                { "org.bluez.Error.Failed", "Software caused connection abort", -EIO, true },
+                { "org.bluez.Error.Failed", "le-connection-abort-by-local", -ECOMM, true },
+                { "org.bluez.Error.Failed", "Software caused connection abort", -ECOMM, true },
                 { "org.bluez.Error.InProgress", "In Progress", -EBUSY, true },
                 { "org.bluez.Error.Failed", "Operation timed out", -ETIMEDOUT, false },
                 { "org.bluez.Error.NotConnected", "Not Connected", -ENOTCONN, false },
@@ -97,7 +97,7 @@ static void errors_map_and_retry(void **state)
                 { "org.freedesktop.DBus.Error.ServiceUnknown", "The name is not activatable",
                   -EHOSTDOWN, false },
                 { "org.freedesktop.DBus.Error.NoReply", "Did not receive a reply", -ETIMEDOUT, false },
-                { "org.example.Weird", NULL, -EIO, false },
+                { "org.example.Weird", NULL, -ECOMM, false },
         };
         size_t i;
 
@@ -107,7 +107,7 @@ static void errors_map_and_retry(void **state)
                 assert_int_equal(ble_error_to_errno(&e), v[i].error);
                 assert_int_equal(ble_connect_error_is_transient(&e), v[i].transient);
         }
-        assert_int_equal(ble_error_to_errno(NULL), -EIO);
+        assert_int_equal(ble_error_to_errno(NULL), -ECOMM);
         assert_false(ble_connect_error_is_transient(NULL));
 }
 
