@@ -5,10 +5,11 @@
  * data in pairing mode, name Nuki_XXXXXXXX. Re-registered whenever the engine's advertising
  * state changes (a fresh advertising-enable edge also lets btvirt scanners see the change).
  *
- * [DECISION] Never while a central holds the link: a change then (pairing mode ending under
- * the pairing client, the state-changed bit after a lock action) waits until the link drops,
- * as the pairing service's does (prog-ble.c). Re-registered under a peripheral link, Linux
- * 6.1 on btvirt at times set the lock up with a non-connectable advertisement from a random
+ * [DECISION] Never while a link is up on the adapter (BlueZ's Device1.Connected; a probe's
+ * link too, which never reaches our GATT server): a change then (pairing mode ending under the
+ * pairing client, the state-changed bit after a lock action) waits until the links have
+ * dropped, as the pairing service's does (prog-ble.c). Registered under a peripheral link,
+ * Linux 6.1 on btvirt set the lock up with a non-connectable advertisement from a random
  * address (ADV_NONCONN_IND in btmon), and no central could connect to its public address
  * again: the rig's "lock unreachable after pairing" (docs/bluetooth.md). A connected lock
  * takes no second central anyway, so nobody misses the advertisement meanwhile.
@@ -183,8 +184,8 @@ static void adv_update(struct prog_ble *b)
 {
         int r;
 
-        if (b->connected)
-                return; /* after the link drops (the file's opening) */
+        if (prog_ble_links_up(b))
+                return; /* after the links drop (the file's opening) */
         if (b->adv_pending) {
                 b->adv_dirty = true;
                 return;

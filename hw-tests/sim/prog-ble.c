@@ -431,16 +431,38 @@ bool prog_ble_send(struct prog_ble *b, enum lk_channel ch, const uint8_t *msg, s
 
 /* ---- the central going away ---- */
 
+/* A device of our adapter whose link came up or went: the set of links, and when the last
+ * one has gone, what waited for it (prog_ble_links_up()). */
+static void links_note(struct prog_ble *b, const char *path, bool up)
+{
+        unsigned i;
+
+        for (i = 0; i < b->n_links && strcmp(b->links[i], path) != 0; i++)
+                ;
+        if (up && i == b->n_links && i < sizeof(b->links) / sizeof(b->links[0]))
+                snprintf(b->links[b->n_links++], sizeof(b->links[0]), "%s", path);
+        else if (!up && i < b->n_links) {
+                b->n_links--;
+                if (i != b->n_links)
+                        memcpy(b->links[i], b->links[b->n_links], sizeof(b->links[0]));
+                if (!b->n_links)
+                        prog_ble_refresh(b);
+        }
+}
+
+bool prog_ble_links_up(const struct prog_ble *b)
+{
+        return b->connected || b->n_links > 0;
+}
+
 static int on_device_changed(sd_bus_message *m, void *userdata, sd_bus_error *e)
 {
         struct prog_ble *b = userdata;
         const char *path = sd_bus_message_get_path(m), *iface;
         int r;
 
-        if (!b->connected || !path || sd_bus_message_read_basic(m, 's', &iface) < 0 ||
+        if (!path || sd_bus_message_read_basic(m, 's', &iface) < 0 ||
             strcmp(iface, "org.bluez.Device1") != 0)
-                return 0;
-        if (b->peer[0] && strcmp(path, b->peer) != 0)
                 return 0;
         r = sd_bus_message_enter_container(m, 'a', "{sv}");
         if (r < 0)
@@ -454,8 +476,9 @@ static int on_device_changed(sd_bus_message *m, void *userdata, sd_bus_error *e)
                 if (strcmp(key, "Connected") == 0) {
                         if (sd_bus_message_read(m, "v", "b", &v) < 0)
                                 return 0;
-                        if (!v)
+                        if (!v && b->connected && (!b->peer[0] || strcmp(path, b->peer) == 0))
                                 link_down(b, "the central disconnected");
+                        links_note(b, path, v);
                         return 0;
                 }
                 if (sd_bus_message_skip(m, "v") < 0 || sd_bus_message_exit_container(m) < 0)
@@ -529,7 +552,7 @@ static void apps_refresh(struct prog_ble *b)
                             now.pairing_mode;
                 int r;
 
-                if (a->call || want == a->registered || (i == BLE_APP_PAIRING && b->connected))
+                if (a->call || want == a->registered || (i == BLE_APP_PAIRING && prog_ble_links_up(b)))
                         continue;
                 if (i == BLE_APP_PAIRING && !b->ready)
                         return; /* the keyturner's handles come first */

@@ -68,6 +68,10 @@ struct prog_ble {
         bool adv_registered, adv_pending, adv_dirty, adv_failed;
         bool ready;                   /* the keyturner application is registered */
         char name[24];
+        /* the LE links up on the adapter, from BlueZ's Device1.Connected (a probe's link
+         * included, which never reaches our GATT server): what advertising waits for */
+        char links[4][128];
+        unsigned n_links;
         /* the link */
         bool connected;
         char peer[128];               /* the central's Device1 path */
@@ -80,6 +84,10 @@ struct prog_ble {
         sd_bus_message *held;
         uint64_t indications, confirmed, held_until;
 };
+
+/* Whether any LE link is up on the adapter (ours or a probe's): advertising and the pairing
+ * service change only when none is. */
+bool prog_ble_links_up(const struct prog_ble *b);
 
 /* prog-ble-adv.c */
 /* spec §1.1: the pairing service of a generation (SL1–4 a92ee100, Ultra a92ee300, Opener). */
