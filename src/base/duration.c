@@ -76,3 +76,11 @@ void duration_format_sec(int64_t sec, char *buf, size_t size)
         else
                 snprintf(buf, size, "%" PRId64 "s", sec);
 }
+
+void duration_format_ms(uint64_t ms, char *buf, size_t size)
+{
+        if (ms % 1000)
+                snprintf(buf, size, "%" PRIu64 "ms", ms);
+        else
+                duration_format_sec((int64_t)(ms / 1000), buf, size);
+}

@@ -14,6 +14,7 @@
  */
 #pragma once
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define DURATION_MAX_MS (100ULL * 366 * 86400 * 1000) /* anything longer is a typo */
@@ -26,3 +27,5 @@ int duration_parse_sec(const char *s, int64_t *ret_sec);
 int duration_parse_sec_range(const char *s, int64_t min_sec, int64_t max_sec, int64_t *ret_sec);
 /* Seconds as the grammar writes them, largest whole unit: 5400 → "90m", 259200 → "3d". */
 void duration_format_sec(int64_t sec, char *buf, size_t size);
+/* Milliseconds the same way: 100 → "100ms", 600000 → "10m". */
+void duration_format_ms(uint64_t ms, char *buf, size_t size);

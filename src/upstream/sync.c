@@ -7,10 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
-#include "duration.h"
 #include "json.h"
 #include "outbox.h"
 #include "sync.h"
@@ -25,125 +23,6 @@ struct sync {
         sync_grants_fn grants_fn;
         void *grants_userdata;
 };
-
-/* ---- configuration ---------------------------------------------------------------------- */
-
-void sync_config_defaults(struct sync_config *c)
-{
-        *c = (struct sync_config){
-                .connect_timeout_ms = 10 * 1000,
-                .timeout_ms = 30 * 1000,
-                .batch_size = 100,
-                .max_response_bytes = HTTP_BODY_MAX_DEFAULT,
-                .backoff_min_sec = 5,
-                .backoff_max_sec = 900,
-                .pull_interval_sec = 300,
-        };
-}
-
-static int parse_size(const char *v, uint64_t *ret)
-{
-        char num[24];
-        size_t n = strspn(v, "0123456789");
-        uint64_t x, mul;
-
-        if (n == 0 || n >= sizeof(num))
-                return -EINVAL;
-        memcpy(num, v, n);
-        num[n] = '\0';
-        if (streq(v + n, ""))
-                mul = 1;
-        else if (strcasecmp(v + n, "k") == 0)
-                mul = 1024;
-        else if (strcasecmp(v + n, "m") == 0)
-                mul = 1024 * 1024;
-        else
-                return -EINVAL;
-        if (parse_u64(num, 0, UINT32_MAX, &x) < 0)
-                return -EINVAL;
-        *ret = x * mul;
-        return 0;
-}
-
-static int set_string(char *dst, size_t size, const char *v)
-{
-        if (strlen(v) >= size)
-                return -EINVAL;
-        memcpy(dst, v, strlen(v) + 1);
-        return 0;
-}
-
-int sync_config_set(struct sync_config *c, const char *key, const char *value)
-{
-        uint64_t v;
-        int r;
-
-        if (streq(key, "url")) {
-                r = http_url_check(value);
-                if (r < 0)
-                        return r;
-                return set_string(c->url, sizeof(c->url), value);
-        }
-        if (streq(key, "token_file"))
-                return set_string(c->token_file, sizeof(c->token_file), value);
-        if (streq(key, "ca_file"))
-                return set_string(c->ca_file, sizeof(c->ca_file), value);
-        if (streq(key, "client_cert_file"))
-                return set_string(c->client_cert_file, sizeof(c->client_cert_file), value);
-        if (streq(key, "client_key_file"))
-                return set_string(c->client_key_file, sizeof(c->client_key_file), value);
-        if (streq(key, "proxy"))
-                return set_string(c->proxy, sizeof(c->proxy), value);
-        if (streq(key, "connect_timeout") || streq(key, "timeout")) {
-                if (duration_parse_ms(value, &v) < 0 || v < 100 || v > 600 * 1000)
-                        return -EINVAL;
-                *(streq(key, "timeout") ? &c->timeout_ms : &c->connect_timeout_ms) = v;
-                return 0;
-        }
-        if (streq(key, "batch_size")) {
-                if (parse_u64(value, 1, SYNC_BATCH_MAX, &v) < 0)
-                        return -EINVAL;
-                c->batch_size = (unsigned)v;
-                return 0;
-        }
-        if (streq(key, "max_response_size")) {
-                if (parse_size(value, &v) < 0 || v < 1024 || v > HTTP_BODY_MAX_LIMIT)
-                        return -EINVAL;
-                c->max_response_bytes = (size_t)v;
-                return 0;
-        }
-        if (streq(key, "backoff_min") || streq(key, "backoff_max") || streq(key, "pull_interval")) {
-                if (duration_parse_ms(value, &v) < 0 || v % 1000 || v < 1000 || v > 7 * 86400 * 1000ULL)
-                        return -EINVAL;
-                v /= 1000;
-                if (streq(key, "backoff_min"))
-                        c->backoff_min_sec = (unsigned)v;
-                else if (streq(key, "backoff_max"))
-                        c->backoff_max_sec = (unsigned)v;
-                else
-                        c->pull_interval_sec = (unsigned)v;
-                return 0;
-        }
-        return -ENOENT;
-}
-
-int sync_config_check(const struct sync_config *c)
-{
-        int r;
-
-        r = http_url_check(c->url);
-        if (r < 0)
-                return r;
-        if (!c->client_cert_file[0] != !c->client_key_file[0])
-                return -EINVAL;
-        if (!c->token_file[0] && !c->client_cert_file[0])
-                return -ENOKEY; /* the upstream must know who we are */
-        if (c->batch_size < 1 || c->batch_size > SYNC_BATCH_MAX || c->connect_timeout_ms == 0 ||
-            c->timeout_ms == 0 || c->max_response_bytes < 1024 || c->max_response_bytes > HTTP_BODY_MAX_LIMIT ||
-            c->backoff_min_sec == 0 || c->backoff_max_sec < c->backoff_min_sec || c->pull_interval_sec == 0)
-                return -EINVAL;
-        return 0;
-}
 
 /* ---- sync_state: a tiny key/value table ------------------------------------------------- */
 

@@ -58,6 +58,11 @@ void sync_config_defaults(struct sync_config *c);
  * -ENOENT unknown key, -EINVAL bad value, -EPROTONOSUPPORT for a URL that is not https://.
  */
 int sync_config_set(struct sync_config *c, const char *key, const char *value);
+/*
+ * What key takes, as a phrase for an error message ("a duration from 100ms to 10m", "a number
+ * from 1 to 1000"): the numbers sync_config_set checks. -ENOENT for an unknown key.
+ */
+int sync_config_allowed(const char *key, char *buf, size_t size);
 /* Whole-config check: a URL is set and https://, cert and key come together, limits hold. */
 int sync_config_check(const struct sync_config *c);
 
