@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <ini.h>
 #include <stdio.h>
@@ -29,12 +31,31 @@ void config_defaults(struct daemon_config *c)
 }
 
 struct parse_ctx {
+        FILE *f;
         struct daemon_config *c;
-        char *err; /* the first reason; config_load puts "FILE:LINE: " in front */
-        size_t errsize;
-        char seen[CONFIG_KEYS_MAX][48]; /* "section.key" already set: a second one is refused */
+        unsigned line;           /* the line inih is on: every handler call and every error is on it */
+        char text[256];          /* its text (no indent, no line end), to quote in a refusal */
+        char err[256];           /* the first reason; config_load puts "FILE:LINE: " in front */
+        unsigned err_line;
+        struct {
+                char key[48];    /* "section.key", set once in this file (a second time is refused) */
+                unsigned line;
+        } seen[CONFIG_KEYS_MAX];
         size_t n_seen;
 };
+
+static void fail_at(struct parse_ctx *p, unsigned line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void fail_at(struct parse_ctx *p, unsigned line, const char *fmt, ...)
+{
+        va_list ap;
+
+        if (p->err[0])
+                return; /* the first problem is the one reported */
+        va_start(ap, fmt);
+        vsnprintf(p->err, sizeof(p->err), fmt, ap);
+        va_end(ap);
+        p->err_line = line;
+}
 
 static int set_string(char *dst, size_t size, const char *v)
 {
@@ -44,46 +65,94 @@ static int set_string(char *dst, size_t size, const char *v)
         return 0;
 }
 
-static int set_duration(int64_t *dst, const char *v, int64_t min, int64_t max)
+/* The duration settings and their ranges (seconds): the check and the refusal's "allowed"
+ * use the same numbers, so a message never names a range the parser does not hold. */
+static const struct duration_key {
+        const char *name;   /* "section.key" */
+        size_t offset;      /* of its int64_t in struct daemon_config */
+        int64_t min, max;
+        bool never;         /* "never" is also taken, stored as -1 */
+} duration_keys[] = {
+        { "agent.log_interval", offsetof(struct daemon_config, log_interval), 60, 7 * 86400, false },
+        { "agent.max_interval", offsetof(struct daemon_config, max_interval), 60, 7 * 86400, false },
+        { "agent.retry_min", offsetof(struct daemon_config, retry_min), 1, 86400, false },
+        { "agent.retry_max", offsetof(struct daemon_config, retry_max), 1, 7 * 86400, false },
+        { "lifecycle.lead", offsetof(struct daemon_config, lead), 0, GRANTS_LEAD_MAX, false },
+        { "lifecycle.grace", offsetof(struct daemon_config, grace), 0, CONFIG_GRACE_MAX, false },
+        { "lifecycle.drift_max", offsetof(struct daemon_config, drift_max), 1, 86400, true },
+};
+
+static const struct duration_key *duration_key(const char *section, const char *key)
 {
-        return duration_parse_sec_range(v, min, max, dst) < 0 ? -EINVAL : 0;
+        size_t n = strlen(section);
+
+        for (size_t i = 0; i < ELEMENTSOF(duration_keys); i++)
+                if (strncmp(duration_keys[i].name, section, n) == 0 && duration_keys[i].name[n] == '.' &&
+                    streq(duration_keys[i].name + n + 1, key))
+                        return &duration_keys[i];
+        return NULL;
 }
 
-static int set_agent(struct daemon_config *c, const char *key, const char *value)
+static int set_text_key(struct daemon_config *c, const char *section, const char *key, const char *value)
 {
-        if (streq(key, "state_dir"))
+        if (streq(section, "agent") && streq(key, "state_dir"))
                 return value[0] == '/' ? set_string(c->state_dir, sizeof(c->state_dir), value) : -EINVAL;
-        if (streq(key, "adapter"))
+        if (streq(section, "agent") && streq(key, "adapter"))
                 return set_string(c->adapter, sizeof(c->adapter), value);
-        if (streq(key, "log_interval"))
-                return set_duration(&c->log_interval, value, 60, 7 * 86400);
-        if (streq(key, "max_interval"))
-                return set_duration(&c->max_interval, value, 60, 7 * 86400);
-        if (streq(key, "retry_min"))
-                return set_duration(&c->retry_min, value, 1, 86400);
-        if (streq(key, "retry_max"))
-                return set_duration(&c->retry_max, value, 1, 7 * 86400);
-        return -ENOENT;
-}
-
-static int set_lifecycle(struct daemon_config *c, const char *key, const char *value)
-{
-        if (streq(key, "lead"))
-                return set_duration(&c->lead, value, 0, GRANTS_LEAD_MAX);
-        if (streq(key, "grace"))
-                return set_duration(&c->grace, value, 0, 30 * 86400);
-        if (streq(key, "drift_max")) {
-                if (!streq(value, "never"))
-                        return set_duration(&c->drift_max, value, 1, 86400);
-                c->drift_max = -1;
-                return 0;
-        }
-        if (streq(key, "zone")) {
+        if (streq(section, "lifecycle") && streq(key, "zone")) {
                 if (value[0] && tzdb_check(value) < 0)
                         return -EINVAL;
                 return set_string(c->zone, sizeof(c->zone), value);
         }
+        if (streq(section, "upstream")) {
+                int r = sync_config_set(&c->sync, key, value);
+
+                if (r >= 0 && streq(key, "url"))
+                        c->upstream = value[0] != '\0';
+                return r;
+        }
         return -ENOENT;
+}
+
+/* Set one setting. -ENOENT for an unknown key; -EINVAL (or -ENAMETOOLONG, -EPROTONOSUPPORT for
+ * a URL) for a value outside what config_allowed says. */
+static int config_set(struct daemon_config *c, const char *section, const char *key, const char *value)
+{
+        const struct duration_key *d = duration_key(section, key);
+        int64_t v;
+
+        if (!d)
+                return set_text_key(c, section, key, value);
+        if (d->never && streq(value, "never"))
+                v = -1;
+        else if (duration_parse_sec_range(value, d->min, d->max, &v) < 0)
+                return -EINVAL;
+        *(int64_t *)((char *)c + d->offset) = v;
+        return 0;
+}
+
+/* What section.key takes, as a phrase for a refusal ("a duration in whole seconds from 1m to
+ * 7d"): the numbers config_set checks. -ENOENT for an unknown key. */
+static int config_allowed(const char *section, const char *key, char *buf, size_t size)
+{
+        const struct duration_key *d = duration_key(section, key);
+        char lo[24], hi[24];
+
+        if (d) {
+                duration_format_sec(d->min, lo, sizeof(lo));
+                duration_format_sec(d->max, hi, sizeof(hi));
+                snprintf(buf, size, "a duration in whole seconds from %s to %s%s", lo, hi, d->never ? ", or never" : "");
+        } else if (streq(section, "agent") && streq(key, "state_dir"))
+                snprintf(buf, size, "an absolute path");
+        else if (streq(section, "agent") && streq(key, "adapter"))
+                snprintf(buf, size, "an adapter name such as hci0, or its address");
+        else if (streq(section, "lifecycle") && streq(key, "zone"))
+                snprintf(buf, size, "an IANA time zone name the system's tz database has (Europe/Berlin), or empty");
+        else if (streq(section, "upstream"))
+                return sync_config_allowed(key, buf, size);
+        else
+                return -ENOENT;
+        return 0;
 }
 
 const char *const config_keys[] = {
@@ -105,53 +174,118 @@ static bool known(const char *section, const char *key)
         return false;
 }
 
-/* Record section.key; false if it was set before in this file. */
+static bool known_section(const char *section)
+{
+        return streq(section, "agent") || streq(section, "lifecycle") || streq(section, "upstream");
+}
+
+/* The line section.key was set on in this file; 0 when it was not (a default, or a flag). */
+static unsigned line_of(const struct parse_ctx *p, const char *name)
+{
+        for (size_t i = 0; i < p->n_seen; i++)
+                if (streq(p->seen[i].key, name))
+                        return p->seen[i].line;
+        return 0;
+}
+
+/* Record section.key on this line; false if it was set before in this file. */
 static bool first_time(struct parse_ctx *p, const char *section, const char *key)
 {
-        char k[sizeof(p->seen[0])];
+        char k[sizeof(p->seen[0].key)];
 
         snprintf(k, sizeof(k), "%s.%s", section, key);
-        for (size_t i = 0; i < p->n_seen; i++)
-                if (streq(p->seen[i], k))
-                        return false;
-        if (p->n_seen < CONFIG_KEYS_MAX)
-                memcpy(p->seen[p->n_seen++], k, sizeof(k));
+        if (line_of(p, k))
+                return false;
+        if (p->n_seen < CONFIG_KEYS_MAX) {
+                memcpy(p->seen[p->n_seen].key, k, sizeof(k));
+                p->seen[p->n_seen++].line = p->line;
+        }
         return true;
 }
 
-/* inih handler: returns nonzero on success (inih's convention). inih goes on after an error
- * and reports the first failing line, so only the first reason is kept. */
+/* inih handler: returns nonzero on success (inih's convention). */
 static int on_entry(void *user, const char *section, const char *key, const char *value)
 {
         struct parse_ctx *p = user;
-        struct daemon_config *c = p->c;
-        char reason[256];
+        char allowed[160];
         int r;
 
-        if (!known(section, key) && (streq(section, "agent") || streq(section, "lifecycle") || streq(section, "upstream")))
-                r = -ENOENT;
-        else if (streq(section, "agent"))
-                r = set_agent(c, key, value);
-        else if (streq(section, "lifecycle"))
-                r = set_lifecycle(c, key, value);
-        else if (streq(section, "upstream")) {
-                r = sync_config_set(&c->sync, key, value);
-                if (r >= 0 && streq(key, "url"))
-                        c->upstream = value[0] != '\0';
-        } else {
-                snprintf(reason, sizeof(reason), "unknown section [%s] (sections: agent, lifecycle, upstream)", section);
-                r = -EBADR;
+        if (!known_section(section)) {
+                fail_at(p, p->line, "'%s' is in the unknown section [%s] (sections: agent, lifecycle, upstream)", key,
+                        section);
+                return 0;
         }
-        if (r >= 0 && !first_time(p, section, key)) {
-                snprintf(reason, sizeof(reason), "'%s' in [%s] is set a second time: keep one", key, section);
-                r = -EEXIST;
-        } else if (r == -ENOENT)
-                snprintf(reason, sizeof(reason), "unknown setting '%s' in [%s] (docs/config.md lists them)", key, section);
-        else if (r < 0 && r != -EBADR)
-                snprintf(reason, sizeof(reason), "invalid value for %s.%s: '%s' (docs/config.md)", section, key, value);
-        if (r < 0 && p->err[0] == '\0')
-                snprintf(p->err, p->errsize, "%s", reason);
-        return r >= 0;
+        if (!known(section, key)) {
+                fail_at(p, p->line, "unknown setting '%s' in [%s] (docs/config.md lists them)", key, section);
+                return 0;
+        }
+        if (!first_time(p, section, key)) {
+                fail_at(p, p->line, "'%s' in [%s] is set a second time: keep one", key, section);
+                return 0;
+        }
+        r = config_set(p->c, section, key, value);
+        if (r < 0) {
+                if (config_allowed(section, key, allowed, sizeof(allowed)) < 0)
+                        allowed[0] = '\0';
+                fail_at(p, p->line, "invalid value for %s.%s: '%.64s%s' (allowed: %s; docs/config.md)", section, key,
+                        value, strlen(value) > 64 ? "..." : "", allowed);
+                return 0;
+        }
+        return 1;
+}
+
+/* A section header, seen by the reader: inih calls the handler only for keys, so an unknown
+ * section with none would pass unnoticed, and it says nothing of a header it cannot read. */
+static void check_header(struct parse_ctx *p)
+{
+        const char *s = p->text, *end = strchr(s, ']');
+        char name[32];
+
+        if (!end) {
+                fail_at(p, p->line, "'%.40s' opens a section but has no closing ']'", s);
+                return;
+        }
+        end++;
+        end += strspn(end, " \t");
+        if (*end && *end != '#' && *end != ';') {
+                fail_at(p, p->line, "text after the section header: '%.40s' (a comment starts with # or ;)", end);
+                return;
+        }
+        snprintf(name, sizeof(name), "%.*s", (int)(strchr(s, ']') - s - 1), s + 1);
+        if (!known_section(name))
+                fail_at(p, p->line, "unknown section [%s] (sections: agent, lifecycle, upstream)", name);
+}
+
+/* inih's reader (fgets' shape): counts the lines, so every error names its own, and looks at
+ * what inih does not report: section headers, and lines too long for its buffer (the rest of
+ * such a line is skipped here, or inih would take it for another line). */
+static char *read_line(char *str, int num, void *stream)
+{
+        struct parse_ctx *p = stream;
+        const char *s;
+        size_t n;
+        int ch;
+
+        if (!fgets(str, num, p->f))
+                return NULL;
+        p->line++;
+        n = strlen(str);
+        if (n == (size_t)num - 1 && str[n - 1] != '\n' && !feof(p->f)) {
+                fail_at(p, p->line, "the line is longer than %d characters", num - 2);
+                while ((ch = fgetc(p->f)) != EOF && ch != '\n')
+                        ;
+        }
+        s = str + (p->line == 1 && strncmp(str, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0); /* a UTF-8 BOM */
+        s += strspn(s, " \t");
+        snprintf(p->text, sizeof(p->text), "%.*s", (int)strcspn(s, "\r\n"), s);
+        for (char *t = p->text; *t; t++)
+                if ((unsigned char)*t < 0x20 ? *t != '\t' : *t == 0x7f) {
+                        fail_at(p, p->line, "the line holds a control character (byte 0x%02x)", (unsigned char)*t);
+                        *t = '?'; /* never quoted raw */
+                }
+        if (p->text[0] == '[')
+                check_header(p);
+        return str;
 }
 
 /* Others must not be able to change what the daemon does: refuse a file that a group or
@@ -199,27 +333,95 @@ static int resolve_one(const char *config, char *file, size_t size)
         return 0;
 }
 
-static int resolve_relative(const char *config, struct daemon_config *c)
+static int resolve_relative(const char *config, struct parse_ctx *p)
 {
+        struct sync_config *s = &p->c->sync;
         const char *creds = getenv("CREDENTIALS_DIRECTORY");
-        int r = 0;
+        const struct {
+                const char *key;
+                char *file;
+                size_t size;
+        } files[] = {
+                { "token_file", s->token_file, sizeof(s->token_file) },
+                { "ca_file", s->ca_file, sizeof(s->ca_file) },
+                { "client_cert_file", s->client_cert_file, sizeof(s->client_cert_file) },
+                { "client_key_file", s->client_key_file, sizeof(s->client_key_file) },
+        };
+        char name[48];
 
-        if (!creds || !*creds)
-                r = resolve_one(config, c->sync.token_file, sizeof(c->sync.token_file));
-        if (r >= 0)
-                r = resolve_one(config, c->sync.ca_file, sizeof(c->sync.ca_file));
-        if (r >= 0)
-                r = resolve_one(config, c->sync.client_cert_file, sizeof(c->sync.client_cert_file));
-        if (r >= 0)
-                r = resolve_one(config, c->sync.client_key_file, sizeof(c->sync.client_key_file));
-        return r;
+        for (size_t i = (creds && *creds) ? 1 : 0; i < ELEMENTSOF(files); i++) {
+                snprintf(name, sizeof(name), "upstream.%s", files[i].key);
+                if (resolve_one(config, files[i].file, files[i].size) < 0) {
+                        fail_at(p, line_of(p, name), "%s: next to this file, the name makes a path longer than %d bytes",
+                                name, SYNC_PATH_MAX);
+                        return -ENAMETOOLONG;
+                }
+        }
+        return 0;
+}
+
+/* "the default" or "line N": where the other side of a clash between two settings comes from. */
+static const char *where(const struct parse_ctx *p, const char *name, char *buf, size_t size)
+{
+        unsigned line = line_of(p, name);
+
+        if (!line)
+                return "the default";
+        snprintf(buf, size, "line %u", line);
+        return buf;
+}
+
+/* A pair of durations that must be in order: min <= max. */
+static int check_order(struct parse_ctx *p, const char *min_name, int64_t min, const char *max_name, int64_t max)
+{
+        char a[24], b[24], w[24];
+        unsigned lmin = line_of(p, min_name), lmax = line_of(p, max_name);
+
+        if (min <= max)
+                return 0;
+        duration_format_sec(min, a, sizeof(a));
+        duration_format_sec(max, b, sizeof(b));
+        fail_at(p, lmin > lmax ? lmin : lmax, "%s = %s is longer than %s = %s (%s): keep %s at most %s", min_name, a,
+                max_name, b, where(p, lmin > lmax ? max_name : min_name, w, sizeof(w)), min_name, max_name);
+        return -EINVAL;
+}
+
+/* What no single line shows: settings that must agree with each other. Each refusal names the
+ * line of the setting that made it (the later one of a pair). */
+static int check_across(struct parse_ctx *p)
+{
+        const struct daemon_config *c = p->c;
+        const struct sync_config *s = &c->sync;
+        unsigned cert = line_of(p, "upstream.client_cert_file"), key = line_of(p, "upstream.client_key_file");
+
+        if (check_order(p, "agent.retry_min", c->retry_min, "agent.retry_max", c->retry_max) < 0)
+                return -EINVAL;
+        if (!c->upstream)
+                return 0;
+        if (check_order(p, "upstream.backoff_min", s->backoff_min_sec, "upstream.backoff_max", s->backoff_max_sec) < 0)
+                return -EINVAL;
+        if (!s->client_cert_file[0] != !s->client_key_file[0]) {
+                fail_at(p, cert ? cert : key, "%s is set without %s: a client certificate needs its key",
+                        cert ? "upstream.client_cert_file" : "upstream.client_key_file",
+                        cert ? "upstream.client_key_file" : "upstream.client_cert_file");
+                return -EINVAL;
+        }
+        if (!s->token_file[0] && !s->client_cert_file[0]) {
+                fail_at(p, line_of(p, "upstream.url"),
+                        "upstream.url is set, but neither upstream.token_file nor upstream.client_cert_file (with "
+                        "client_key_file): the upstream must know who we are");
+                return -EINVAL;
+        }
+        if (sync_config_check(s) < 0) { /* a net under the checks above: nothing should reach it */
+                fail_at(p, line_of(p, "upstream.url"), "the [upstream] section is invalid (docs/config.md)");
+                return -EINVAL;
+        }
+        return 0;
 }
 
 int config_load(const char *path, struct daemon_config *c, char *errbuf, size_t errsize)
 {
-        char reason[256] = "";
-        struct parse_ctx p = { .c = c, .err = reason, .errsize = sizeof(reason) };
-        FILE *f;
+        struct parse_ctx p = { .c = c };
         int fd, r;
 
         errbuf[0] = '\0';
@@ -236,34 +438,35 @@ int config_load(const char *path, struct daemon_config *c, char *errbuf, size_t 
                 close(fd);
                 return r;
         }
-        f = fdopen(fd, "re");
-        if (!f) {
+        p.f = fdopen(fd, "re");
+        if (!p.f) {
                 r = -errno;
                 close(fd);
                 snprintf(errbuf, errsize, "%s: %s", path, strerror(-r));
                 return r;
         }
-        r = ini_parse_file(f, on_entry, &p);
-        fclose(f);
-        /* inih returns the first line it could not take (or -1/-2 for I/O and memory). */
-        if (r != 0) {
-                snprintf(errbuf, errsize, "%s:%d: %s", path, r, reason[0] ? reason : "cannot parse this line");
-                return -EINVAL;
-        }
-        r = resolve_relative(path, c);
+        /* docs/config.md "The file": '#' or ';' after a space begins a comment, on any line; an
+         * indented line is a line like any other (no continuation lines); the first error stops.
+         * Debian's inih takes these at run time. */
+        ini_inline_comment_prefixes = (char *)";#";
+        ini_allow_multiline = false;
+        ini_stop_on_first_error = true;
+        r = ini_parse_stream(read_line, &p, on_entry, &p);
+        fclose(p.f);
         if (r < 0) {
-                snprintf(errbuf, errsize, "%s: a file named in [upstream] has too long a path", path);
-                return r;
+                snprintf(errbuf, errsize, "%s: %s", path, r == -2 ? "out of memory" : "cannot read it");
+                return r == -2 ? -ENOMEM : -EIO;
         }
-        if (c->retry_min > c->retry_max) {
-                snprintf(errbuf, errsize, "%s: agent.retry_min is longer than agent.retry_max", path);
-                return -EINVAL;
-        }
-        if (c->upstream && sync_config_check(&c->sync) < 0) {
-                snprintf(errbuf, errsize,
-                         "%s: the [upstream] section is incomplete or invalid: it needs a token_file (or client_cert_file "
-                         "with client_key_file) and limits in range (docs/config.md)",
-                         path);
+        /* inih stops at a line it cannot parse that no check above caught: it is the last read. */
+        if (r > 0)
+                fail_at(&p, (unsigned)r, "'%.60s' is neither a [section], 'key = value' nor a comment", p.text);
+        if (!p.err[0] && resolve_relative(path, &p) >= 0)
+                (void)check_across(&p);
+        if (p.err[0]) {
+                if (p.err_line)
+                        snprintf(errbuf, errsize, "%s:%u: %s", path, p.err_line, p.err);
+                else
+                        snprintf(errbuf, errsize, "%s: %s", path, p.err);
                 return -EINVAL;
         }
         return 0;

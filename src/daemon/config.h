@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The daemon's configuration: an INI file (inih), every setting documented in
- * docs/config.md and packaging/latchkey.conf. Unknown sections or keys, keys set twice, bad
- * values, over-long lines and a file others could change are errors with the file and line
- * named: a typo never silently means "default". Durations use one grammar (duration.h).
+ * docs/config.md and packaging/latchkey.conf. Unknown sections (with keys or without), unknown
+ * keys, keys set twice, bad values (with what is allowed), unreadable section headers, over-long
+ * lines and a file others could change are errors with the file, the line and the key named: a
+ * typo never silently means "default". '#' or ';' after a space begins a comment, on any line.
+ * Durations use one grammar (duration.h).
  */
 #pragma once
 
@@ -15,6 +17,7 @@
 #include "tzdb.h"
 
 #define CONFIG_DEFAULT_PATH "/etc/latchkey/latchkey.conf"
+#define CONFIG_GRACE_MAX (30 * 86400) /* lifecycle.grace (s), like the lead's GRANTS_LEAD_MAX */
 
 struct daemon_config {
         /* [agent] */

@@ -140,6 +140,149 @@ static void duplicate_keys_refused(void **state)
         assert_int_equal(load("[agent]\nadapter = hci0\n[lifecycle]\nlead = 1h\n", 0644, &c, err, sizeof(err)), 0);
 }
 
+/* Every header is looked at, also one with no key under it, and one inih cannot read is named
+ * as such, on its own line (a key after "[agent" used to be blamed on an empty section). */
+static void section_headers_checked(void **state)
+{
+        static const struct {
+                const char *text, *want;
+        } bad[] = {
+                { "[agnet]\n", "t.conf:1: unknown section [agnet] (sections: agent, lifecycle, upstream)" },
+                { "[agent]\nadapter = hci0\n\n[lifecycel]\n# nothing here\n", "t.conf:4: unknown section [lifecycel]" },
+                { "[agent\nlog_interval = 5m\n", "t.conf:1: '[agent' opens a section but has no closing ']'" },
+                { "[agent] log_interval = 5m\n", "t.conf:1: text after the section header: 'log_interval = 5m'" },
+                { "[agent]\nbogus\n", "t.conf:2: 'bogus' is neither a [section], 'key = value' nor a comment" },
+                { "[agent]\nadapter = a\x1b[31m\n", "t.conf:2: the line holds a control character (byte 0x1b)" },
+        };
+        struct daemon_config c;
+        char err[512];
+
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                assert_int_equal(load(bad[i].text, 0644, &c, err, sizeof(err)), -EINVAL);
+                if (!strstr(err, bad[i].want))
+                        fail_msg("%s: got '%s', want '%s'", bad[i].text, err, bad[i].want);
+        }
+        /* A header may carry a comment; an indented line is an ordinary line, not a continuation. */
+        assert_int_equal(load("[agent] # the radio\n  adapter = hci1\n    log_interval = 5m\n[lifecycle]\t; bookings\n",
+                              0644, &c, err, sizeof(err)),
+                         0);
+        assert_string_equal(c.adapter, "hci1");
+        assert_int_equal(c.log_interval, 300);
+}
+
+/* '#' and ';' after a space begin a comment (docs/config.md "Comments"), in a value too. */
+static void inline_comments(void **state)
+{
+        struct daemon_config c;
+        char err[512];
+
+        assert_int_equal(load("[agent]\nadapter = hci0  # the USB dongle\nlog_interval = 5m ; often\n[lifecycle]\n"
+                              "lead = 24h\t# a day ahead\n",
+                              0644, &c, err, sizeof(err)),
+                         0);
+        assert_string_equal(c.adapter, "hci0");
+        assert_int_equal(c.log_interval, 300);
+        assert_int_equal(c.lead, 86400);
+        assert_int_equal(load("[agent]\nadapter = a#b;c\n", 0644, &c, err, sizeof(err)), 0); /* no space: the value's */
+        assert_string_equal(c.adapter, "a#b;c");
+}
+
+/* An over-long line is named at its own line, and the lines after it keep their numbers. */
+static void long_lines_named(void **state)
+{
+        char text[600], err[512];
+        struct daemon_config c;
+
+        snprintf(text, sizeof(text), "[agent]\nadapter = %0300d\nbogus\n", 0);
+        assert_int_equal(load(text, 0644, &c, err, sizeof(err)), -EINVAL);
+        assert_non_null(strstr(err, "t.conf:2: the line is longer than 198 characters"));
+        snprintf(text, sizeof(text), "[agent]\nadapter = hci0\n\n%0198d\n", 0);
+        assert_int_equal(load(text, 0644, &c, err, sizeof(err)), -EINVAL);
+        assert_non_null(strstr(err, "t.conf:4: '000000"));
+}
+
+/* "allowed: ... from LO to HI": LO and HI, or false when err names no range. */
+static bool range_in(const char *err, char *lo, char *hi)
+{
+        const char *p = strstr(err, " from ");
+
+        return p && sscanf(p, " from %15s to %15[^,;)]", lo, hi) == 2;
+}
+
+/* A value a key does not take names what it takes; the range named is the parser's own: both
+ * ends are accepted. */
+static void refusals_name_the_range(void **state)
+{
+        static const struct {
+                const char *section, *key, *bad, *want;
+        } keys[] = {
+                { "agent", "log_interval", "10s", "a duration in whole seconds from 1m to 7d" },
+                { "agent", "max_interval", "8d", "from 1m to 7d" },
+                { "agent", "retry_min", "1500ms", "a duration in whole seconds from 1s to 1d" },
+                { "agent", "retry_max", "0", "from 1s to 7d" },
+                { "lifecycle", "lead", "31d", "from 0s to 30d" },
+                { "lifecycle", "grace", "1y", "from 0s to 30d" },
+                { "lifecycle", "drift_max", "0", "from 1s to 1d, or never" },
+                { "upstream", "connect_timeout", "50ms", "a duration from 100ms to 10m" },
+                { "upstream", "timeout", "11m", "from 100ms to 10m" },
+                { "upstream", "batch_size", "5000", "a number from 1 to 1000" },
+                { "upstream", "max_response_size", "65M", "a size from 1k to 64M" },
+                { "upstream", "backoff_min", "0", "a duration in whole seconds from 1s to 7d" },
+                { "upstream", "backoff_max", "8d", "from 1s to 7d" },
+                { "upstream", "pull_interval", "1500ms", "from 1s to 7d" },
+                { "lifecycle", "zone", "Mars/Olympus", "an IANA time zone name" },
+                { "agent", "state_dir", "relative/dir", "an absolute path" },
+                { "upstream", "url", "https://user:pw@example.com", "an https:// URL" },
+        };
+        struct daemon_config c;
+        char text[256], err[512], lo[16], hi[16], want[160];
+
+        for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+                snprintf(text, sizeof(text), "[%s]\n# a comment\n%s = %s\n", keys[i].section, keys[i].key, keys[i].bad);
+                assert_int_equal(load(text, 0644, &c, err, sizeof(err)), -EINVAL);
+                snprintf(want, sizeof(want), "t.conf:3: invalid value for %s.%s: '%s' (allowed: ", keys[i].section,
+                         keys[i].key, keys[i].bad);
+                if (!strstr(err, want) || !strstr(err, keys[i].want))
+                        fail_msg("got '%s', want '%s' and '%s'", err, want, keys[i].want);
+                if (!range_in(err, lo, hi))
+                        continue;
+                for (int end = 0; end < 2; end++) {
+                        /* retry_min and retry_max opened wide, so either end stands alone */
+                        snprintf(text, sizeof(text), "[agent]\n%s%s[%s]\n%s = %s\n",
+                                 strcmp(keys[i].key, "retry_min") ? "retry_min = 1s\n" : "",
+                                 strcmp(keys[i].key, "retry_max") ? "retry_max = 7d\n" : "", keys[i].section, keys[i].key,
+                                 end ? hi : lo);
+                        if (load(text, 0644, &c, err, sizeof(err)) != 0)
+                                fail_msg("%s.%s = %s is named as allowed but refused: %s", keys[i].section,
+                                         keys[i].key, end ? hi : lo, err);
+                }
+        }
+}
+
+/* Settings that must agree are refused at the line of the later one, naming both keys. */
+static void clashes_name_line_and_keys(void **state)
+{
+        struct daemon_config c;
+        char err[512];
+
+        assert_int_equal(load("[agent]\nretry_min = 2h\n", 0644, &c, err, sizeof(err)), -EINVAL);
+        assert_non_null(strstr(err, "t.conf:2: agent.retry_min = 2h is longer than agent.retry_max = 30m (the default)"));
+        assert_int_equal(load("[agent]\nretry_max = 2s\n\nretry_min = 1m\n", 0644, &c, err, sizeof(err)), -EINVAL);
+        assert_non_null(strstr(err, "t.conf:4: agent.retry_min = 1m is longer than agent.retry_max = 2s (line 2)"));
+        assert_int_equal(load("[upstream]\nurl = https://pms.example.com\ntoken_file = /t\nbackoff_max = 1m\n"
+                              "backoff_min = 1h\n",
+                              0644, &c, err, sizeof(err)),
+                         -EINVAL);
+        assert_non_null(strstr(err, "t.conf:5: upstream.backoff_min = 1h is longer than upstream.backoff_max = 1m"));
+        assert_int_equal(load("[upstream]\n\nurl = https://pms.example.com\n", 0644, &c, err, sizeof(err)), -EINVAL);
+        assert_non_null(strstr(err, "t.conf:3: upstream.url is set, but neither upstream.token_file nor "
+                                    "upstream.client_cert_file"));
+        assert_int_equal(load("[upstream]\nurl = https://pms.example.com\nclient_cert_file = /c.pem\n", 0644, &c, err,
+                              sizeof(err)),
+                         -EINVAL);
+        assert_non_null(strstr(err, "t.conf:3: upstream.client_cert_file is set without upstream.client_key_file"));
+}
+
 static void loose_files_refused(void **state)
 {
         struct daemon_config c;
@@ -322,6 +465,11 @@ int main(void)
                 cmocka_unit_test(durations_one_grammar),
                 cmocka_unit_test_setup_teardown(same_grammar_every_section, setup, teardown),
                 cmocka_unit_test_setup_teardown(duplicate_keys_refused, setup, teardown),
+                cmocka_unit_test_setup_teardown(section_headers_checked, setup, teardown),
+                cmocka_unit_test_setup_teardown(inline_comments, setup, teardown),
+                cmocka_unit_test_setup_teardown(long_lines_named, setup, teardown),
+                cmocka_unit_test_setup_teardown(refusals_name_the_range, setup, teardown),
+                cmocka_unit_test_setup_teardown(clashes_name_line_and_keys, setup, teardown),
                 cmocka_unit_test_setup_teardown(loose_files_refused, setup, teardown),
                 cmocka_unit_test_setup_teardown(missing_or_empty_means_defaults, setup, teardown),
                 cmocka_unit_test_setup_teardown(relative_files_next_to_config, setup, teardown),
