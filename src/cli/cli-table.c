@@ -108,8 +108,8 @@ static const struct cli_flag reconcile_flags[] = {
           "Show every add, update, remove and changeover it would make, and why, without connecting to a lock or "
           "writing anything." },
         { "now", OPT_NOW, 0, "TIME", "Plan as of TIME instead of now; implies --plan (nothing is written)." },
-        { "lead", OPT_LEAD, 0, "DURATION", "Write codes this long before check-in: 3600, 90m, 72h, 3d (default 72h)." },
-        { "grace", OPT_GRACE, 0, "DURATION", "Remove codes this long after check-out (default 1h)." },
+        { "lead", OPT_LEAD, 0, "DURATION", "Write codes this long before check-in: 3600, 90m, 72h, 3d (default 72h, at most 366d)." },
+        { "grace", OPT_GRACE, 0, "DURATION", "Remove codes this long after check-out (default 1h, at most 366d)." },
         { "no-clock", OPT_NO_CLOCK, 0, NULL, "Leave the locks' clocks alone (by default a clock off by more than 60 s is set)." },
         { "config", OPT_CONFIG, 0, "FILE",
           "Take adapter, lead, grace and drift_max from this configuration (default: the daemon's "

@@ -59,7 +59,9 @@ int cmd_auth_remove(struct cli *c, int argc, char **argv)
                         return -1;
         }
         if (optind + 1 != argc || parse_u64(argv[optind], 1, UINT32_MAX, &id) < 0)
-                return cli_fail(c, CLI_EXIT_USAGE, "auth remove needs one authorization ID (see 'latchkey auth list')");
+                return cli_fail(c, CLI_EXIT_USAGE,
+                                "auth remove needs one authorization ID (1 to %" PRIu32 "; see 'latchkey auth list')",
+                                UINT32_MAX);
         if (cli_connect(c) < 0)
                 return -1;
         if (id == c->creds.auth_id && !force)

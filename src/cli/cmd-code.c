@@ -324,7 +324,8 @@ int cmd_code_update(struct cli *c, int argc, char **argv)
         if (optind + 1 != argc)
                 return cli_fail(c, CLI_EXIT_USAGE, "code update needs exactly one code ID (see 'latchkey code list')");
         if (parse_u64(argv[optind], 1, UINT16_MAX, &id) < 0)
-                return cli_fail(c, CLI_EXIT_USAGE, "invalid code ID '%s'", argv[optind]);
+                return cli_fail(c, CLI_EXIT_USAGE, "invalid code ID '%s' (allowed: 1 to %u; see 'latchkey code list')",
+                                argv[optind], UINT16_MAX);
         if (wo.none && (wo.from || wo.until || wo.weekdays || wo.daily))
                 return cli_fail(c, CLI_EXIT_USAGE, "--no-window cannot be combined with window options");
         ch.window_from = wo.from;
@@ -371,7 +372,8 @@ int cmd_code_remove(struct cli *c, int argc, char **argv)
         if (optind + 1 != argc)
                 return cli_fail(c, CLI_EXIT_USAGE, "code remove needs exactly one code ID (see 'latchkey code list')");
         if (parse_u64(argv[optind], 1, UINT16_MAX, &id) < 0)
-                return cli_fail(c, CLI_EXIT_USAGE, "invalid code ID '%s'", argv[optind]);
+                return cli_fail(c, CLI_EXIT_USAGE, "invalid code ID '%s' (allowed: 1 to %u; see 'latchkey code list')",
+                                argv[optind], UINT16_MAX);
         if (cli_connect(c) < 0)
                 return -1;
         r = codes_remove(c->session, (uint16_t)id, &o);

@@ -14,6 +14,7 @@
 #include "cli-config.h"
 #include "cmd-grants.h"
 #include "db.h"
+#include "duration.h"
 #include "grants.h"
 #include "lifecycle.h"
 #include "log.h"
@@ -338,6 +339,19 @@ struct reconcile_args {
         bool plan;
 };
 
+/* --lead or --grace, up to a year (a plan or a run ahead of the daemon's [lifecycle], which
+ * keeps 30 days): -1 with the error recorded, naming the range. */
+static int duration_flag(struct cli *c, const char *flag, const char *value, int64_t *ret)
+{
+        char hi[24];
+
+        if (grants_parse_duration(value, ret) >= 0)
+                return 0;
+        duration_format_sec(GRANTS_DURATION_MAX, hi, sizeof(hi));
+        return cli_fail(c, CLI_EXIT_USAGE, "invalid --%s '%s' (allowed: a duration in whole seconds from 0s to %s, e.g. 90m, "
+                        "72h, 3d)", flag, value, hi);
+}
+
 static int reconcile_args(struct cli *c, int argc, char **argv, struct reconcile_args *a)
 {
         const char *config = NULL, *lead = NULL, *grace = NULL;
@@ -384,10 +398,10 @@ static int reconcile_args(struct cli *c, int argc, char **argv, struct reconcile
         a->o.grace = a->cfg.grace;
         a->o.drift_max = no_clock ? -1 : a->cfg.drift_max;
         a->o.zone = a->cfg.zone[0] ? a->cfg.zone : NULL;
-        if (lead && grants_parse_duration(lead, &a->o.lead) < 0)
-                return cli_fail(c, CLI_EXIT_USAGE, "invalid --lead '%s': use e.g. 3600, 90m, 72h, 3d", lead);
-        if (grace && grants_parse_duration(grace, &a->o.grace) < 0)
-                return cli_fail(c, CLI_EXIT_USAGE, "invalid --grace '%s': use e.g. 3600, 90m, 1h, 1d", grace);
+        if (lead && duration_flag(c, "lead", lead, &a->o.lead) < 0)
+                return -1;
+        if (grace && duration_flag(c, "grace", grace, &a->o.grace) < 0)
+                return -1;
         if (c->lock_alias && !store_alias_is_valid(c->lock_alias))
                 return cli_fail(c, CLI_EXIT_USAGE, "invalid lock name '%s'", c->lock_alias);
         if (c->timeout_usec)

@@ -104,7 +104,12 @@ static int sync_settings(struct cli *c, int argc, char **argv, struct daemon_con
         if (cli_load_config(c, config, dc) < 0)
                 return -1;
         for (size_t i = 0; i < n_flags; i++) {
+                char allowed[128];
+
                 r = sync_config_set(cfg, sync_key(flags[i].opt), flags[i].value);
+                if (r == -EINVAL && sync_config_allowed(sync_key(flags[i].opt), allowed, sizeof(allowed)) >= 0)
+                        return cli_fail(c, CLI_EXIT_USAGE, "invalid --%s '%s' (allowed: %s)",
+                                        cli_flag_by_id(c->command, flags[i].opt)->name, flags[i].value, allowed);
                 if (r < 0)
                         return cli_fail(c, CLI_EXIT_USAGE, "invalid --%s '%s': %s",
                                         cli_flag_by_id(c->command, flags[i].opt)->name, flags[i].value,

@@ -110,7 +110,7 @@ int grants_code_name(const char *guest, char ret[static LK_CODE_NAME_SIZE + 1])
 int grants_parse_duration(const char *s, int64_t *ret)
 {
         /* The one duration grammar (duration.h), in whole seconds, at most 366 days. */
-        return duration_parse_sec_range(s, 0, 366LL * 86400, ret) < 0 ? -EINVAL : 0;
+        return duration_parse_sec_range(s, 0, GRANTS_DURATION_MAX, ret) < 0 ? -EINVAL : 0;
 }
 
 uint32_t grants_generate_code(const uint32_t *avoid, size_t n)

@@ -44,8 +44,9 @@ bool grants_id_is_valid(const char *id);
  */
 int grants_code_name(const char *guest, char ret[static LK_CODE_NAME_SIZE + 1]);
 
-/* "3600", "3600s", "90m", "72h", "3d" → seconds (duration.h; whole seconds, at most 366 days).
- * -EINVAL otherwise. */
+#define GRANTS_DURATION_MAX (366 * 86400) /* s: reconcile's --lead and --grace plan up to a year ahead */
+/* "3600", "3600s", "90m", "72h", "3d" → seconds (duration.h; whole seconds, 0 to
+ * GRANTS_DURATION_MAX). -EINVAL otherwise. */
 int grants_parse_duration(const char *s, int64_t *ret);
 
 /* A random code that passes spec §9.1, from libsodium's CSPRNG, not in avoid[0..n). */
