@@ -31,8 +31,10 @@ int cmd_auth_list(struct cli *c, int argc, char **argv)
         if (r < 0)
                 return cli_fail_errno(c, r, "listing authorizations");
         arr = cJSON_AddArrayToObject(c->out, "authorizations");
-        if (!c->json)
+        if (!c->json) {
+                printf("%zu %s on '%s':\n", n, plural(n, "authorization", "authorizations"), c->creds.alias);
                 printf("%-10s %-7s %-32s %-3s %-25s %s\n", "AUTH", "TYPE", "NAME", "ON", "LAST ACTIVE", "");
+        }
         for (size_t i = 0; i < n; i++) {
                 cJSON_AddItemToArray(arr, render_auth_json(&a[i]));
                 if (c->json)

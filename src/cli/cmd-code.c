@@ -85,8 +85,10 @@ int cmd_code_list(struct cli *c, int argc, char **argv)
         if (!c->json) {
                 if (n == 0)
                         printf("No keypad codes on '%s'.\n", c->creds.alias);
-                else
+                else {
+                        printf("%zu keypad %s on '%s':\n", n, plural(n, "code", "codes"), c->creds.alias);
                         print_code_header();
+                }
                 for (size_t i = 0; i < n; i++)
                         print_code_row(&codes[i]);
         }
@@ -576,6 +578,15 @@ static size_t import_report(struct cli *c, const struct codes_batch_item *items,
         struct db *db = NULL;
         size_t ok = 0;
 
+        /* Named like every code command's output: which lock, and how much of the file. */
+        if (!c->json) {
+                for (size_t i = 0; i < n; i++)
+                        ok += items[i].result == 0;
+                printf("Imported %zu of %zu %s on '%s'%s:\n", ok, n, plural(n, "code", "codes"), c->creds.alias,
+                       ok ? " (verified on the lock)" : "");
+                printf("%-20s %-5s %s\n", "NAME", "ID", "RESULT");
+                ok = 0;
+        }
         for (size_t i = 0; i < n; i++) {
                 cJSON *e = cJSON_CreateObject();
                 const char *what = import_result_str(&items[i]);

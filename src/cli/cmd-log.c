@@ -57,8 +57,10 @@ static void on_entry(void *userdata, const struct lk_log_entry *e, bool is_new)
         lo->shown++;
         if (lo->c->json)
                 return;
-        if (lo->shown == 1)
+        if (lo->shown == 1) {
+                printf("%s log entries of '%s':\n", lo->all ? "The" : "New", lo->c->creds.alias);
                 printf("%-7s %-25s %-48s %s\n", "INDEX", "TIME", "EVENT", "BY");
+        }
         render_datetime_local(&e->timestamp, when, sizeof(when));
         if (cli_is_opener(lo->c))
                 render_opener_log_event(e, ev, sizeof(ev));

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * A second fresh user's review, each finding as a kind: every code command names the lock it
- * worked on (code import from standard input too, code list, auth list); a plan's summary
- * counts every kind of step it holds; a flag's value out of range names the range, as the
- * configuration does; and a code without a daily window has none in every rendering (the
- * event leaves "daily" out, --json says null, the table "-"), never "00:00-00:00".
+ * A second fresh user's review, each finding as a kind: every command on one lock's codes,
+ * authorizations or log names the lock (code import from standard input too); a plan's
+ * summary counts every kind of step it holds; a flag's value out of range names the range,
+ * as the configuration does; and a code without a daily window has none in every rendering
+ * (the event leaves "daily" out, --json says null, the table "-"), never "00:00-00:00".
  */
 #include "harness.h"
 
@@ -29,10 +29,58 @@ static int teardown(void **state)
         return 0;
 }
 
+/* `latchkey --state-dir DIR ARGS...` without --json: the text an operator reads, and the exit code. */
+static int h_text(struct harness *h, const char *stdin_data, char **out, ...)
+{
+        char *argv[40], env0[] = "PATH=/usr/bin:/bin";
+        char *envp[] = { env0, (char *)"TZ=UTC", NULL };
+        va_list ap;
+        int n = 0;
+
+        argv[n++] = (char *)H_CLI;
+        argv[n++] = (char *)"--state-dir";
+        argv[n++] = h->statedir;
+        va_start(ap, out);
+        for (const char *a; (a = va_arg(ap, const char *)) && n < 39;)
+                argv[n++] = (char *)a;
+        va_end(ap);
+        argv[n] = NULL;
+        return h_run(stdin_data, out, argv, envp);
+}
+
 static void expect_in(const char *out, const char *want)
 {
         if (!strstr(out, want))
                 fail_msg("'%s' is not in:\n%s", want, out);
+}
+
+/* Codes from standard input: the text says on which lock, like code add and remove do; so do
+ * the listings of the lock's codes and authorizations. */
+static void code_commands_name_the_lock(void **state)
+{
+        char *out;
+
+        (void)state;
+        h_pair(&H, "front");
+        assert_int_equal(h_text(&H, "[{\"name\":\"Anna\",\"code\":\"482915\"},{\"name\":\"Ben\",\"code\":\"539184\"}]", &out,
+                                "code", "import", "-", NULL),
+                         0);
+        expect_in(out, "Imported 2 of 2 codes on 'front' (verified on the lock):\n");
+        expect_in(out, "\nAnna                 1     added\n");
+        free(out);
+        assert_int_equal(h_text(&H, "[{\"name\":\"Anna\",\"code\":\"482915\"}]", &out, "code", "import", "-", NULL), 0);
+        expect_in(out, "Imported 1 of 1 code on 'front'");
+        free(out);
+        assert_int_equal(h_text(&H, NULL, &out, "code", "list", NULL), 0);
+        expect_in(out, "2 keypad codes on 'front':\nID ");
+        free(out);
+        assert_int_equal(h_text(&H, NULL, &out, "auth", "list", NULL), 0);
+        expect_in(out, "1 authorization on 'front':\nAUTH ");
+        free(out);
+        h_ctl_ok(&H, "type-code 482915"); /* a keypad entry in the lock's log */
+        assert_int_equal(h_text(&H, NULL, &out, "log", NULL), 0);
+        expect_in(out, "New log entries of 'front':\nINDEX ");
+        free(out);
 }
 
 /* A flag's value out of range names the range (both ends taken); so do the code IDs, and the
@@ -74,6 +122,7 @@ static void flags_name_their_range(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
+                cmocka_unit_test_setup_teardown(code_commands_name_the_lock, setup, teardown),
                 cmocka_unit_test_setup_teardown(flags_name_their_range, setup, teardown),
         };
 
