@@ -246,10 +246,13 @@ static void print_lock_result(const struct lc_lock_result *l)
                        plural(l->count[LC_PENDING], "code due stays", "codes due stay"));
                 return;
         }
-        printf("%u → %u %s; %u provisioned, %u updated, %u unchanged, %u removed, %u failed, %u no space, %u unmanaged, %u scheduled later%s%s\n",
-               l->codes_before, l->codes_after, plural(l->codes_after, "code", "codes"), l->count[LC_PROVISIONED], l->count[LC_UPDATED], l->count[LC_UNCHANGED],
-               l->count[LC_REMOVED], l->count[LC_FAILED], l->count[LC_NO_SPACE], l->count[LC_UNMANAGED], l->scheduled,
-               l->clock_set ? "; clock set" : "", l->complete ? "" : "; INCOMPLETE");
+        /* Every outcome counted (pending too: a link lost half-way leaves some), as --json's counts. */
+        printf("%u → %u %s;", l->codes_before, l->codes_after, plural(l->codes_after, "code", "codes"));
+        for (size_t k = 0; k < ELEMENTSOF(l->count); k++)
+                printf(" %u %s,", l->count[k], streq(lc_outcome_str((enum lc_outcome)k), "no_space")
+                                                       ? "no space" : lc_outcome_str((enum lc_outcome)k));
+        printf(" %u scheduled later%s%s\n", l->scheduled, l->clock_set ? "; clock set" : "",
+               l->complete ? "" : "; INCOMPLETE");
         if (msg[0])
                 printf("  %s\n", msg);
         for (size_t i = 0; i < l->n_items; i++) {
@@ -263,6 +266,33 @@ static void print_lock_result(const struct lc_lock_result *l)
         }
 }
 
+/* A plan's summary line: add, update and remove always (a plan that writes nothing says so),
+ * every other kind of step the plan holds, then what stays as it is. */
+static void print_plan_counts(const cJSON *l)
+{
+        static const struct {
+                const char *action, *words;
+        } words[] = {
+                { "add", "to add" },           { "update", "to update" },   { "remove", "to remove" },
+                { "handover", "to hand over" }, { "wait", "waiting for a changeover" }, { "forget", "to forget" },
+                { "no_space", "without room" }, { "conflict", "in conflict" },
+        };
+        const cJSON *n;
+
+        cJSON_ArrayForEach(n, cJSON_GetObjectItem(l, "counts")) {
+                const char *w = n->string;
+
+                if (n->valueint == 0 && !streq(w, "add") && !streq(w, "update") && !streq(w, "remove"))
+                        continue;
+                for (size_t k = 0; k < ELEMENTSOF(words); k++)
+                        if (streq(words[k].action, n->string))
+                                w = words[k].words;
+                printf("%d %s, ", n->valueint, w);
+        }
+        printf("%d unchanged, %d scheduled later\n", cJSON_GetObjectItem(l, "unchanged")->valueint,
+               cJSON_GetObjectItem(l, "scheduled")->valueint);
+}
+
 static void print_plan(const cJSON *j)
 {
         const cJSON *l, *s;
@@ -270,11 +300,11 @@ static void print_plan(const cJSON *j)
         printf("Plan as of %s (nothing is written; %s):\n", cJSON_GetObjectItem(j, "now")->valuestring,
                cJSON_GetObjectItem(j, "based_on")->valuestring);
         cJSON_ArrayForEach(l, cJSON_GetObjectItem(j, "locks")) {
-                printf("%s%s: %d unchanged, %d scheduled later\n", cJSON_GetObjectItem(l, "lock")->valuestring,
+                printf("%s%s: ", cJSON_GetObjectItem(l, "lock")->valuestring,
                        cJSON_IsFalse(cJSON_GetObjectItem(l, "paired"))
                                ? " (not paired on this machine: skipped until it is, and the run fails once a code is due)"
-                               : "",
-                       cJSON_GetObjectItem(l, "unchanged")->valueint, cJSON_GetObjectItem(l, "scheduled")->valueint);
+                               : "");
+                print_plan_counts(l);
                 cJSON_ArrayForEach(s, cJSON_GetObjectItem(l, "steps")) {
                         const cJSON *g = cJSON_GetObjectItem(s, "grant"), *at = cJSON_GetObjectItem(s, "at");
                         const cJSON *why = cJSON_GetObjectItem(s, "reason");

@@ -112,6 +112,30 @@ static cJSON *step_json(struct db *db, const struct lc_step *s, const struct lk_
         return j;
 }
 
+/* How many steps of each kind, by action name: every kind but keep (that is "unchanged") is
+ * there, in the order a reader takes them in, so the shape is stable; a kind missing from
+ * this list is still counted, after them, so no step a plan holds is left out of its summary. */
+static void add_counts(cJSON *l, const struct lc_plan *plan)
+{
+        static const enum lc_step_kind order[] = {
+                LC_STEP_ADD,    LC_STEP_UPDATE,   LC_STEP_REMOVE,   LC_STEP_HANDOVER,  LC_STEP_WAIT,
+                LC_STEP_FORGET, LC_STEP_NO_SPACE, LC_STEP_CONFLICT, LC_STEP_UNMANAGED,
+        };
+        cJSON *counts = cJSON_AddObjectToObject(l, "counts"), *n;
+
+        for (size_t k = 0; k < ELEMENTSOF(order); k++)
+                cJSON_AddNumberToObject(counts, action_name(order[k]), 0);
+        for (size_t i = 0; i < plan->n; i++) {
+                if (plan->steps[i].kind == LC_STEP_KEEP)
+                        continue;
+                n = cJSON_GetObjectItem(counts, action_name(plan->steps[i].kind));
+                if (!n)
+                        n = cJSON_AddNumberToObject(counts, action_name(plan->steps[i].kind), 0);
+                if (n)
+                        cJSON_SetNumberValue(n, n->valuedouble + 1);
+        }
+}
+
 /* The lock's codes as latchkey last confirmed them: our provisioned rows. */
 static struct lk_keypad_code *believed_codes(const struct grant_code *rows, size_t n_rows, size_t *ret_n)
 {
@@ -162,6 +186,7 @@ static int plan_lock(struct db *db, const char *lock, int64_t now, const struct 
                 }
                 cJSON_AddNumberToObject(l, "unchanged", keep);
                 cJSON_AddNumberToObject(l, "scheduled", plan.scheduled);
+                add_counts(l, &plan);
         }
         lc_plan_done(&plan);
         if (codes)

@@ -54,6 +54,31 @@ static void expect_in(const char *out, const char *want)
                 fail_msg("'%s' is not in:\n%s", want, out);
 }
 
+/* A grant of property "flat" (door "front") from now + from_h hours to now + until_h hours. */
+static void grant(char *buf, size_t size, const char *id, const char *code, int from_h, int until_h, const char *extra)
+{
+        char in[40], out[40];
+        int64_t now = (int64_t)time(NULL);
+
+        time_format_utc(now + from_h * 3600, in, sizeof(in));
+        time_format_utc(now + until_h * 3600, out, sizeof(out));
+        snprintf(buf, size,
+                 "{\"id\":\"%s\",\"property\":\"flat\",\"guest\":\"Guest %s\",\"code\":\"%s\",\"check_in\":\"%s\","
+                 "\"check_out\":\"%s\"%s}",
+                 id, id, code, in, out, extra);
+}
+
+static void import_grants(const char *a, const char *b, const char *c)
+{
+        char doc[2048];
+        cJSON *j;
+
+        snprintf(doc, sizeof(doc), "{\"version\":1,\"properties\":[{\"id\":\"flat\",\"locks\":[\"front\"]}],\"grants\":[%s%s%s%s%s]}",
+                 a, b ? "," : "", b ? b : "", c ? "," : "", c ? c : "");
+        assert_int_equal(h_cli(&H, doc, &j, "grants", "import", "-", NULL), 0);
+        cJSON_Delete(j);
+}
+
 /* Codes from standard input: the text says on which lock, like code add and remove do; so do
  * the listings of the lock's codes and authorizations. */
 static void code_commands_name_the_lock(void **state)
@@ -81,6 +106,53 @@ static void code_commands_name_the_lock(void **state)
         assert_int_equal(h_text(&H, NULL, &out, "log", NULL), 0);
         expect_in(out, "New log entries of 'front':\nINDEX ");
         free(out);
+}
+
+/* The plan's summary line, text and JSON: each kind of step counted, the adds among them. */
+static void plan_summary_counts_every_kind(void **state)
+{
+        char a[400], b[400], c[400], *out;
+        cJSON *j, *l, *s, *n;
+
+        (void)state;
+        h_pair(&H, "front");
+        grant(a, sizeof(a), "A", "482915", 1, 48, "");
+        grant(b, sizeof(b), "B", "539184", 24 * 20, 24 * 22, ""); /* check-in - lead is weeks away */
+        import_grants(a, b, NULL);
+        assert_int_equal(h_text(&H, NULL, &out, "reconcile", "--plan", NULL), 0);
+        expect_in(out, "\nfront: 1 to add, 0 to update, 0 to remove, 0 unchanged, 1 scheduled later\n");
+        free(out);
+        /* The run's line counts every outcome too, pending among them. */
+        assert_int_equal(h_text(&H, NULL, &out, "reconcile", NULL), 0);
+        expect_in(out, "front: 0 → 1 code; 1 provisioned, 0 updated, 0 unchanged, 0 removed, 0 failed, 0 no space, "
+                       "0 pending, 0 unmanaged, 1 scheduled later");
+        free(out);
+        /* C takes A's value when A ends: a changeover that waits (a kind beyond add, update, remove). */
+        grant(c, sizeof(c), "C", "482915", 48, 96, "");
+        import_grants(a, b, c);
+        assert_int_equal(h_text(&H, NULL, &out, "reconcile", "--plan", NULL), 0);
+        expect_in(out, "\nfront: 0 to add, 0 to update, 0 to remove, 1 waiting for a changeover, 1 unchanged, 1 scheduled later\n");
+        free(out);
+        /* A cancelled, C on a value of its own now: one to remove, one to add. */
+        grant(a, sizeof(a), "A", "482915", 1, 48, ",\"status\":\"cancelled\"");
+        grant(c, sizeof(c), "C", "567891", 48, 96, "");
+        import_grants(a, b, c);
+        assert_int_equal(h_text(&H, NULL, &out, "reconcile", "--plan", NULL), 0);
+        expect_in(out, "\nfront: 1 to add, 0 to update, 1 to remove, 0 unchanged, 1 scheduled later\n");
+        free(out);
+        assert_int_equal(h_cli(&H, NULL, &j, "reconcile", "--plan", NULL), 0);
+        l = cJSON_GetArrayItem(jget(j, "locks"), 0);
+        assert_int_equal((int)jnum(l, "counts.add"), 1);
+        assert_int_equal((int)jnum(l, "counts.remove"), 1);
+        /* every step is counted under its action, and nothing else is */
+        cJSON_ArrayForEach(s, jget(l, "steps")) {
+                n = jget(jget(l, "counts"), jstr(s, "action"));
+                cJSON_SetNumberValue(n, n->valuedouble - 1);
+        }
+        cJSON_ArrayForEach(n, jget(l, "counts"))
+                if (n->valueint != 0)
+                        fail_msg("counts.%s does not match the steps", n->string);
+        cJSON_Delete(j);
 }
 
 /* A flag's value out of range names the range (both ends taken); so do the code IDs, and the
@@ -123,6 +195,7 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(code_commands_name_the_lock, setup, teardown),
+                cmocka_unit_test_setup_teardown(plan_summary_counts_every_kind, setup, teardown),
                 cmocka_unit_test_setup_teardown(flags_name_their_range, setup, teardown),
         };
 
