@@ -73,9 +73,15 @@ const char *window_problem_str(enum window_problem p)
         return "the window cannot open";
 }
 
+bool window_has_daily(const struct lk_window *w)
+{
+        return w->time_limited &&
+               !(w->from_time.hour == w->until_time.hour && w->from_time.minute == w->until_time.minute);
+}
+
 void window_format_daily(const struct lk_window *w, char *buf, size_t size)
 {
-        if (!w->time_limited || (w->from_time.hour == w->until_time.hour && w->from_time.minute == w->until_time.minute))
+        if (!window_has_daily(w))
                 snprintf(buf, size, "-");
         else
                 snprintf(buf, size, "%02u:%02u-%02u:%02u", w->from_time.hour, w->from_time.minute, w->until_time.hour,

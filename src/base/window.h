@@ -8,6 +8,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -32,7 +33,14 @@ enum window_problem window_check(const struct lk_window *w, int64_t now);
 const char *window_problem_str(enum window_problem p);
 
 /*
+ * Whether the code opens only between two times of each day. Not when it is not time-limited,
+ * nor for equal ends: 00:00-00:00 is the lock's "all day" (spec §9.3), the only equal ends
+ * window_check lets through. Every renderer asks this one question: a table prints "-", JSON
+ * leaves "daily" out (events, docs/openapi.yaml) or null (daily_from/daily_until).
+ */
+bool window_has_daily(const struct lk_window *w);
+/*
  * A code's daily window as people read it, into buf (16 bytes hold it): "07:00-23:00", or "-"
- * where there is none (not time-limited, or 00:00-00:00: the whole day, which reads as "never").
+ * where there is none (window_has_daily: "00:00-00:00" would read as "never").
  */
 void window_format_daily(const struct lk_window *w, char *buf, size_t size);

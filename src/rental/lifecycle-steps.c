@@ -21,6 +21,7 @@
 #include "outbox.h"
 #include "timefmt.h"
 #include "util.h"
+#include "window.h"
 
 static int add_event(struct rc *x, const char *event, cJSON *payload)
 {
@@ -103,8 +104,9 @@ static cJSON *payload_provisioned(const char *grant, const struct lk_keypad_code
                         lc_add_time(p, "valid_until", t);
                 time_format_weekdays(rec->window.weekdays, buf, sizeof(buf));
                 cJSON_AddStringToObject(p, "weekdays", buf);
-                snprintf(buf, sizeof(buf), "%02u:%02u-%02u:%02u", rec->window.from_time.hour, rec->window.from_time.minute,
-                         rec->window.until_time.hour, rec->window.until_time.minute);
+        }
+        if (window_has_daily(&rec->window)) { /* none: absent (docs/openapi.yaml CodeProvisioned) */
+                window_format_daily(&rec->window, buf, sizeof(buf));
                 cJSON_AddStringToObject(p, "daily", buf);
         }
         cJSON_AddBoolToObject(p, "verified", true);

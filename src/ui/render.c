@@ -6,6 +6,7 @@
 #include "render.h"
 #include "timefmt.h"
 #include "util.h"
+#include "window.h"
 
 const char *render_name(const char *name, unsigned v, char *buf, size_t size)
 {
@@ -57,6 +58,18 @@ static void add_time(cJSON *o, const char *key, const struct lk_time *t)
         cJSON_AddStringToObject(o, key, buf);
 }
 
+/* A daily window's ends, or null when the code has none (window_has_daily: 00:00-00:00). */
+static void add_daily(cJSON *o, const struct lk_window *w)
+{
+        if (!window_has_daily(w)) {
+                cJSON_AddNullToObject(o, "daily_from");
+                cJSON_AddNullToObject(o, "daily_until");
+                return;
+        }
+        add_time(o, "daily_from", &w->from_time);
+        add_time(o, "daily_until", &w->until_time);
+}
+
 cJSON *render_window_json(const struct lk_window *w)
 {
         cJSON *o = cJSON_CreateObject();
@@ -69,8 +82,7 @@ cJSON *render_window_json(const struct lk_window *w)
         add_datetime(o, "until", &w->until);
         time_format_weekdays(w->weekdays, wd, sizeof(wd));
         cJSON_AddStringToObject(o, "weekdays", wd);
-        add_time(o, "daily_from", &w->from_time);
-        add_time(o, "daily_until", &w->until_time);
+        add_daily(o, w);
         return o;
 }
 

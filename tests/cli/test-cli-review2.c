@@ -191,12 +191,60 @@ static void flags_name_their_range(void **state)
         cJSON_Delete(j);
 }
 
+/* The code whose window has no daily limit, B's with one: their event, JSON and table agree. */
+static void no_daily_window_is_absent(void **state)
+{
+        char a[400], b[400], *out;
+        cJSON *j, *e, *p, *k;
+        int seen = 0;
+
+        (void)state;
+        h_pair(&H, "front");
+        grant(a, sizeof(a), "A", "482915", 1, 48, "");
+        grant(b, sizeof(b), "B", "539184", 1, 48, ",\"daily\":\"08:00-20:00\"");
+        import_grants(a, b, NULL);
+        assert_int_equal(h_cli(&H, NULL, &j, "reconcile", NULL), 0);
+        cJSON_Delete(j);
+        assert_int_equal(h_cli(&H, NULL, &j, "outbox", "list", NULL), 0);
+        cJSON_ArrayForEach(e, jget(j, "events")) {
+                if (!streq(jstr(e, "type"), "code.provisioned"))
+                        continue;
+                p = jget(e, "payload");
+                seen++;
+                if (streq(jstr(p, "grant"), "A"))
+                        assert_null(cJSON_GetObjectItem(p, "daily"));
+                else
+                        assert_string_equal(jstr(p, "daily"), "08:00-20:00");
+        }
+        assert_int_equal(seen, 2);
+        cJSON_Delete(j);
+        assert_int_equal(h_cli(&H, NULL, &j, "code", "list", NULL), 0);
+        cJSON_ArrayForEach(k, jget(j, "codes")) {
+                bool is_a = strstr(jstr(k, "name"), "Guest A") != NULL;
+
+                assert_true(cJSON_IsTrue(jget(k, "window.time_limited")));
+                if (is_a) {
+                        assert_true(cJSON_IsNull(jget(k, "window.daily_from")));
+                        assert_true(cJSON_IsNull(jget(k, "window.daily_until")));
+                } else {
+                        assert_string_equal(jstr(k, "window.daily_from"), "08:00");
+                        assert_string_equal(jstr(k, "window.daily_until"), "20:00");
+                }
+        }
+        cJSON_Delete(j);
+        assert_int_equal(h_text(&H, NULL, &out, "code", "list", NULL), 0);
+        assert_null(strstr(out, "00:00-00:00"));
+        expect_in(out, " 08:00-20:00 ");
+        free(out);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(code_commands_name_the_lock, setup, teardown),
                 cmocka_unit_test_setup_teardown(plan_summary_counts_every_kind, setup, teardown),
                 cmocka_unit_test_setup_teardown(flags_name_their_range, setup, teardown),
+                cmocka_unit_test_setup_teardown(no_daily_window_is_absent, setup, teardown),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
