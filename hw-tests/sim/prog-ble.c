@@ -450,11 +450,6 @@ static void links_note(struct prog_ble *b, const char *path, bool up)
         }
 }
 
-bool prog_ble_links_up(const struct prog_ble *b)
-{
-        return b->connected || b->n_links > 0;
-}
-
 static int on_device_changed(sd_bus_message *m, void *userdata, sd_bus_error *e)
 {
         struct prog_ble *b = userdata;

@@ -87,7 +87,10 @@ struct prog_ble {
 
 /* Whether any LE link is up on the adapter (ours or a probe's): advertising and the pairing
  * service change only when none is. */
-bool prog_ble_links_up(const struct prog_ble *b);
+static inline bool prog_ble_links_up(const struct prog_ble *b)
+{
+        return b->connected || b->n_links > 0;
+}
 
 /* prog-ble-adv.c */
 /* spec §1.1: the pairing service of a generation (SL1–4 a92ee100, Ultra a92ee300, Opener). */
