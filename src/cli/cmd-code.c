@@ -564,7 +564,7 @@ static const char *import_result_str(const struct codes_batch_item *it)
         return it->result == 0 ? (it->outcome.already ? "already present" : "added")
                : it->result == -EEXIST ? "code exists with other details"
                : it->result == -ENOSPC ? "lock full"
-               : it->result == -EIO    ? "verification failed"
+               : it->result == -EBADE  ? "verification failed: it reads back otherwise"
                : it->result == -ECANCELED ? "not done or not verified: the lock refused an earlier code"
                : strerror(-it->result);
 }
