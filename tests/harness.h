@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -103,6 +104,8 @@ static inline void h_sim_start(struct harness *h, const char *extra)
                 int n = 0;
                 char extra_buf[256];
 
+                (void)prctl(PR_SET_PDEATHSIG, SIGTERM); /* never outlives a failed test: its stderr
+                                                         * would hold ctest's pipe open */
                 close(p[0]);
                 argv[n++] = (char *)H_SIM;
                 argv[n++] = (char *)"run";

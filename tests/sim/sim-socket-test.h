@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -91,6 +92,8 @@ static inline int sim_try_start(struct sim *s, const char *const *extra)
                 int fd = dup(p[1]); /* without O_CLOEXEC: the one the sim inherits */
                 int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
 
+                (void)prctl(PR_SET_PDEATHSIG, SIGTERM); /* never outlives a failed test: its stderr
+                                                         * would hold ctest's pipe open */
                 if (fd < 0 || null < 0 || dup2(null, STDOUT_FILENO) < 0)
                         _exit(126);
                 snprintf(fdbuf, sizeof(fdbuf), "%d", fd);

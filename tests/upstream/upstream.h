@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -80,6 +81,9 @@ static inline void up_start(struct upstream *u, const char *dir, const char *cer
         if (u->pid == 0) {
                 char *argv[12];
                 int n = 0;
+
+                (void)prctl(PR_SET_PDEATHSIG, SIGTERM); /* never outlives a failed test: its stderr
+                                                         * would hold ctest's pipe open */
 
                 argv[n++] = (char *)UP_PYTHON;
                 argv[n++] = (char *)UP_SERVER;
