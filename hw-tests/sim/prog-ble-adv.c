@@ -8,11 +8,12 @@
  * [DECISION] Never while a link is up on the adapter (BlueZ's Device1.Connected; a probe's
  * link too, which never reaches our GATT server): a change then (pairing mode ending under the
  * pairing client, the state-changed bit after a lock action) waits until the links have
- * dropped, as the pairing service's does (prog-ble.c). Registered under a peripheral link,
- * Linux 6.1 on btvirt set the lock up with a non-connectable advertisement from a random
- * address (ADV_NONCONN_IND in btmon), and no central could connect to its public address
- * again: the rig's "lock unreachable after pairing" (docs/bluetooth.md). A connected lock
- * takes no second central anyway, so nobody misses the advertisement meanwhile.
+ * dropped, as the pairing service's does (prog-ble.c). Linux 6.1 re-enables advertising
+ * after a peripheral link with that link's instance; one swapped away under it came back as a
+ * non-connectable advertisement from a random address (ADV_NONCONN_IND in btmon), and no
+ * central reached the lock's public address again: the rig's "lock unreachable after
+ * pairing" (docs/bluetooth.md). A connected lock takes no second central anyway, so nobody
+ * misses the advertisement meanwhile.
  */
 #include <errno.h>
 #include <stdio.h>
