@@ -18,6 +18,7 @@
 #include "latchkey/names.h"
 #include "latchkey/pairing.h"
 #include "latchkey/text.h"
+#include "lockops-opener.h"
 #include "lockops.h"
 #include "lockzone.h"
 #include "log.h"

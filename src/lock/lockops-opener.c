@@ -14,6 +14,31 @@ int lockops_opener_states(struct session *s, struct lk_opener_keyturner_states *
         return lockops_request_decoded(s, LK_CMD_KEYTURNER_STATES, decode_states, ret);
 }
 
+int lockops_clock(struct session *s, struct lk_datetime *ret_time, int16_t *ret_tz_minutes)
+{
+        const struct lk_link_info *link = session_link_info(s);
+        int r;
+
+        if (link && link->generation == LK_GEN_OPENER) {
+                struct lk_opener_keyturner_states os;
+
+                r = lockops_opener_states(s, &os);
+                if (r >= 0) {
+                        *ret_time = os.current_time;
+                        *ret_tz_minutes = os.timezone_offset;
+                }
+        } else {
+                struct lk_keyturner_states ks;
+
+                r = lockops_states(s, &ks);
+                if (r >= 0) {
+                        *ret_time = ks.current_time;
+                        *ret_tz_minutes = ks.timezone_offset;
+                }
+        }
+        return r;
+}
+
 static int decode_config(const uint8_t *p, size_t n, void *ret)
 {
         return lk_opener_config_decode(p, n, ret);

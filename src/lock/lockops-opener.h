@@ -12,6 +12,12 @@
 #include "session.h"
 
 int lockops_opener_states(struct session *s, struct lk_opener_keyturner_states *ret);
+/*
+ * The lock's clock from its Keyturner States, decoded with the connected device's own layout
+ * (spec §6.14; nuki-opener.md O3 for an Opener: the same offsets, 3 for the UTC time and 10
+ * for the zone offset in minutes). Errors as lockops_states().
+ */
+int lockops_clock(struct session *s, struct lk_datetime *ret_time, int16_t *ret_tz_minutes);
 int lockops_opener_config(struct session *s, struct lk_opener_config *ret);
 int lockops_opener_advanced_config(struct session *s, struct lk_opener_advanced_config *ret);
 /* Set Config (O4.2): the whole record, answered by COMPLETE. Needs the PIN. */

@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "latchkey/opener.h"
 #include "lockops.h"
 
 /*
@@ -47,36 +46,6 @@ int lockops_states(struct session *s, struct lk_keyturner_states *ret)
 int lockops_battery(struct session *s, struct lk_battery_report *ret)
 {
         return lockops_request_decoded(s, LK_CMD_BATTERY_REPORT, decode_battery, ret);
-}
-
-static int decode_opener_states(const uint8_t *p, size_t n, void *ret)
-{
-        return lk_opener_keyturner_states_decode(p, n, ret);
-}
-
-int lockops_clock(struct session *s, struct lk_datetime *ret_time, int16_t *ret_tz_minutes)
-{
-        const struct lk_link_info *link = session_link_info(s);
-        int r;
-
-        if (link && link->generation == LK_GEN_OPENER) {
-                struct lk_opener_keyturner_states os;
-
-                r = lockops_request_decoded(s, LK_CMD_KEYTURNER_STATES, decode_opener_states, &os);
-                if (r >= 0) {
-                        *ret_time = os.current_time;
-                        *ret_tz_minutes = os.timezone_offset;
-                }
-        } else {
-                struct lk_keyturner_states ks;
-
-                r = lockops_states(s, &ks);
-                if (r >= 0) {
-                        *ret_time = ks.current_time;
-                        *ret_tz_minutes = ks.timezone_offset;
-                }
-        }
-        return r;
 }
 
 /* A call whose answer is one message of a known command. */

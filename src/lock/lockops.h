@@ -20,12 +20,6 @@ int lockops_call_one(struct session *s, uint16_t cmd, const uint8_t *fields, siz
                      bool then_complete, int (*decode)(const uint8_t *, size_t, void *), void *ret);
 int lockops_states(struct session *s, struct lk_keyturner_states *ret);
 int lockops_battery(struct session *s, struct lk_battery_report *ret);
-/*
- * The lock's clock from its Keyturner States, decoded with the connected device's own layout
- * (spec §6.14; nuki-opener.md O3 for an Opener: the same offsets, 3 for the UTC time and 10
- * for the zone offset in minutes). Errors as lockops_states().
- */
-int lockops_clock(struct session *s, struct lk_datetime *ret_time, int16_t *ret_tz_minutes);
 int lockops_config(struct session *s, struct lk_config *ret);
 int lockops_advanced_config(struct session *s, struct lk_advanced_config *ret);
 /* Set Config (spec §6.22): the whole record, answered by COMPLETE. Needs the PIN. */

@@ -25,6 +25,7 @@
 #include "agent.h"
 #include "codes.h"
 #include "lifecycle-private.h"
+#include "lockops-opener.h"
 #include "lockops.h"
 #include "lockzone.h"
 #include "log.h"

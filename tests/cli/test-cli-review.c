@@ -45,25 +45,6 @@ static void write_file(const char *path, const char *text, mode_t mode)
         close(fd);
 }
 
-/* `latchkey --state-dir DIR ARGS...` without --json: the text an operator reads, and the exit code. */
-static int h_text(struct harness *h, const char *stdin_data, char **out, ...)
-{
-        char *argv[40], env0[] = "PATH=/usr/bin:/bin";
-        char *envp[] = { env0, (char *)"TZ=UTC", NULL };
-        va_list ap;
-        int n = 0;
-
-        argv[n++] = (char *)H_CLI;
-        argv[n++] = (char *)"--state-dir";
-        argv[n++] = h->statedir;
-        va_start(ap, out);
-        for (const char *a; (a = va_arg(ap, const char *)) && n < 39;)
-                argv[n++] = (char *)a;
-        va_end(ap);
-        argv[n] = NULL;
-        return h_run(stdin_data, out, argv, envp);
-}
-
 static void import_doc(void)
 {
         char path[400];
